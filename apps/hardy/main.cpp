@@ -1,7 +1,44 @@
-// hardy command-line entry point.
-#include <CLI/CLI.hpp>
+// hardy command-line entry point: parses, dispatches, and turns every error into one line.
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "hardy/core/error.h"
+#include "json_output.h"
+
 int main(int argc, char** argv) {
-  CLI::App app{"hardy"};
-  CLI11_PARSE(app, argc, argv);
+  CLI::App app{"hardy: fault resilience of neural-network inference"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", HARDY_VERSION);
+  hardy::cli::add_eval_command(app);
+  hardy::cli::add_demo_command(app);
+#ifdef HARDY_HAVE_SNN
+  hardy::cli::add_snn_command(app);
+#endif
+  hardy::cli::set_command_line(argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error: %s (see hardy --help)\n", e.what());
+    return 2;
+  } catch (const hardy::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const hardy::InternalError& e) {
+    std::fprintf(stderr, "internal error: %s\n", e.what());
+    return 3;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
   return 0;
 }

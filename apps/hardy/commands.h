@@ -1,0 +1,14 @@
+// Registration of the CLI's subcommands; each lives in its own <name>_command.cpp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace hardy::cli {
+
+void add_eval_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+#ifdef HARDY_HAVE_SNN
+void add_snn_command(CLI::App& app);
+#endif
+
+}  // namespace hardy::cli

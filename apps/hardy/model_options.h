@@ -1,0 +1,28 @@
+// Options shared by commands that load a model and a dataset and quantize it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "hardy/qnn/graph.h"
+#include "hardy/qnn/int8_executor.h"
+#include "hardy/qnn/quantize.h"
+
+namespace hardy::cli {
+
+struct ModelOptions {
+  std::string model, dataset = "fashion-mnist";
+  int64_t images = 0;  ///< 0 = the whole test split
+  int threads = 1;
+  int64_t calibration_images = 1000;
+  std::string calibration = "minmax";
+  double percentile = 99.99;
+  std::string kernels = "optimized";
+
+  void add_to(CLI::App& cmd, bool model_required);
+  qnn::CalibrationOptions calibration_options() const;
+  qnn::KernelSet kernel_set() const;
+};
+
+}  // namespace hardy::cli

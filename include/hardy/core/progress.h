@@ -1,0 +1,31 @@
+// Progress line for long runs: count, rate, ETA and an optional running metric, redrawn on a TTY
+// at most every 0.5 s, printed as plain lines (every 10%) when stderr is not a terminal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace hardy {
+
+class Progress {
+ public:
+  /// total ≥ 0 units of work called `unit` (e.g. "images"); label prefixes every line.
+  Progress(std::string label, int64_t total, std::string unit);
+  /// Records that `done` units are finished; `note` (e.g. "acc 91.2%") is appended.
+  void update(int64_t done, const std::string& note = "");
+  /// Prints the final line (always, TTY or not).
+  void finish(const std::string& note = "");
+  double elapsed_seconds() const;
+
+ private:
+  std::string line(int64_t done, const std::string& note) const;
+
+  std::string label_, unit_;
+  int64_t total_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+  int last_decile_ = -1;
+};
+
+}  // namespace hardy

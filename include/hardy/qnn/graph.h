@@ -1,0 +1,70 @@
+// The float network as imported: a DAG of operators over per-image tensors (batch dimension
+// dropped), with BatchNormalization folded and activations fused into their producers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hardy/core/shape.h"
+
+namespace hardy::qnn {
+
+enum class OpKind {
+  kConv,               ///< 2-D convolution, NCHW, weights [OC, IC/groups, KH, KW]
+  kDense,              ///< fully connected, weights [OUT, IN]
+  kRelu,               ///< max(x, 0) (standalone; usually fused)
+  kClip,               ///< clamp(x, lo, hi) (standalone; usually fused)
+  kMaxPool,            ///< max over a window; padding never wins
+  kAveragePool,        ///< mean over a window (padding excluded unless count_include_pad)
+  kGlobalAveragePool,  ///< mean over H×W per channel
+  kFlatten,            ///< (C, H, W) → (C·H·W), row-major; no data movement
+  kAdd,                ///< element-wise sum of two tensors of one shape (residual)
+};
+
+const char* op_name(OpKind op);
+
+/// Activation applied to a Conv/Dense/Add result before it is stored.
+enum class Activation { kNone, kRelu, kClip };
+
+struct WindowParams {
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  int groups = 1;                  ///< Conv only
+  bool count_include_pad = false;  ///< AveragePool only
+};
+
+struct Node {
+  OpKind op = OpKind::kRelu;
+  std::string name;
+  std::vector<int> inputs;  ///< value indices
+  int output = -1;          ///< value index
+  WindowParams window;      ///< Conv, MaxPool, AveragePool
+  Activation activation = Activation::kNone;
+  float clip_min = 0.0f, clip_max = 0.0f;  ///< kClip, or a fused Clip activation
+  Tensor<float> weight;                    ///< Conv / Dense
+  std::vector<float> bias;                 ///< Conv / Dense, one per output channel
+};
+
+/// A tensor flowing between nodes: per-image shape (C, H, W) or (F).
+struct Value {
+  std::string name;
+  Shape shape;
+};
+
+struct Graph {
+  std::string source;        ///< file it was imported from
+  std::vector<Value> values;
+  std::vector<Node> nodes;   ///< topological order
+  int input = -1, output = -1;
+
+  /// Total multiply-accumulates of one inference (Conv + Dense).
+  int64_t macs() const;
+  /// Total weights and biases.
+  int64_t parameters() const;
+};
+
+/// Output spatial size of a window op: (in + pads − kernel) / stride + 1 (floor).
+int window_output(int in, int pad_a, int pad_b, int kernel, int stride);
+
+}  // namespace hardy::qnn

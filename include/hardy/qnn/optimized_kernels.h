@@ -1,0 +1,53 @@
+// Optimized int8 kernels: Conv as im2col + packed GEMM, Dense as packed dot products, both with
+// the zero-point correction folded into the bias. Bit-identical to reference_kernels.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "hardy/qnn/qmodel.h"
+#include "hardy/qnn/reference_kernels.h"
+
+namespace hardy::qnn {
+
+/// Instruction set of the GEMM inner loops.
+enum class Isa {
+  kPortable,    ///< plain C++ over the same packed layout (any x86-64 / other CPU)
+  kAvx512Vnni,  ///< vpdpbusd: 64 u8×s8 MACs per instruction, vectorized requantization
+};
+
+/// The best Isa this CPU supports, unless HARDY_ISA=portable forces the portable path.
+Isa detect_isa();
+const char* isa_name(Isa isa);
+bool isa_supported(Isa isa);
+
+/// A QModel's weights re-laid out for the optimized kernels. Immutable after construction, so
+/// one instance serves every thread.
+class PackedModel {
+ public:
+  explicit PackedModel(const QModel& model, Isa isa = detect_isa());
+
+  /// Bytes of per-thread scratch run_node needs (im2col panel, padded dense input).
+  size_t scratch_bytes() const { return scratch_bytes_; }
+  /// Runs node `index` of the model; scratch holds scratch_bytes() bytes.
+  void run_node(size_t index, const NodeIo& io, uint8_t* scratch) const;
+  Isa isa() const { return isa_; }
+
+  struct Layer {
+    int64_t k = 0;        ///< reduction length (weights per output channel)
+    int64_t k_padded = 0; ///< Conv: multiple of 4; Dense: multiple of 64
+    int64_t p_padded = 0; ///< Conv: output positions rounded up to the GEMM's column block
+    std::vector<int8_t> weights;         ///< [OC][k_padded], zero padded
+    std::vector<int32_t> bias_corrected; ///< bias − zp_x · Σ_k w
+    bool vector_requant = true;          ///< every multiplier has shift ≤ 0
+  };
+
+ private:
+  const QModel& model_;
+  Isa isa_;
+  std::vector<Layer> layers_;  ///< one per node (empty for non-Conv/Dense)
+  size_t scratch_bytes_ = 0;
+};
+
+}  // namespace hardy::qnn

@@ -1,0 +1,71 @@
+// The int8 network: uint8 affine activations per tensor, int8 symmetric per-channel weights,
+// int32 biases and accumulators, fixed-point requantization (DESIGN §2, docs/numerics.md).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hardy/core/fixed_point.h"
+#include "hardy/qnn/graph.h"
+
+namespace hardy::qnn {
+
+/// real = scale · (q − zero_point), q ∈ [0, 255].
+struct QuantParams {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+
+  float dequantize(uint8_t q) const { return scale * static_cast<float>(q - zero_point); }
+  /// Nearest representable q (half away from zero), saturated to [0, 255].
+  uint8_t quantize(float real) const;
+};
+
+struct QValue {
+  std::string name;
+  Shape shape;
+  QuantParams quant;
+};
+
+struct QNode {
+  OpKind op = OpKind::kRelu;
+  std::string name;
+  std::vector<int> inputs;
+  int output = -1;
+  WindowParams window;
+  /// Output clamp in the quantized domain (fused Relu/Clip, standalone Relu/Clip, saturation).
+  uint8_t out_min = 0, out_max = 255;
+
+  // Conv / Dense: q_w = round(w / weight_scale[oc]) ∈ [−127, 127].
+  Tensor<int8_t> weight;                        ///< same layout as the float weights
+  std::vector<float> weight_scale;              ///< per output channel
+  std::vector<int32_t> bias;                    ///< scale s_in · weight_scale[oc]
+  std::vector<QuantizedMultiplier> multiplier;  ///< s_in · weight_scale[oc] / s_out
+
+  // Add (TFLite): each input (q − zp) << kAddLeftShift is scaled to a common base, summed, and
+  // scaled to the output.
+  static constexpr int kAddLeftShift = 20;
+  std::array<QuantizedMultiplier, 2> add_input_multiplier{};
+  QuantizedMultiplier add_output_multiplier{};
+
+  /// Weights per output channel (Conv: IC/groups · KH · KW; Dense: IN).
+  int64_t reduction_size() const { return weight.shape.elements() / weight.shape[0]; }
+};
+
+struct QModel {
+  std::string source;
+  std::vector<QValue> values;
+  std::vector<QNode> nodes;
+  int input = -1, output = -1;
+
+  const QValue& value(int i) const { return values[static_cast<size_t>(i)]; }
+  int64_t input_elements() const { return value(input).shape.elements(); }
+  int64_t output_elements() const { return value(output).shape.elements(); }
+};
+
+/// Index of the largest element; ties go to the lowest index.
+int argmax(const uint8_t* v, int64_t n);
+int argmax(const float* v, int64_t n);
+
+}  // namespace hardy::qnn

@@ -1,0 +1,141 @@
+// AVX-512 VNNI inner loops: vpdpbusd (u8 × s8, 4-way dot products into int32, non-saturating) and
+// a vectorized requantization that mirrors reference_kernels.h instruction for instruction.
+// Compiled for the VNNI target function by function; called only when detect_isa() says so.
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "gemm_kernels.h"
+#include "hardy/qnn/reference_kernels.h"
+
+#define HARDY_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+
+namespace hardy::qnn::detail {
+namespace {
+
+// 16 lanes of requantize(acc, m, zp, lo, hi) for a multiplier with shift ≤ 0:
+// SaturatingRoundingDoublingHighMul as floor((acc·M + 2^30) / 2^31) on 64-bit products (equal to
+// gemmlowp's nudge-and-truncate form; the saturating case needs M = INT32_MIN, which a
+// quantized multiplier never is), then RoundingDivideByPOT exactly as gemmlowp writes it.
+HARDY_VNNI inline __m512i requantize16(__m512i acc, QuantizedMultiplier m, __m512i zp, __m512i lo,
+                                       __m512i hi) {
+  const __m512i mult = _mm512_set1_epi32(m.multiplier);
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  __m512i even = _mm512_mul_epi32(acc, mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), mult);
+  even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
+  odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
+  __m512i x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  const int exponent = -m.shift;
+  if (exponent > 0) {
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i mask = _mm512_set1_epi32(static_cast<int32_t>((int64_t{1} << exponent) - 1));
+    const __m512i remainder = _mm512_and_si512(x, mask);
+    __m512i threshold = _mm512_srli_epi32(mask, 1);
+    const __mmask16 negative = _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512());
+    threshold = _mm512_mask_add_epi32(threshold, negative, threshold, one);
+    const __mmask16 round_up = _mm512_cmpgt_epi32_mask(remainder, threshold);
+    x = _mm512_sra_epi32(x, _mm_cvtsi32_si128(exponent));
+    x = _mm512_mask_add_epi32(x, round_up, x, one);
+  }
+  x = _mm512_add_epi32(x, zp);
+  return _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
+}
+
+HARDY_VNNI inline void store16(uint8_t* dst, __m512i v, int64_t valid) {
+  const __m128i bytes = _mm512_cvtusepi32_epi8(v);
+  if (valid >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+  } else {
+    _mm_mask_storeu_epi8(dst, static_cast<__mmask16>((1u << valid) - 1), bytes);
+  }
+}
+
+// OC_BLOCK output channels × 32 columns per pass: 2·OC_BLOCK accumulators.
+template <int kOcBlock>
+HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
+  const int64_t k4 = a.k_padded / 4;
+  const __m512i zp = _mm512_set1_epi32(a.zero_point);
+  const __m512i lo = _mm512_set1_epi32(a.lo), hi = _mm512_set1_epi32(a.hi);
+  for (int64_t p0 = 0; p0 < a.p_count; p0 += 32) {
+    __m512i acc[kOcBlock][2];
+    for (int j = 0; j < kOcBlock; ++j) {
+      acc[j][0] = acc[j][1] = _mm512_set1_epi32(a.bias[oc0 + j]);
+    }
+    const uint8_t* col = a.col + p0 * 4;
+    for (int64_t k = 0; k < k4; ++k, col += a.p_padded * 4) {
+      const __m512i c0 = _mm512_loadu_si512(col);
+      const __m512i c1 = _mm512_loadu_si512(col + 64);
+      for (int j = 0; j < kOcBlock; ++j) {
+        int32_t w4;
+        std::memcpy(&w4, a.weights + (oc0 + j) * a.k_padded + 4 * k, 4);
+        const __m512i w = _mm512_set1_epi32(w4);
+        acc[j][0] = _mm512_dpbusd_epi32(acc[j][0], c0, w);
+        acc[j][1] = _mm512_dpbusd_epi32(acc[j][1], c1, w);
+      }
+    }
+    for (int j = 0; j < kOcBlock; ++j) {
+      const int64_t oc = oc0 + j;
+      uint8_t* y = a.y + oc * a.p_count + p0;
+      for (int half = 0; half < 2; ++half) {
+        const int64_t valid = a.p_count - p0 - 16 * half;
+        if (valid <= 0) break;
+        if (a.vector_requant) {
+          store16(y + 16 * half, requantize16(acc[j][half], a.multiplier[oc], zp, lo, hi), valid);
+        } else {
+          alignas(64) int32_t lanes[16];
+          _mm512_store_si512(lanes, acc[j][half]);
+          for (int64_t i = 0; i < 16 && i < valid; ++i) {
+            y[16 * half + i] = requantize(lanes[i], a.multiplier[oc], a.zero_point, a.lo, a.hi);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
+  int64_t oc = 0;
+  for (; oc + 4 <= a.oc_count; oc += 4) gemm_block<4>(a, oc);
+  switch (a.oc_count - oc) {
+    case 3: gemm_block<3>(a, oc); break;
+    case 2: gemm_block<2>(a, oc); break;
+    case 1: gemm_block<1>(a, oc); break;
+    default: break;
+  }
+}
+
+HARDY_VNNI void dense_avx512_vnni(const DotArgs& a) {
+  int64_t o = 0;
+  for (; o + 4 <= a.oc_count; o += 4) {
+    __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                      _mm512_setzero_si512()};
+    for (int64_t k = 0; k < a.k_padded; k += 64) {
+      const __m512i x = _mm512_loadu_si512(a.x + k);
+      for (int j = 0; j < 4; ++j) {
+        acc[j] = _mm512_dpbusd_epi32(acc[j], x, _mm512_loadu_si512(a.weights + (o + j) * a.k_padded + k));
+      }
+    }
+    for (int j = 0; j < 4; ++j) {
+      const int32_t sum = _mm512_reduce_add_epi32(acc[j]) + a.bias[o + j];
+      a.y[o + j] = requantize(sum, a.multiplier[o + j], a.zero_point, a.lo, a.hi);
+    }
+  }
+  for (; o < a.oc_count; ++o) {
+    __m512i acc = _mm512_setzero_si512();
+    for (int64_t k = 0; k < a.k_padded; k += 64) {
+      acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(a.x + k),
+                                _mm512_loadu_si512(a.weights + o * a.k_padded + k));
+    }
+    const int32_t sum = _mm512_reduce_add_epi32(acc) + a.bias[o];
+    a.y[o] = requantize(sum, a.multiplier[o], a.zero_point, a.lo, a.hi);
+  }
+}
+
+}  // namespace hardy::qnn::detail
+
+#endif

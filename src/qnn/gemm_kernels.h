@@ -1,0 +1,48 @@
+// Internal: the inner loops of the optimized kernels, one implementation per Isa.
+#pragma once
+
+#include <cstdint>
+
+#include "hardy/core/fixed_point.h"
+
+namespace hardy::qnn::detail {
+
+/// y[oc][p] = requant(bias[oc] + Σ_k w[oc][k] · col[k][p]) for oc < oc_count, p < p_count, where
+/// col is packed as [k_padded/4][p_padded][4] bytes and w as [oc][k_padded] int8.
+struct GemmArgs {
+  const uint8_t* col;
+  int64_t k_padded, p_count, p_padded;
+  const int8_t* weights;
+  const int32_t* bias;
+  const QuantizedMultiplier* multiplier;
+  int64_t oc_count;
+  int32_t zero_point;
+  uint8_t lo, hi;
+  bool vector_requant;  ///< every multiplier has shift ≤ 0
+  uint8_t* y;
+};
+
+/// y[o] = requant(bias[o] + Σ_k w[o][k] · x[k]), x and w padded with zeros to k_padded.
+struct DotArgs {
+  const uint8_t* x;
+  int64_t k_padded;
+  const int8_t* weights;
+  const int32_t* bias;
+  const QuantizedMultiplier* multiplier;
+  int64_t oc_count;
+  int32_t zero_point;
+  uint8_t lo, hi;
+  uint8_t* y;
+};
+
+/// Column blocking of the GEMM: p_padded is a multiple of this.
+constexpr int64_t kGemmColumnBlock = 32;
+
+void gemm_portable(const GemmArgs& a);
+void dense_portable(const DotArgs& a);
+#if defined(__x86_64__)
+void gemm_avx512_vnni(const GemmArgs& a);
+void dense_avx512_vnni(const DotArgs& a);
+#endif
+
+}  // namespace hardy::qnn::detail

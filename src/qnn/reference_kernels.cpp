@@ -1,0 +1,139 @@
+// Scalar reference int8 kernels (the definition of hardy's int8 arithmetic).
+#include "hardy/qnn/reference_kernels.h"
+
+#include "hardy/core/error.h"
+
+namespace hardy::qnn {
+
+void conv_reference(const QNode& node, const NodeIo& io) {
+  const WindowParams& w = node.window;
+  const Shape &is = io.in[0]->shape, &os = io.out->shape;
+  const int64_t c_in = is[0], h = is[1], wd = is[2], c_out = os[0], oh = os[1], ow = os[2];
+  const int64_t icg = c_in / w.groups, ocg = c_out / w.groups;
+  const int32_t zx = io.in[0]->quant.zero_point, zy = io.out->quant.zero_point;
+  for (int64_t oc = 0; oc < c_out; ++oc) {
+    const int64_t g = oc / ocg;
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        int32_t acc = node.bias[static_cast<size_t>(oc)];
+        for (int64_t ic = 0; ic < icg; ++ic) {
+          for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+            const int64_t iy = oy * w.stride_h - w.pad_top + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+              const int64_t ix = ox * w.stride_w - w.pad_left + kx;
+              if (ix < 0 || ix >= wd) continue;
+              acc += (int32_t{io.x[0][((g * icg + ic) * h + iy) * wd + ix]} - zx) *
+                     int32_t{node.weight[((oc * icg + ic) * w.kernel_h + ky) * w.kernel_w + kx]};
+            }
+          }
+        }
+        io.y[(oc * oh + oy) * ow + ox] = requantize(
+            acc, node.multiplier[static_cast<size_t>(oc)], zy, node.out_min, node.out_max);
+      }
+    }
+  }
+}
+
+void dense_reference(const QNode& node, const NodeIo& io) {
+  const int64_t outs = node.weight.shape[0], k = node.weight.shape[1];
+  const int32_t zx = io.in[0]->quant.zero_point, zy = io.out->quant.zero_point;
+  for (int64_t o = 0; o < outs; ++o) {
+    int32_t acc = node.bias[static_cast<size_t>(o)];
+    for (int64_t i = 0; i < k; ++i) {
+      acc += (int32_t{io.x[0][i]} - zx) * int32_t{node.weight[o * k + i]};
+    }
+    io.y[o] = requantize(acc, node.multiplier[static_cast<size_t>(o)], zy, node.out_min,
+                         node.out_max);
+  }
+}
+
+namespace {
+
+// MaxPool and AveragePool over raw uint8 values (output scale and zero point equal the input's).
+void pool_reference(const QNode& node, const NodeIo& io, bool is_max) {
+  const WindowParams& w = node.window;
+  const Shape &is = io.in[0]->shape, &os = io.out->shape;
+  const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
+  const int32_t pad_value = io.in[0]->quant.zero_point;  // real 0
+  for (int64_t c = 0; c < is[0]; ++c) {
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        int32_t best = 0, sum = 0, count = 0;
+        for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+          const int64_t iy = oy * w.stride_h - w.pad_top + ky;
+          for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+            const int64_t ix = ox * w.stride_w - w.pad_left + kx;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+              if (w.count_include_pad) {
+                sum += pad_value;
+                ++count;
+              }
+              continue;
+            }
+            const int32_t v = io.x[0][(c * h + iy) * wd + ix];
+            best = std::max(best, v);
+            sum += v;
+            ++count;
+          }
+        }
+        io.y[(c * oh + oy) * ow + ox] =
+            static_cast<uint8_t>(is_max ? best : (sum + count / 2) / count);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void max_pool_reference(const QNode& node, const NodeIo& io) { pool_reference(node, io, true); }
+
+void average_pool_reference(const QNode& node, const NodeIo& io) {
+  pool_reference(node, io, false);
+}
+
+void global_average_pool_reference(const QNode& node, const NodeIo& io) {
+  (void)node;
+  const Shape& is = io.in[0]->shape;
+  const int64_t hw = is[1] * is[2];
+  for (int64_t c = 0; c < is[0]; ++c) {
+    int32_t sum = 0;
+    for (int64_t i = 0; i < hw; ++i) sum += io.x[0][c * hw + i];
+    io.y[c] = static_cast<uint8_t>((sum + static_cast<int32_t>(hw / 2)) / static_cast<int32_t>(hw));
+  }
+}
+
+void add_reference(const QNode& node, const NodeIo& io) {
+  const int64_t n = io.out->shape.elements();
+  const int32_t za = io.in[0]->quant.zero_point, zb = io.in[1]->quant.zero_point;
+  const int32_t zy = io.out->quant.zero_point;
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t a = multiply_by_quantized_multiplier(
+        (int32_t{io.x[0][i]} - za) * (1 << QNode::kAddLeftShift), node.add_input_multiplier[0]);
+    const int32_t b = multiply_by_quantized_multiplier(
+        (int32_t{io.x[1][i]} - zb) * (1 << QNode::kAddLeftShift), node.add_input_multiplier[1]);
+    io.y[i] = requantize(a + b, node.add_output_multiplier, zy, node.out_min, node.out_max);
+  }
+}
+
+void clamp_reference(const QNode& node, const NodeIo& io) {
+  const int64_t n = io.out->shape.elements();
+  for (int64_t i = 0; i < n; ++i) io.y[i] = std::clamp(io.x[0][i], node.out_min, node.out_max);
+}
+
+void run_node_reference(const QNode& node, const NodeIo& io) {
+  switch (node.op) {
+    case OpKind::kConv: conv_reference(node, io); return;
+    case OpKind::kDense: dense_reference(node, io); return;
+    case OpKind::kMaxPool: max_pool_reference(node, io); return;
+    case OpKind::kAveragePool: average_pool_reference(node, io); return;
+    case OpKind::kGlobalAveragePool: global_average_pool_reference(node, io); return;
+    case OpKind::kAdd: add_reference(node, io); return;
+    case OpKind::kRelu:
+    case OpKind::kClip:
+    case OpKind::kFlatten: clamp_reference(node, io); return;
+  }
+  HARDY_CHECK(false);
+}
+
+}  // namespace hardy::qnn

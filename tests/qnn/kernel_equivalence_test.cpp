@@ -1,0 +1,134 @@
+// Optimized kernels (every Isa this CPU has) equal the scalar reference bit for bit on edge shapes.
+#include <gtest/gtest.h>
+
+#include "hardy/qnn/int8_executor.h"
+#include "random_model.h"
+
+namespace hardy::qnn {
+namespace {
+
+using testing::ConvShape;
+
+std::vector<Isa> available_isas() {
+  std::vector<Isa> isas = {Isa::kPortable};
+  if (isa_supported(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
+  return isas;
+}
+
+// Runs the model's single node with the reference and each optimized Isa on `inputs` images.
+void expect_identical(const QModel& m, RngStream& rng, int inputs, const std::string& what) {
+  const Int8Executor reference(m, KernelSet::kReference);
+  auto ref_ws = reference.make_workspace();
+  for (Isa isa : available_isas()) {
+    const Int8Executor optimized(m, KernelSet::kOptimized, isa);
+    auto opt_ws = optimized.make_workspace();
+    for (int i = 0; i < inputs; ++i) {
+      const auto x = testing::random_bytes(m.input_elements(), rng);
+      reference.run(x, ref_ws);
+      optimized.run(x, opt_ws);
+      const auto a = reference.output(ref_ws), b = optimized.output(opt_ws);
+      ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()))
+          << what << " isa=" << isa_name(isa);
+    }
+  }
+}
+
+std::string describe(const ConvShape& s) {
+  return "conv c_in=" + std::to_string(s.c_in) + " " + std::to_string(s.h) + "x" +
+         std::to_string(s.w) + " c_out=" + std::to_string(s.c_out) + " k=" +
+         std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + " stride=" +
+         std::to_string(s.stride_h) + "," + std::to_string(s.stride_w) + " pads=" +
+         std::to_string(s.pad_top) + "," + std::to_string(s.pad_left) + "," +
+         std::to_string(s.pad_bottom) + "," + std::to_string(s.pad_right) + " groups=" +
+         std::to_string(s.groups);
+}
+
+TEST(KernelEquivalence, ConvSpatialSizesOneToTenAndPowersOfTwo) {
+  RngStream rng(1, stream_tag("conv_sizes"), 0);
+  for (int size : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 31, 32, 33}) {
+    for (int k : {1, 3}) {
+      if (k > size + 2) continue;
+      const int pad = k / 2;
+      ConvShape s{3, size, size + 1, 5, k, k, 1, 1, pad, pad, pad, pad, 1};
+      expect_identical(testing::random_conv_model(s, rng), rng, 3, describe(s));
+    }
+  }
+}
+
+TEST(KernelEquivalence, ConvChannelCountsStridesPaddingsGroups) {
+  RngStream rng(2, stream_tag("conv_mix"), 0);
+  for (int c : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17}) {
+    for (int oc : {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17}) {
+      ConvShape s{c, 7, 6, oc, 3, 3, 1, 1, 1, 1, 1, 1, 1};
+      expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
+    }
+  }
+  for (int stride : {1, 2, 3}) {
+    for (int pad_a : {0, 1, 2}) {
+      for (int pad_b : {0, 2}) {
+        for (int groups : {1, 2, 3}) {
+          ConvShape s{6, 11, 9, 6, 3, 4, stride, stride + 1 > 3 ? 1 : stride + 1, pad_a, pad_b,
+                      pad_b, pad_a, groups};
+          expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
+        }
+      }
+    }
+  }
+}
+
+TEST(KernelEquivalence, ConvRandomShapes) {
+  RngStream rng(3, stream_tag("conv_random"), 0);
+  for (int t = 0; t < 150; ++t) {
+    const int groups = 1 + static_cast<int>(rng.uniform_below(4));
+    const int kh = 1 + static_cast<int>(rng.uniform_below(5)), kw = 1 + static_cast<int>(rng.uniform_below(5));
+    ConvShape s{groups * (1 + static_cast<int>(rng.uniform_below(9))),
+                kh + static_cast<int>(rng.uniform_below(20)),
+                kw + static_cast<int>(rng.uniform_below(20)),
+                groups * (1 + static_cast<int>(rng.uniform_below(9))),
+                kh, kw,
+                1 + static_cast<int>(rng.uniform_below(3)), 1 + static_cast<int>(rng.uniform_below(3)),
+                static_cast<int>(rng.uniform_below(static_cast<uint64_t>(kh))),
+                static_cast<int>(rng.uniform_below(static_cast<uint64_t>(kw))),
+                static_cast<int>(rng.uniform_below(static_cast<uint64_t>(kh))),
+                static_cast<int>(rng.uniform_below(static_cast<uint64_t>(kw))),
+                groups};
+    expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
+  }
+}
+
+TEST(KernelEquivalence, DenseLengthsAroundPowersOfTwo) {
+  RngStream rng(4, stream_tag("dense"), 0);
+  std::vector<int> lengths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 400, 784};
+  for (int i = 2; i <= 10; ++i) {
+    for (int d = -2; d <= 1; ++d) lengths.push_back((1 << i) + d);
+  }
+  for (int k : lengths) {
+    for (int outs : {1, 2, 3, 4, 5, 7, 10, 15, 16, 17}) {
+      expect_identical(testing::random_dense_model(k, outs, rng), rng, 2,
+                       "dense k=" + std::to_string(k) + " outs=" + std::to_string(outs));
+    }
+  }
+}
+
+TEST(KernelEquivalence, ExtremeInputsAndWeightsDoNotOverflow) {
+  // All inputs 255 with zero point 0 and all weights −128: the largest accumulators a fault can
+  // produce in these layer sizes.
+  RngStream rng(5, stream_tag("extreme"), 0);
+  QModel m = testing::random_conv_model({64, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, rng);
+  for (auto& w : m.nodes[0].weight.data) w = -128;
+  m.values[0].quant.zero_point = 0;
+  const std::vector<uint8_t> x(static_cast<size_t>(m.input_elements()), 255);
+  const Int8Executor reference(m, KernelSet::kReference);
+  auto ref_ws = reference.make_workspace();
+  reference.run(x, ref_ws);
+  for (Isa isa : available_isas()) {
+    const Int8Executor optimized(m, KernelSet::kOptimized, isa);
+    auto ws = optimized.make_workspace();
+    optimized.run(x, ws);
+    const auto a = reference.output(ref_ws), b = optimized.output(ws);
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << isa_name(isa);
+  }
+}
+
+}  // namespace
+}  // namespace hardy::qnn

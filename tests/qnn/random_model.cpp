@@ -1,0 +1,73 @@
+// Random single-node QModels for kernel tests.
+#include "random_model.h"
+
+#include <cmath>
+
+namespace hardy::qnn::testing {
+namespace {
+
+int32_t uniform_int(RngStream& rng, int32_t lo, int32_t hi) {
+  return lo + static_cast<int32_t>(rng.uniform_below(static_cast<uint64_t>(hi - lo + 1)));
+}
+
+void fill_weights(QNode& q, int64_t oc, RngStream& rng) {
+  for (auto& w : q.weight.data) w = static_cast<int8_t>(uniform_int(rng, -128, 127));
+  for (int64_t c = 0; c < oc; ++c) {
+    q.bias.push_back(uniform_int(rng, -20000, 20000));
+    q.multiplier.push_back(quantize_multiplier(std::ldexp(1.0 + rng.uniform(), uniform_int(rng, -12, 1))));
+    q.weight_scale.push_back(1.0f);
+  }
+  q.out_min = static_cast<uint8_t>(uniform_int(rng, 0, 40));
+  q.out_max = static_cast<uint8_t>(uniform_int(rng, 200, 255));
+}
+
+QuantParams random_params(RngStream& rng) {
+  return {0.05f, uniform_int(rng, 0, 255)};
+}
+
+}  // namespace
+
+std::vector<uint8_t> random_bytes(int64_t n, RngStream& rng) {
+  std::vector<uint8_t> v(static_cast<size_t>(n));
+  for (auto& b : v) b = static_cast<uint8_t>(rng.next_u64());
+  return v;
+}
+
+QModel random_conv_model(const ConvShape& s, RngStream& rng) {
+  QModel m;
+  WindowParams w{s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.pad_top, s.pad_left,
+                 s.pad_bottom, s.pad_right, s.groups, false};
+  const int oh = window_output(s.h, s.pad_top, s.pad_bottom, s.kernel_h, s.stride_h);
+  const int ow = window_output(s.w, s.pad_left, s.pad_right, s.kernel_w, s.stride_w);
+  m.values.push_back({"x", Shape{s.c_in, s.h, s.w}, random_params(rng)});
+  m.values.push_back({"y", Shape{s.c_out, oh, ow}, random_params(rng)});
+  m.input = 0;
+  m.output = 1;
+  QNode q;
+  q.op = OpKind::kConv;
+  q.inputs = {0};
+  q.output = 1;
+  q.window = w;
+  q.weight = Tensor<int8_t>(Shape{s.c_out, s.c_in / s.groups, s.kernel_h, s.kernel_w});
+  fill_weights(q, s.c_out, rng);
+  m.nodes.push_back(std::move(q));
+  return m;
+}
+
+QModel random_dense_model(int k, int outs, RngStream& rng) {
+  QModel m;
+  m.values.push_back({"x", Shape{k}, random_params(rng)});
+  m.values.push_back({"y", Shape{outs}, random_params(rng)});
+  m.input = 0;
+  m.output = 1;
+  QNode q;
+  q.op = OpKind::kDense;
+  q.inputs = {0};
+  q.output = 1;
+  q.weight = Tensor<int8_t>(Shape{outs, k});
+  fill_weights(q, outs, rng);
+  m.nodes.push_back(std::move(q));
+  return m;
+}
+
+}  // namespace hardy::qnn::testing

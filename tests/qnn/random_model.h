@@ -1,0 +1,22 @@
+// Test helper: single-node QModels with random weights, zero points, multipliers and clamps.
+#pragma once
+
+#include <vector>
+
+#include "hardy/core/rng.h"
+#include "hardy/qnn/qmodel.h"
+
+namespace hardy::qnn::testing {
+
+struct ConvShape {
+  int c_in, h, w, c_out, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, pad_bottom,
+      pad_right, groups;
+};
+
+/// Random int8 weights over the full range [−128, 127] (faults create −128), random bias,
+/// multipliers in [2^-12, 4) (so some need a left shift), zero points and output clamps.
+QModel random_conv_model(const ConvShape& s, RngStream& rng);
+QModel random_dense_model(int k, int outs, RngStream& rng);
+std::vector<uint8_t> random_bytes(int64_t n, RngStream& rng);
+
+}  // namespace hardy::qnn::testing

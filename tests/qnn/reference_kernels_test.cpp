@@ -1,0 +1,79 @@
+// The reference kernels on hand-computed cases (they define the semantics, so check them by hand).
+#include "hardy/qnn/reference_kernels.h"
+
+#include <gtest/gtest.h>
+
+namespace hardy::qnn {
+namespace {
+
+QValue value(Shape s, float scale, int32_t zp) { return {"v", std::move(s), {scale, zp}}; }
+
+TEST(ReferenceKernels, ConvPaddingContributesNothingAndRequantizes) {
+  // 1×2×2 input, zero point 10; one 3×3 filter of ones with padding 1; multiplier 1/2.
+  const QValue in = value(Shape{1, 2, 2}, 1.0f, 10), out = value(Shape{1, 2, 2}, 1.0f, 3);
+  QNode n;
+  n.op = OpKind::kConv;
+  n.window = {3, 3, 1, 1, 1, 1, 1, 1, 1, false};
+  n.weight = Tensor<int8_t>(Shape{1, 1, 3, 3}, 1);
+  n.bias = {4};
+  n.multiplier = {quantize_multiplier(0.5)};
+  const uint8_t x[4] = {11, 12, 13, 14};  // real 1, 2, 3, 4
+  uint8_t y[4];
+  NodeIo io{{&in, nullptr}, {x, nullptr}, &out, y};
+  conv_reference(n, io);
+  // Every 3×3 window covers all four pixels: (1+2+3+4 + 4) / 2 = 7, + zero point 3.
+  for (uint8_t v : y) EXPECT_EQ(v, 10);
+}
+
+TEST(ReferenceKernels, DenseClampsToFusedRange) {
+  const QValue in = value(Shape{2}, 1.0f, 0), out = value(Shape{2}, 1.0f, 0);
+  QNode n;
+  n.op = OpKind::kDense;
+  n.weight = Tensor<int8_t>(Shape{2, 2});
+  n.weight.data = {100, 100, -100, -100};
+  n.bias = {0, 0};
+  n.multiplier = {quantize_multiplier(1.0), quantize_multiplier(1.0)};
+  n.out_min = 5;
+  n.out_max = 250;
+  const uint8_t x[2] = {2, 3};
+  uint8_t y[2];
+  dense_reference(n, {{&in, nullptr}, {x, nullptr}, &out, y});
+  EXPECT_EQ(y[0], 250);  // 500 saturates at the clamp
+  EXPECT_EQ(y[1], 5);    // −500 clamps at the fused ReLU bound
+}
+
+TEST(ReferenceKernels, AveragePoolRoundsHalfUpAndMaxPoolIgnoresPadding) {
+  const QValue in = value(Shape{1, 2, 2}, 1.0f, 200), out = value(Shape{1, 1, 1}, 1.0f, 200);
+  QNode n;
+  n.window = {2, 2, 2, 2, 0, 0, 0, 0, 1, false};
+  const uint8_t x[4] = {1, 2, 2, 1};  // sum 6 / 4 = 1.5 → 2
+  uint8_t y[1];
+  NodeIo io{{&in, nullptr}, {x, nullptr}, &out, y};
+  average_pool_reference(n, io);
+  EXPECT_EQ(y[0], 2);
+  // Max with padding 1 over a 2×2 window at the corner: padding (below every value) never wins.
+  n.window = {2, 2, 2, 2, 1, 1, 1, 1, 1, false};
+  const QValue out2 = value(Shape{1, 2, 2}, 1.0f, 200);
+  uint8_t y2[4];
+  max_pool_reference(n, {{&in, nullptr}, {x, nullptr}, &out2, y2});
+  EXPECT_EQ(y2[0], 1);
+  EXPECT_EQ(y2[3], 1);
+}
+
+TEST(ReferenceKernels, AddRescalesBothInputs) {
+  // a: scale 0.5, zp 0; b: scale 0.25, zp 8; out: scale 1, zp 0. a=10 (5.0), b=16 (2.0) → 7.
+  const QValue a = value(Shape{1}, 0.5f, 0), b = value(Shape{1}, 0.25f, 8),
+               out = value(Shape{1}, 1.0f, 0);
+  QNode n;
+  n.op = OpKind::kAdd;
+  const double twice_max = 1.0;
+  n.add_input_multiplier = {quantize_multiplier(0.5 / twice_max), quantize_multiplier(0.25 / twice_max)};
+  n.add_output_multiplier = quantize_multiplier(twice_max / ((1 << QNode::kAddLeftShift) * 1.0));
+  const uint8_t xa[1] = {10}, xb[1] = {16};
+  uint8_t y[1];
+  add_reference(n, {{&a, &b}, {xa, xb}, &out, y});
+  EXPECT_EQ(y[0], 7);
+}
+
+}  // namespace
+}  // namespace hardy::qnn
