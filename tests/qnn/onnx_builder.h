@@ -1,0 +1,28 @@
+// Test helper: builds small ONNX ModelProtos in code.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <string>
+#include <vector>
+
+namespace hardy::qnn::testing {
+
+class OnnxBuilder {
+ public:
+  /// Graph input "input" of shape (N, dims...), float.
+  explicit OnnxBuilder(std::vector<int64_t> input_dims);
+  void initializer(const std::string& name, std::vector<int64_t> dims, std::vector<float> values);
+  onnx::NodeProto& node(const std::string& op, std::vector<std::string> inputs,
+                        std::vector<std::string> outputs);
+  static void int_attr(onnx::NodeProto& n, const std::string& name, int64_t v);
+  static void ints_attr(onnx::NodeProto& n, const std::string& name, std::vector<int64_t> v);
+  static void float_attr(onnx::NodeProto& n, const std::string& name, float v);
+  /// Serialized model whose single output is `output`.
+  std::string serialize(const std::string& output);
+
+ private:
+  onnx::ModelProto model_;
+};
+
+}  // namespace hardy::qnn::testing

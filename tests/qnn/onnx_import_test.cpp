@@ -1,0 +1,120 @@
+// ONNX import: folding and fusion on hand-built models; every malformed input is a clear error.
+#include "hardy/qnn/onnx_import.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "hardy/core/error.h"
+#include "hardy/qnn/float_executor.h"
+#include "onnx_builder.h"
+
+namespace hardy::qnn {
+namespace {
+
+using testing::OnnxBuilder;
+
+// input (1,3,3) → Conv 2×(1×2×2) → BatchNorm → Relu → Flatten → Gemm(8→2, transB) → logits
+std::string conv_bn_model(bool with_bn = true) {
+  OnnxBuilder b({1, 3, 3});
+  b.initializer("w", {2, 1, 2, 2}, {1, 0, 0, 1, -1, 2, 0.5f, 0});
+  b.initializer("cb", {2}, {0.5f, -1});
+  b.initializer("gamma", {2}, {2, 0.5f});
+  b.initializer("beta", {2}, {1, 0});
+  b.initializer("mean", {2}, {0.5f, -2});
+  b.initializer("var", {2}, {3, 0.25f});
+  b.initializer("fw", {2, 8}, {1, 2, 3, 4, 5, 6, 7, 8, -1, 0, 1, 0, -1, 0, 1, 0});
+  b.initializer("fb", {2}, {0.25f, 0});
+  b.node("Conv", {"input", "w", "cb"}, {"c"});
+  if (with_bn) {
+    auto& bn = b.node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"bn"});
+    OnnxBuilder::float_attr(bn, "epsilon", 1e-5f);
+  }
+  b.node("Relu", {with_bn ? "bn" : "c"}, {"r"});
+  b.node("Flatten", {"r"}, {"f"});
+  OnnxBuilder::int_attr(b.node("Gemm", {"f", "fw", "fb"}, {"logits"}), "transB", 1);
+  return b.serialize("logits");
+}
+
+TEST(OnnxImport, FoldsBatchNormAndFusesRelu) {
+  const Graph g = import_onnx_bytes(conv_bn_model(), "m.onnx");
+  ASSERT_EQ(g.nodes.size(), 3u);  // Conv(+BN+Relu), Flatten, Dense
+  EXPECT_EQ(g.nodes[0].op, OpKind::kConv);
+  EXPECT_EQ(g.nodes[0].activation, Activation::kRelu);
+  EXPECT_EQ(g.nodes[2].op, OpKind::kDense);
+  // Hand computation for an input of all ones: conv channel 0 = 1+1 + 0.5 = 2.5;
+  // BN: (2.5 − 0.5)·2/√(3+1e-5) + 1. Channel 1 = −1+2+0.5 − 1 = 0.5; (0.5+2)·0.5/√0.25001 + 0.
+  const std::vector<float> x(9, 1.0f);
+  const auto all = run_float_all(g, x);
+  const auto& conv = all[static_cast<size_t>(g.nodes[0].output)];
+  const float c0 = (2.5f - 0.5f) * 2.0f / std::sqrt(3.0f + 1e-5f) + 1.0f;
+  const float c1 = (0.5f + 2.0f) * 0.5f / std::sqrt(0.25f + 1e-5f);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(conv[static_cast<size_t>(i)], c0, 1e-5);
+    EXPECT_NEAR(conv[static_cast<size_t>(4 + i)], c1, 1e-5);
+  }
+  const auto logits = run_float(g, x);
+  EXPECT_NEAR(logits[0], (1 + 2 + 3 + 4) * c0 + (5 + 6 + 7 + 8) * c1 + 0.25f, 1e-4);
+  EXPECT_NEAR(logits[1], (-1 + 1) * c0 + (-1 + 1) * c1, 1e-5);
+}
+
+TEST(OnnxImport, UnsupportedOperatorNamesTheOperator) {
+  OnnxBuilder b({4});
+  b.node("Softmax", {"input"}, {"y"});
+  try {
+    import_onnx_bytes(b.serialize("y"), "soft.onnx");
+    FAIL();
+  } catch (const UnsupportedError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("soft.onnx"), std::string::npos);
+    EXPECT_NE(msg.find("'Softmax'"), std::string::npos);
+  }
+}
+
+TEST(OnnxImport, TruncatedAndCorruptBytesAreFormatErrors) {
+  const std::string good = conv_bn_model();
+  EXPECT_THROW(import_onnx_bytes(good.substr(0, good.size() / 2), "t.onnx"), FormatError);
+  EXPECT_THROW(import_onnx_bytes("", "t.onnx"), FormatError);
+  std::string corrupt = good;
+  for (size_t i = 0; i < corrupt.size(); i += 7) corrupt[i] = static_cast<char>(0xff);
+  EXPECT_THROW(import_onnx_bytes(corrupt, "t.onnx"), Error);
+}
+
+TEST(OnnxImport, EveryTruncationIsAnErrorNotACrash) {
+  const std::string good = conv_bn_model();
+  for (size_t n = 0; n < good.size(); n += 3) {
+    try {
+      import_onnx_bytes(good.substr(0, n), "t.onnx");
+    } catch (const Error&) {
+      continue;  // a clean error
+    }
+  }
+  SUCCEED();
+}
+
+TEST(OnnxImport, MissingFileIsFileError) {
+  EXPECT_THROW(import_onnx("/nonexistent/model.onnx"), FileError);
+}
+
+TEST(OnnxImport, ShapeMismatchIsFormatError) {
+  OnnxBuilder b({2, 3, 3});  // two channels, weights expect one
+  b.initializer("w", {1, 1, 2, 2}, {1, 1, 1, 1});
+  b.node("Conv", {"input", "w"}, {"y"});
+  try {
+    import_onnx_bytes(b.serialize("y"), "s.onnx");
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'Conv_1' (Conv): expected weights"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(OnnxImport, DilationIsUnsupported) {
+  OnnxBuilder b({1, 5, 5});
+  b.initializer("w", {1, 1, 2, 2}, {1, 1, 1, 1});
+  OnnxBuilder::ints_attr(b.node("Conv", {"input", "w"}, {"y"}), "dilations", {2, 2});
+  EXPECT_THROW(import_onnx_bytes(b.serialize("y"), "d.onnx"), UnsupportedError);
+}
+
+}  // namespace
+}  // namespace hardy::qnn
