@@ -18,6 +18,9 @@ float activate(const Node& n, float v) {
   return v;
 }
 
+// Loops ordered (output channel, input channel, kernel row, kernel column, output row, output
+// column) so the innermost loop runs over contiguous outputs; every output still sums its terms in
+// the order (input channel, kernel row, kernel column), starting from 0, then adds the bias.
 void conv(const Node& n, const Shape& is, const std::vector<float>& x, const Shape& os,
           std::vector<float>& y) {
   const WindowParams& w = n.window;
@@ -25,25 +28,34 @@ void conv(const Node& n, const Shape& is, const std::vector<float>& x, const Sha
   const int64_t icg = c_in / w.groups, ocg = c_out / w.groups;
   for (int64_t oc = 0; oc < c_out; ++oc) {
     const int64_t g = oc / ocg;
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        float acc = 0.0f;
-        for (int64_t ic = 0; ic < icg; ++ic) {
-          for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+    float* out = y.data() + oc * oh * ow;
+    std::fill(out, out + oh * ow, 0.0f);
+    for (int64_t ic = 0; ic < icg; ++ic) {
+      const float* plane = x.data() + (g * icg + ic) * h * wd;
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+          const float wv = n.weight[((oc * icg + ic) * w.kernel_h + ky) * w.kernel_w + kx];
+          // Output columns whose input column ox·stride − pad + kx lies inside [0, wd).
+          const int64_t shift = kx - w.pad_left;
+          int64_t ox_lo = shift >= 0 ? 0 : (-shift + w.stride_w - 1) / w.stride_w;
+          int64_t ox_hi = (wd - 1 - shift) < 0 ? 0 : (wd - 1 - shift) / w.stride_w + 1;
+          ox_hi = std::min(ox_hi, ow);
+          for (int64_t oy = 0; oy < oh; ++oy) {
             const int64_t iy = oy * w.stride_h - w.pad_top + ky;
             if (iy < 0 || iy >= h) continue;
-            for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-              const int64_t ix = ox * w.stride_w - w.pad_left + kx;
-              if (ix < 0 || ix >= wd) continue;
-              acc += x[static_cast<size_t>(((g * icg + ic) * h + iy) * wd + ix)] *
-                     n.weight[((oc * icg + ic) * w.kernel_h + ky) * w.kernel_w + kx];
+            const float* in_row = plane + iy * wd + shift;
+            float* out_row = out + oy * ow;
+            if (w.stride_w == 1) {
+              for (int64_t ox = ox_lo; ox < ox_hi; ++ox) out_row[ox] += wv * in_row[ox];
+            } else {
+              for (int64_t ox = ox_lo; ox < ox_hi; ++ox) out_row[ox] += wv * in_row[ox * w.stride_w];
             }
           }
         }
-        y[static_cast<size_t>((oc * oh + oy) * ow + ox)] =
-            activate(n, acc + n.bias[static_cast<size_t>(oc)]);
       }
     }
+    const float b = n.bias[static_cast<size_t>(oc)];
+    for (int64_t i = 0; i < oh * ow; ++i) out[i] = activate(n, out[i] + b);
   }
 }
 

@@ -384,7 +384,12 @@ class Importer {
       }
       fold_batch_norm(n, value_of(n.input(0), n.name()));
     } else if (op == "Identity" || op == "Dropout") {
-      index_[out] = value_of(n.input(0), n.name());
+      if (auto c = constants_.find(n.input(0)); c != constants_.end()) {
+        const Tensor<float> copy = c->second;
+        constants_[out] = copy;
+      } else {
+        index_[out] = value_of(n.input(0), n.name());
+      }
     } else {
       throw UnsupportedError(path_ + ": unsupported operator '" + op + "' (node '" + n.name() +
                              "'); hardy supports " + kSupported);
