@@ -1,6 +1,8 @@
 // hardy command-line entry point: parses, dispatches, and turns every error into one line.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "commands.h"
 #include "hardy/core/error.h"
@@ -16,6 +18,16 @@ int main(int argc, char** argv) {
   hardy::cli::add_snn_command(app);
 #endif
   hardy::cli::set_command_line(argc, argv);
+  const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
+  const bool known_command = argc > 1 && std::any_of(commands.begin(), commands.end(), [&](const CLI::App* c) {
+    return c->get_name() == argv[1];
+  });
+  if (argc > 1 && argv[1][0] != '-' && !known_command) {
+    std::string known;
+    for (const auto* sub : commands) known += (known.empty() ? "" : ", ") + sub->get_name();
+    std::fprintf(stderr, "error: unknown command '%s' (expected one of: %s)\n", argv[1], known.c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

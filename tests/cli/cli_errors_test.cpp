@@ -1,0 +1,131 @@
+// Every bad input to the CLI ends in exactly one `error:` line naming the problem and exit code 2.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "../qnn/onnx_builder.h"
+#include "hardy/data/idx.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int exit_code;
+  std::string err;
+};
+
+CliRun run_hardy(const std::string& args, const std::string& env = "") {
+  const std::string err_path = (fs::temp_directory_path() / "hardy_cli_err.txt").string();
+  const std::string cmd = env + " " + HARDY_BIN + " " + args + " >/dev/null 2>" + err_path;
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(err_path);
+  std::string err((std::istreambuf_iterator<char>(in)), {});
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
+}
+
+void expect_one_error_line(const CliRun& r, const std::string& mentions) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
+}
+
+std::string temp(const std::string& name) {
+  return (fs::temp_directory_path() / ("hardy_cli_" + name)).string();
+}
+
+// A valid 784 → 10 linear model.
+std::string write_linear_model() {
+  hardy::qnn::testing::OnnxBuilder b({1, 28, 28});
+  b.initializer("w", {10, 784}, std::vector<float>(7840, 0.001f));
+  b.node("Flatten", {"input"}, {"f"});
+  hardy::qnn::testing::OnnxBuilder::int_attr(b.node("Gemm", {"f", "w"}, {"logits"}), "transB", 1);
+  const std::string path = temp("linear.onnx");
+  std::ofstream(path, std::ios::binary) << b.serialize("logits");
+  return path;
+}
+
+// A dataset directory "<dir>/fashion-mnist" with train/test files of the given shape.
+std::string write_dataset(const std::string& dir, uint8_t magic_type, uint32_t labels) {
+  const std::string root = temp(dir);
+  fs::create_directories(root + "/fashion-mnist");
+  for (const char* split : {"train", "t10k"}) {
+    hardy::data::IdxArray images{{4, 28, 28}, std::vector<uint8_t>(4 * 784, 7)};
+    hardy::data::IdxArray lab{{labels}, std::vector<uint8_t>(labels, 1)};
+    const std::string base = root + "/fashion-mnist/" + split;
+    hardy::data::write_idx(base + "-images-idx3-ubyte", images);
+    hardy::data::write_idx(base + "-labels-idx1-ubyte", lab);
+    if (magic_type != 0x08) {
+      std::fstream f(base + "-images-idx3-ubyte", std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(2);
+      f.put(static_cast<char>(magic_type));
+    }
+  }
+  return root;
+}
+
+TEST(CliErrors, MissingModelFile) {
+  expect_one_error_line(run_hardy("eval --model /nonexistent/m.onnx"), "/nonexistent/m.onnx");
+}
+
+TEST(CliErrors, TruncatedOnnx) {
+  const std::string good = write_linear_model();
+  std::ifstream in(good, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const std::string path = temp("truncated.onnx");
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+  expect_one_error_line(run_hardy("eval --model " + path), "truncated.onnx");
+}
+
+TEST(CliErrors, UnsupportedOperator) {
+  hardy::qnn::testing::OnnxBuilder b({1, 28, 28});
+  b.node("Softmax", {"input"}, {"y"});
+  const std::string path = temp("softmax.onnx");
+  std::ofstream(path, std::ios::binary) << b.serialize("y");
+  expect_one_error_line(run_hardy("eval --model " + path), "unsupported operator 'Softmax'");
+}
+
+TEST(CliErrors, WrongIdxMagic) {
+  const std::string root = write_dataset("badmagic", 0x0D, 4);
+  expect_one_error_line(run_hardy("eval --model " + write_linear_model(), "HARDY_DATA_DIR=" + root),
+                        "magic");
+}
+
+TEST(CliErrors, MismatchedImageAndLabelCounts) {
+  const std::string root = write_dataset("mismatch", 0x08, 3);
+  expect_one_error_line(run_hardy("eval --model " + write_linear_model(), "HARDY_DATA_DIR=" + root),
+                        "4 labels");
+}
+
+TEST(CliErrors, MissingDatasetFile) {
+  const std::string root = temp("empty_data");
+  fs::create_directories(root);
+  expect_one_error_line(run_hardy("eval --model " + write_linear_model(), "HARDY_DATA_DIR=" + root),
+                        "dataset file not found");
+}
+
+TEST(CliErrors, BadOptions) {
+  expect_one_error_line(run_hardy("eval --model x.onnx --threads 0"), "--threads");
+  expect_one_error_line(run_hardy("eval --model x.onnx --dataset cifar"), "--dataset");
+  expect_one_error_line(run_hardy("frobnicate"), "frobnicate");
+}
+
+TEST(CliErrors, ValidSmallRunSucceeds) {
+  const std::string root = write_dataset("good", 0x08, 4);
+  const std::string json = temp("out.json");
+  const CliRun r = run_hardy("eval --model " + write_linear_model() + " --json " + json,
+                          "HARDY_DATA_DIR=" + root);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(json);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  for (const char* key : {"fp32_accuracy", "int8_accuracy", "agreement", "images",
+                          "int8_images_per_second", "provenance"}) {
+    EXPECT_NE(text.find(key), std::string::npos) << key;
+  }
+}
+
+}  // namespace
