@@ -1,9 +1,14 @@
 // PackedModel: weight packing, im2col into the [K/4][P][4] panel, dispatch to the Isa's loops.
 #include "hardy/qnn/optimized_kernels.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "gemm_kernels.h"
 #include "hardy/core/error.h"
@@ -14,34 +19,143 @@ namespace {
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 constexpr int64_t kDenseBlock = 64;  // bytes of input per vpdpbusd
+constexpr int64_t kSimdSlack = 16;   // readable bytes past the end of a padded input or zero row
 
-// Fills the [k_padded/4][p_padded][4] panel of one conv group: element (k, p) is the input pixel
-// that weight k meets at output position p, or the input zero point where the window hangs over
-// the padding (so that its (x − zp) term vanishes after the bias correction).
-void im2col_packed(const QNode& node, const NodeIo& io, int64_t group, const PackedModel::Layer& L,
-                   uint8_t* col) {
+bool has_padding(const WindowParams& w) {
+  return w.pad_top || w.pad_left || w.pad_bottom || w.pad_right;
+}
+
+struct PaddedPlanes {
+  const uint8_t* data;
+  int64_t h, w;
+};
+
+// The input planes of one conv group copied into `buffer`, surrounded by the conv's padding filled
+// with the input zero point (real 0, whose (x − zp) term vanishes after the bias correction).
+// The buffer has kSimdSlack bytes past the planes, so 16-byte loads may run past a row's end.
+PaddedPlanes pad_group(const QNode& node, const NodeIo& io, int64_t group, uint8_t* buffer) {
+  const WindowParams& w = node.window;
+  const Shape& is = io.in[0]->shape;
+  const int64_t icg = is[0] / w.groups, h = is[1], wd = is[2];
+  const uint8_t* src = io.x[0] + group * icg * h * wd;
+  if (!has_padding(w)) {
+    std::memcpy(buffer, src, static_cast<size_t>(icg * h * wd));
+    return {buffer, h, wd};
+  }
+  const int64_t hp = h + w.pad_top + w.pad_bottom, wp = wd + w.pad_left + w.pad_right;
+  std::memset(buffer, io.in[0]->quant.zero_point, static_cast<size_t>(icg * hp * wp));
+  for (int64_t c = 0; c < icg; ++c) {
+    for (int64_t y = 0; y < h; ++y) {
+      std::memcpy(buffer + (c * hp + y + w.pad_top) * wp + w.pad_left, src + (c * h + y) * wd,
+                  static_cast<size_t>(wd));
+    }
+  }
+  return {buffer, hp, wp};
+}
+
+// dst[4·i + j] = row_j[i] for i < n: four input rows interleaved byte by byte. With `overrun`,
+// whole 16-column blocks are written (up to 60 bytes past dst[4n], which the caller rewrites or
+// ignores) and rows are read up to 15 bytes past their end (kSimdSlack).
+void interleave4(const uint8_t* const rows[4], int64_t n, uint8_t* dst, bool overrun) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= n || (overrun && i < n); i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + i));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + i));
+    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + i));
+    const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
+    const __m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
+    auto* out = reinterpret_cast<__m128i*>(dst + 4 * i);
+    _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
+    _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
+    _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
+    _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+  }
+#else
+  (void)overrun;
+#endif
+  for (; i < n; ++i) {
+    for (int j = 0; j < 4; ++j) dst[4 * i + j] = rows[j][i];
+  }
+}
+
+// Fills the [k_padded/4][p_padded][4] panel of one conv group: element (k, p) is the (padded)
+// input pixel that weight k meets at output position p. Rows k ≥ K and columns p ≥ P are zero.
+void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
+                   const PackedModel::Layer& L, const uint8_t* zeros, uint8_t* col) {
+  const WindowParams& w = node.window;
+  const Shape& os = io.out->shape;
+  const int64_t oh = os[1], ow = os[2], p_count = oh * ow;
+  for (int64_t k4 = 0; k4 < L.k_padded / 4; ++k4) {
+    const uint8_t* base[4];
+    for (int j = 0; j < 4; ++j) {
+      const int64_t k = 4 * k4 + j;
+      if (k >= L.k) {
+        base[j] = nullptr;
+        continue;
+      }
+      const int64_t ic = k / (w.kernel_h * w.kernel_w);
+      const int64_t ky = k / w.kernel_w % w.kernel_h, kx = k % w.kernel_w;
+      base[j] = in.data + (ic * in.h + ky) * in.w + kx;
+    }
+    uint8_t* dst = col + k4 * L.p_padded * 4;
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      const uint8_t* rows[4];
+      for (int j = 0; j < 4; ++j) rows[j] = base[j] ? base[j] + oy * w.stride_h * in.w : zeros;
+      uint8_t* out = dst + oy * ow * 4;
+      if (w.stride_w == 1) {
+        // Every row but the last is followed by the next, which overwrites the overrun.
+        interleave4(rows, ow, out, oy + 1 < oh);
+      } else {
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          for (int j = 0; j < 4; ++j) out[4 * ox + j] = base[j] ? rows[j][ox * w.stride_w] : 0;
+        }
+      }
+    }
+    std::memset(dst + p_count * 4, 0, static_cast<size_t>((L.p_padded - p_count) * 4));
+  }
+}
+
+// MaxPool / AveragePool without padding: the reference arithmetic without bounds checks.
+void pool_unpadded(const QNode& node, const NodeIo& io) {
   const WindowParams& w = node.window;
   const Shape &is = io.in[0]->shape, &os = io.out->shape;
   const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-  const int64_t icg = is[0] / w.groups;
-  const auto zx = static_cast<uint8_t>(io.in[0]->quant.zero_point);
-  std::memset(col, 0, static_cast<size_t>(L.k_padded * L.p_padded));
-  for (int64_t k = 0; k < L.k; ++k) {
-    const int64_t ic = k / (w.kernel_h * w.kernel_w);
-    const int64_t ky = k / w.kernel_w % w.kernel_h, kx = k % w.kernel_w;
-    const uint8_t* plane = io.x[0] + (group * icg + ic) * h * wd;
-    uint8_t* row = col + (k / 4) * L.p_padded * 4 + (k % 4);
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      const int64_t iy = oy * w.stride_h - w.pad_top + ky;
-      uint8_t* out = row + oy * ow * 4;
-      if (iy < 0 || iy >= h) {
-        for (int64_t ox = 0; ox < ow; ++ox) out[ox * 4] = zx;
-        continue;
+  const int32_t count = w.kernel_h * w.kernel_w;
+  const bool is_max = node.op == OpKind::kMaxPool;
+  if (w.kernel_h == 2 && w.kernel_w == 2) {  // the common case: (Σ + 2) / 4 is (Σ + 2) >> 2
+    for (int64_t c = 0; c < is[0]; ++c) {
+      const uint8_t* plane = io.x[0] + c * h * wd;
+      uint8_t* out = io.y + c * oh * ow;
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const uint8_t* r0 = plane + oy * w.stride_h * wd;
+        const uint8_t* r1 = r0 + wd;
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const int64_t x = ox * w.stride_w;
+          out[oy * ow + ox] = static_cast<uint8_t>(
+              is_max ? std::max(std::max(r0[x], r0[x + 1]), std::max(r1[x], r1[x + 1]))
+                     : (r0[x] + r0[x + 1] + r1[x] + r1[x + 1] + 2) >> 2);
+        }
       }
-      const uint8_t* in_row = plane + iy * wd;
+    }
+    return;
+  }
+  for (int64_t c = 0; c < is[0]; ++c) {
+    const uint8_t* plane = io.x[0] + c * h * wd;
+    uint8_t* out = io.y + c * oh * ow;
+    for (int64_t oy = 0; oy < oh; ++oy) {
       for (int64_t ox = 0; ox < ow; ++ox) {
-        const int64_t ix = ox * w.stride_w - w.pad_left + kx;
-        out[ox * 4] = (ix < 0 || ix >= wd) ? zx : in_row[ix];
+        const uint8_t* win = plane + oy * w.stride_h * wd + ox * w.stride_w;
+        int32_t best = 0, sum = 0;
+        for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+          for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+            const int32_t v = win[ky * wd + kx];
+            best = std::max(best, v);
+            sum += v;
+          }
+        }
+        out[oy * ow + ox] = static_cast<uint8_t>(is_max ? best : (sum + count / 2) / count);
       }
     }
   }
@@ -95,9 +209,14 @@ PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(isa
     for (const auto& m : node.multiplier) L.vector_requant = L.vector_requant && m.shift <= 0;
     size_t scratch = 0;
     if (conv) {
-      const Shape& os = model.value(node.output).shape;
+      const Shape &is = model.value(node.inputs[0]).shape, &os = model.value(node.output).shape;
+      const WindowParams& w = node.window;
+      const int64_t padded_bytes = is[0] / w.groups * (is[1] + w.pad_top + w.pad_bottom) *
+                                   (is[2] + w.pad_left + w.pad_right);
       L.p_padded = round_up(os[1] * os[2], detail::kGemmColumnBlock);
-      scratch = static_cast<size_t>(L.k_padded * L.p_padded);
+      L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
+      L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+      scratch = L.zeros_offset + static_cast<size_t>(os[2] + kSimdSlack);
     } else {
       scratch = static_cast<size_t>(L.k_padded);
     }
@@ -112,21 +231,24 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
   if (node.op == OpKind::kConv) {
     const Shape& os = io.out->shape;
     const int64_t groups = node.window.groups, ocg = os[0] / groups, p = os[1] * os[2];
+    uint8_t* padded_buffer = scratch + L.padded_offset;
+    uint8_t* zeros = scratch + L.zeros_offset;  // stands in for the rows of weights k ≥ K
+    std::memset(zeros, 0, static_cast<size_t>(os[2] + kSimdSlack));
     for (int64_t g = 0; g < groups; ++g) {
-      im2col_packed(node, io, g, L, scratch);
-      detail::GemmArgs a{scratch,
-                         L.k_padded,
-                         p,
-                         L.p_padded,
-                         L.weights.data() + g * ocg * L.k_padded,
-                         L.bias_corrected.data() + g * ocg,
-                         node.multiplier.data() + g * ocg,
-                         ocg,
-                         io.out->quant.zero_point,
-                         node.out_min,
-                         node.out_max,
-                         L.vector_requant,
-                         io.y + g * ocg * p};
+      im2col_packed(node, io, pad_group(node, io, g, padded_buffer), L, zeros, scratch);
+      const detail::GemmArgs a{scratch,
+                               L.k_padded,
+                               p,
+                               L.p_padded,
+                               L.weights.data() + g * ocg * L.k_padded,
+                               L.bias_corrected.data() + g * ocg,
+                               node.multiplier.data() + g * ocg,
+                               ocg,
+                               io.out->quant.zero_point,
+                               node.out_min,
+                               node.out_max,
+                               L.vector_requant,
+                               io.y + g * ocg * p};
 #if defined(__x86_64__)
       if (vnni) {
         detail::gemm_avx512_vnni(a);
@@ -140,9 +262,16 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
   if (node.op == OpKind::kDense) {
     std::memcpy(scratch, io.x[0], static_cast<size_t>(L.k));
     std::memset(scratch + L.k, 0, static_cast<size_t>(L.k_padded - L.k));
-    detail::DotArgs a{scratch,           L.k_padded,     L.weights.data(),
-                      L.bias_corrected.data(), node.multiplier.data(), node.weight.shape[0],
-                      io.out->quant.zero_point, node.out_min, node.out_max, io.y};
+    const detail::DotArgs a{scratch,
+                            L.k_padded,
+                            L.weights.data(),
+                            L.bias_corrected.data(),
+                            node.multiplier.data(),
+                            node.weight.shape[0],
+                            io.out->quant.zero_point,
+                            node.out_min,
+                            node.out_max,
+                            io.y};
 #if defined(__x86_64__)
     if (vnni) {
       detail::dense_avx512_vnni(a);
@@ -150,6 +279,11 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     }
 #endif
     detail::dense_portable(a);
+    return;
+  }
+  if ((node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool) &&
+      !has_padding(node.window)) {
+    pool_unpadded(node, io);
     return;
   }
   run_node_reference(node, io);

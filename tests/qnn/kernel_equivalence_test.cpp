@@ -110,6 +110,29 @@ TEST(KernelEquivalence, DenseLengthsAroundPowersOfTwo) {
   }
 }
 
+TEST(KernelEquivalence, PoolingWindowsStridesAndPaddings) {
+  RngStream rng(6, stream_tag("pool"), 0);
+  for (OpKind op : {OpKind::kMaxPool, OpKind::kAveragePool}) {
+    for (int k : {1, 2, 3}) {
+      for (int stride : {1, 2, 3}) {
+        for (int pad : {0, 1}) {
+          if (pad >= k) continue;
+          for (int size : {2, 3, 5, 8, 13}) {
+            if (size + 2 * pad < k) continue;
+            for (bool include_pad : {false, true}) {
+              WindowParams w{k, k, stride, stride, pad, pad, pad, pad, 1, include_pad};
+              expect_identical(testing::random_pool_model(op, 3, size, size + 1, w, rng), rng, 2,
+                               std::string(op_name(op)) + " k=" + std::to_string(k) + " stride=" +
+                                   std::to_string(stride) + " pad=" + std::to_string(pad) +
+                                   " size=" + std::to_string(size));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(KernelEquivalence, ExtremeInputsAndWeightsDoNotOverflow) {
   // All inputs 255 with zero point 0 and all weights −128: the largest accumulators a fault can
   // produce in these layer sizes.

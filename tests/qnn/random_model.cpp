@@ -70,4 +70,23 @@ QModel random_dense_model(int k, int outs, RngStream& rng) {
   return m;
 }
 
+QModel random_pool_model(OpKind op, int c, int h, int w, const WindowParams& window,
+                         RngStream& rng) {
+  QModel m;
+  const QuantParams q = random_params(rng);
+  const int oh = window_output(h, window.pad_top, window.pad_bottom, window.kernel_h, window.stride_h);
+  const int ow = window_output(w, window.pad_left, window.pad_right, window.kernel_w, window.stride_w);
+  m.values.push_back({"x", Shape{c, h, w}, q});
+  m.values.push_back({"y", Shape{c, oh, ow}, q});
+  m.input = 0;
+  m.output = 1;
+  QNode n;
+  n.op = op;
+  n.inputs = {0};
+  n.output = 1;
+  n.window = window;
+  m.nodes.push_back(std::move(n));
+  return m;
+}
+
 }  // namespace hardy::qnn::testing

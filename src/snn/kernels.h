@@ -1,0 +1,91 @@
+// Internal: the dense per-step loops of the simulator, compiled once per instruction set from one
+// source (kernels_impl.inc) and chosen at run time. Every variant performs the same IEEE float
+// operations in the same order per element (no FMA contraction, no reductions across lanes), so
+// all variants give bit-identical results (tests/snn/kernels_test.cpp checks it).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace hardy::snn::detail {
+
+enum class Isa { kGeneric, kAvx2, kAvx512 };
+
+/// Name for logs: "generic", "avx2", "avx512".
+const char* isa_name(Isa isa);
+/// Best instruction set this CPU supports among those built (HARDY_SIMD) — or the one named by
+/// the environment variable HARDY_SNN_ISA if it is supported.
+Isa best_isa();
+/// True when kernels for `isa` were built and the CPU runs them.
+bool isa_available(Isa isa);
+
+/// exp(x) for x ≤ 0 (Cephes expf: range reduction, degree-6 polynomial, ≤ 2 ulp), written with
+/// plain float operations so loops using it vectorize and every build rounds the same way.
+/// x below −87 is treated as −87 (result ≈ 1.6e−38 instead of smaller).
+static inline float exp_neg(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  const float fx = x * 1.44269504088896341f;
+  const float n = (fx + 12582912.0f) - 12582912.0f;  // round to nearest (|fx| < 2^22)
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  const int32_t e = (static_cast<int32_t>(n) + 127) << 23;
+  return y * __builtin_bit_cast(float, e);
+}
+
+/// One step of the excitatory layer (all arrays have `n` elements, 64-byte aligned, n a multiple
+/// of 16). Order per neuron j, mirroring Brian2's schedule (state update, then threshold):
+///   refr ← max(refr − 1, 0); refractory = refr > 0
+///   conductance model (exponential Euler with ge, gi at the start of the step):
+///     g = 1 + ge + gi; v∞ = (v_rest + ge·E_exc + gi·E_inh)/g; v ← v∞ + (v − v∞)·exp(−g·dt/τ)
+///   current model: v ← v_rest + (v − v_rest)·exp(−dt/τ) + ge + gi; ge ← gi ← 0
+///   (v is left unchanged while refractory; inputs arriving then are dropped in the current model)
+///   ge ← ge·decay_ge; gi ← gi·decay_gi
+///   spiked[j] = v > thr_base + theta[j]·theta_scale and not refractory
+/// Returns the number of spikes.
+struct ExcStep {
+  int n = 0;
+  float* v = nullptr;
+  float* ge = nullptr;
+  float* gi = nullptr;
+  int32_t* refr = nullptr;
+  const float* theta = nullptr;
+  int32_t* spiked = nullptr;
+  float theta_scale = 1.0f;
+  float thr_base = 0.0f;   ///< v_thresh − θ_offset
+  float v_rest = 0.0f, e_exc = 0.0f, e_inh = 0.0f;
+  float neg_dt_over_tau = 0.0f;  ///< −dt/τ_m (conductance model)
+  float decay_v = 0.0f;          ///< exp(−dt/τ_m) (current model)
+  float decay_ge = 0.0f, decay_gi = 0.0f;
+};
+
+struct Kernels {
+  int (*exc_step_conductance)(const ExcStep& s);
+  int (*exc_step_current)(const ExcStep& s);
+  /// ge[j] += w[j] for j < n.
+  void (*add_row)(int n, float* ge, const float* w);
+  /// w[j] = min(w[j], w_max) (a row that normalisation pushed above w_max, on its next spike).
+  void (*clamp_row)(int n, float* w, float w_max);
+  /// x[j] += c for j < n.
+  void (*add_scalar)(int n, float* x, float c);
+  /// sums[j] = Σ_i w[i·stride + j] over i = 0..rows−1 in increasing i (one float accumulator per
+  /// column, so the order is fixed).
+  void (*column_sums)(int rows, int n, int stride, const float* w, float* sums);
+  /// w[i·stride + j] *= factor[j]; row_excess[i] = whether any new w in row i exceeds w_max.
+  void (*scale_columns)(int rows, int n, int stride, float* w, const float* factor, float w_max,
+                        uint8_t* row_excess);
+};
+
+const Kernels& kernels(Isa isa);
+const Kernels& kernels_generic();
+const Kernels& kernels_avx2();
+const Kernels& kernels_avx512();
+
+}  // namespace hardy::snn::detail

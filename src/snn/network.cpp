@@ -1,0 +1,291 @@
+// Network initialisation, validation and the .snn file format.
+#include "hardy/snn/network.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "hardy/core/error.h"
+#include "hardy/core/rng.h"
+
+namespace hardy::snn {
+
+static_assert(std::endian::native == std::endian::little, "the .snn format assumes little-endian");
+
+namespace {
+
+constexpr char kMagic[8] = {'H', 'A', 'R', 'D', 'Y', 'S', 'N', 'N'};
+constexpr uint64_t kMaxHeaderBytes = 1 << 20;
+constexpr int kMaxNeurons = 1 << 16;
+constexpr int kMaxInputs = 1 << 16;
+
+uint64_t fnv1a(std::span<const uint8_t> bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (uint8_t b : bytes) {
+    h ^= b;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+template <class T>
+void put(std::vector<uint8_t>& out, T v) {
+  uint8_t b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.insert(out.end(), b, b + sizeof(T));
+}
+
+void put_section(std::vector<uint8_t>& out, const char tag[4], const void* data, uint64_t bytes) {
+  out.insert(out.end(), tag, tag + 4);
+  put<uint64_t>(out, bytes);
+  const auto* p = static_cast<const uint8_t*>(data);
+  out.insert(out.end(), p, p + bytes);
+}
+
+// Sequential reader that reports truncation with the offset and what it was reading.
+class Reader {
+ public:
+  Reader(std::span<const uint8_t> bytes, const std::string& source)
+      : bytes_(bytes), source_(source) {}
+
+  size_t offset() const { return pos_; }
+  size_t remaining() const { return bytes_.size() - pos_; }
+
+  std::span<const uint8_t> take(uint64_t n, const std::string& what) {
+    if (n > remaining()) {
+      throw FormatError(source_, "offset " + std::to_string(pos_) + " (" + what + ")",
+                        std::to_string(n) + " bytes",
+                        std::to_string(remaining()) + " (file truncated)");
+    }
+    auto s = bytes_.subspan(pos_, static_cast<size_t>(n));
+    pos_ += static_cast<size_t>(n);
+    return s;
+  }
+  template <class T>
+  T get(const std::string& what) {
+    T v;
+    std::memcpy(&v, take(sizeof(T), what).data(), sizeof(T));
+    return v;
+  }
+  // Reads a section header and checks its tag and length.
+  std::span<const uint8_t> section(const char tag[4], uint64_t expected_bytes) {
+    const size_t at = pos_;
+    auto t = take(4, std::string("section tag ") + std::string(tag, 4));
+    if (std::memcmp(t.data(), tag, 4) != 0) {
+      throw FormatError(source_, "offset " + std::to_string(at), "section '" +
+                        std::string(tag, 4) + "'", "'" + printable(t) + "'");
+    }
+    const uint64_t n = get<uint64_t>(std::string(tag, 4) + " length");
+    if (n != expected_bytes) {
+      throw FormatError(source_, std::string("section ") + std::string(tag, 4) + " length",
+                        std::to_string(expected_bytes) + " bytes", std::to_string(n));
+    }
+    return take(n, std::string(tag, 4) + " payload");
+  }
+  static std::string printable(std::span<const uint8_t> b) {
+    std::string s;
+    for (uint8_t c : b) s += (c >= 32 && c < 127) ? static_cast<char>(c) : '?';
+    return s;
+  }
+
+ private:
+  std::span<const uint8_t> bytes_;
+  const std::string& source_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Network Network::fresh(const SnnParams& params, int inputs_count, int neuron_count,
+                       uint64_t seed_value) {
+  HARDY_CHECK(inputs_count > 0 && neuron_count > 0);
+  Network n;
+  n.params = params;
+  n.inputs = inputs_count;
+  n.neurons = neuron_count;
+  n.seed = seed_value;
+  n.weights.resize(static_cast<size_t>(inputs_count) * neuron_count);
+  RngStream rng(seed_value, stream_tag("snn.init_weights"), 0);
+  for (float& w : n.weights) {
+    w = static_cast<float>((rng.uniform() + params.init_w_offset) * params.init_w_scale);
+    if (w > static_cast<float>(params.w_max)) w = static_cast<float>(params.w_max);
+  }
+  n.theta_mv.assign(static_cast<size_t>(neuron_count), static_cast<float>(params.theta_init_mv));
+  return n;
+}
+
+void Network::check(const std::string& source) const {
+  if (neurons <= 0 || neurons > kMaxNeurons) {
+    throw FormatError(source, "neurons", "1.." + std::to_string(kMaxNeurons),
+                      std::to_string(neurons));
+  }
+  if (inputs <= 0 || inputs > kMaxInputs) {
+    throw FormatError(source, "inputs", "1.." + std::to_string(kMaxInputs),
+                      std::to_string(inputs));
+  }
+  if (weights.size() != static_cast<size_t>(inputs) * neurons) {
+    throw FormatError(source, "weights", std::to_string(static_cast<size_t>(inputs) * neurons),
+                      std::to_string(weights.size()) + " values");
+  }
+  if (theta_mv.size() != static_cast<size_t>(neurons)) {
+    throw FormatError(source, "theta", std::to_string(neurons),
+                      std::to_string(theta_mv.size()) + " values");
+  }
+  const auto w_max = static_cast<float>(params.w_max);
+  for (size_t k = 0; k < weights.size(); ++k) {
+    if (!(weights[k] >= 0.0f && weights[k] <= w_max)) {
+      throw FormatError(source, "weight " + std::to_string(k / neurons) + "," +
+                                    std::to_string(k % neurons),
+                        "a value in [0, w_max]", std::to_string(weights[k]));
+    }
+  }
+  for (size_t j = 0; j < theta_mv.size(); ++j) {
+    if (!std::isfinite(theta_mv[j]) || std::abs(theta_mv[j]) > 1e4f) {
+      throw FormatError(source, "theta " + std::to_string(j), "a finite value in mV",
+                        std::to_string(theta_mv[j]));
+    }
+  }
+  if (!labels.empty()) {
+    if (labels.size() != static_cast<size_t>(neurons)) {
+      throw FormatError(source, "labels", std::to_string(neurons),
+                        std::to_string(labels.size()) + " values");
+    }
+    for (size_t j = 0; j < labels.size(); ++j) {
+      if (labels[j] > 9 && labels[j] != kUnassigned) {
+        throw FormatError(source, "label of neuron " + std::to_string(j), "0..9 or 255",
+                          std::to_string(labels[j]));
+      }
+    }
+  }
+}
+
+void save_network(const Network& net, const std::string& path) {
+  net.check(path);
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [k, v] : params_to_map(net.params)) params[k] = v;
+  const nlohmann::json header = {{"params", params},
+                                 {"inputs", net.inputs},
+                                 {"neurons", net.neurons},
+                                 {"dataset", net.dataset},
+                                 {"seed", net.seed},
+                                 {"trained_samples", net.trained_samples},
+                                 {"labelled", !net.labels.empty()}};
+  const std::string h = header.dump();
+  std::vector<uint8_t> out(kMagic, kMagic + 8);
+  out.reserve(64 + h.size() + (net.weights.size() + net.theta_mv.size() + 1) * sizeof(float) +
+              net.labels.size());
+  put<uint32_t>(out, kNetworkFileVersion);
+  put<uint32_t>(out, 0);
+  put<uint64_t>(out, h.size());
+  out.insert(out.end(), h.begin(), h.end());
+  put_section(out, "WGHT", net.weights.data(), net.weights.size() * sizeof(float));
+  put_section(out, "THTA", net.theta_mv.data(), net.theta_mv.size() * sizeof(float));
+  if (!net.labels.empty()) put_section(out, "LABL", net.labels.data(), net.labels.size());
+  const uint64_t sum = fnv1a(out);
+  put_section(out, "END!", &sum, sizeof sum);
+
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw FileError(path, "cannot create file");
+  f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
+  if (!f) throw FileError(path, "write failed");
+}
+
+Network parse_network(std::span<const uint8_t> bytes, const std::string& source) {
+  Reader r(bytes, source);
+  auto magic = r.take(8, "magic");
+  if (std::memcmp(magic.data(), kMagic, 8) != 0) {
+    throw FormatError(source, "magic", "'HARDYSNN' (a hardy spiking network file)",
+                      "'" + Reader::printable(magic) + "'");
+  }
+  const auto version = r.get<uint32_t>("version");
+  if (version != kNetworkFileVersion) {
+    throw FormatError(source, "version", std::to_string(kNetworkFileVersion) +
+                      " (this hardy reads version 1 only)", std::to_string(version));
+  }
+  const auto reserved = r.get<uint32_t>("reserved");
+  if (reserved != 0) throw FormatError(source, "reserved field", "0", std::to_string(reserved));
+  const auto header_bytes = r.get<uint64_t>("header length");
+  if (header_bytes > kMaxHeaderBytes) {
+    throw FormatError(source, "header length", "at most " + std::to_string(kMaxHeaderBytes),
+                      std::to_string(header_bytes));
+  }
+  auto hb = r.take(header_bytes, "JSON header");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(hb.begin(), hb.end());
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(source, "JSON header", "valid JSON", std::string("parse error: ") + e.what());
+  }
+  Network net;
+  try {
+    if (!header.is_object()) throw FormatError(source, "JSON header", "an object", header.type_name());
+    static const char* kKeys[] = {"params", "inputs", "neurons", "dataset", "seed",
+                                  "trained_samples", "labelled"};
+    for (const auto& [k, v] : header.items()) {
+      if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys)) {
+        throw FormatError(source, "JSON header", "known keys", "unknown key '" + k + "'");
+      }
+    }
+    for (const char* k : kKeys) {
+      if (!header.contains(k)) throw FormatError(source, "JSON header", std::string("key '") + k + "'", "none");
+    }
+    std::map<std::string, std::string> pm;
+    for (const auto& [k, v] : header.at("params").items()) pm[k] = v.get<std::string>();
+    net.params = params_from_map(pm, source + ": params");
+    const auto inputs = header.at("inputs").get<int64_t>();
+    const auto neurons = header.at("neurons").get<int64_t>();
+    if (inputs <= 0 || inputs > kMaxInputs) {
+      throw FormatError(source, "inputs", "1.." + std::to_string(kMaxInputs), std::to_string(inputs));
+    }
+    if (neurons <= 0 || neurons > kMaxNeurons) {
+      throw FormatError(source, "neurons", "1.." + std::to_string(kMaxNeurons), std::to_string(neurons));
+    }
+    net.inputs = static_cast<int>(inputs);
+    net.neurons = static_cast<int>(neurons);
+    net.dataset = header.at("dataset").get<std::string>();
+    net.seed = header.at("seed").get<uint64_t>();
+    net.trained_samples = header.at("trained_samples").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(source, "JSON header", "the documented fields and types", e.what());
+  }
+  const bool labelled = header.at("labelled").is_boolean() && header.at("labelled").get<bool>();
+  const auto n = static_cast<uint64_t>(net.neurons);
+  auto w = r.section("WGHT", static_cast<uint64_t>(net.inputs) * n * sizeof(float));
+  net.weights.resize(static_cast<size_t>(net.inputs) * n);
+  std::memcpy(net.weights.data(), w.data(), w.size());
+  auto t = r.section("THTA", n * sizeof(float));
+  net.theta_mv.resize(n);
+  std::memcpy(net.theta_mv.data(), t.data(), t.size());
+  if (labelled) {
+    auto l = r.section("LABL", n);
+    net.labels.assign(l.begin(), l.end());
+  }
+  const size_t body = r.offset();
+  auto end = r.section("END!", 8);
+  uint64_t stored = 0;
+  std::memcpy(&stored, end.data(), 8);
+  const uint64_t actual = fnv1a(bytes.subspan(0, body));
+  if (stored != actual) {
+    throw FormatError(source, "checksum", "FNV-1a " + std::to_string(actual),
+                      std::to_string(stored) + " (file corrupted)");
+  }
+  if (r.remaining() != 0) {
+    throw FormatError(source, "end of file", "no bytes after END!",
+                      std::to_string(r.remaining()) + " trailing bytes");
+  }
+  net.check(source);
+  return net;
+}
+
+Network load_network(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw FileError(path, "cannot open network file");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw FileError(path, "read failed");
+  return parse_network(bytes, path);
+}
+
+}  // namespace hardy::snn

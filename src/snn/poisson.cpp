@@ -1,0 +1,55 @@
+// Event-driven Poisson spike generation.
+#include "hardy/snn/poisson.h"
+
+#include <array>
+#include <cmath>
+
+#include "hardy/core/error.h"
+
+namespace hardy::snn {
+
+void draw_input_spikes(std::span<const uint8_t> pixels, double rate_hz, double dt_ms, int steps,
+                       RngStream& rng, InputSpikes& out) {
+  HARDY_CHECK(pixels.size() <= 65536 && steps >= 0);
+  // 1 / ln(1 − p) per pixel value (0 for p = 0: never fires; −0 marks p ≥ 1: fires every step).
+  std::array<double, 256> inv_log_q{};
+  std::array<bool, 256> every_step{};
+  for (int v = 1; v < 256; ++v) {
+    const double p = v / 255.0 * rate_hz * dt_ms * 1e-3;
+    if (p >= 1.0) {
+      every_step[v] = true;
+    } else if (p > 0.0) {
+      inv_log_q[v] = 1.0 / std::log1p(-p);
+    }
+  }
+  out.steps = steps;
+  out.offsets.assign(static_cast<size_t>(steps) + 1, 0);
+  // Pass 1: draw spike steps input by input into a flat (step, input) list; pass 2: counting
+  // sort by step, which keeps inputs in increasing order within a step.
+  thread_local std::vector<uint64_t> flat;  // step << 16 | input
+  flat.clear();
+  for (size_t i = 0; i < pixels.size(); ++i) {
+    const uint8_t v = pixels[i];
+    if (every_step[v]) {
+      for (int s = 0; s < steps; ++s) flat.push_back(static_cast<uint64_t>(s) << 16 | i);
+      continue;
+    }
+    const double inv = inv_log_q[v];
+    if (inv == 0.0) continue;
+    double s = -1.0;
+    for (;;) {
+      const double u = 1.0 - rng.uniform();  // (0, 1]
+      s += 1.0 + std::floor(std::log(u) * inv);
+      if (s >= steps) break;
+      flat.push_back(static_cast<uint64_t>(s) << 16 | i);
+    }
+  }
+  for (uint64_t e : flat) ++out.offsets[(e >> 16) + 1];
+  for (int s = 0; s < steps; ++s) out.offsets[s + 1] += out.offsets[s];
+  out.inputs.resize(flat.size());
+  thread_local std::vector<uint32_t> fill;
+  fill.assign(out.offsets.begin(), out.offsets.end() - 1);
+  for (uint64_t e : flat) out.inputs[fill[e >> 16]++] = static_cast<uint16_t>(e & 0xffff);
+}
+
+}  // namespace hardy::snn

@@ -1,0 +1,522 @@
+// Simulator: the per-step schedule (update → threshold → synapses → reset, as Brian2), lazy
+// inhibitory neurons, lazy traces, normalisation and the closed-form rest.
+#include "hardy/snn/simulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "hardy/core/error.h"
+#include "hardy/snn/weight_store.h"
+#include "kernels.h"
+
+namespace hardy::snn {
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::min() / 4;
+// Traces below this are treated as 0: the neglected weight change is < ν·1e-12 per event, below
+// the float resolution of any weight ≥ 1e-4 (docs/snn.md, "Exactness").
+constexpr double kTraceCutoff = 1e-12;
+// An inhibitory neuron whose ge is below this (and that is not refractory) is integrated lazily
+// in closed form; the ge neglected moves v by < 6·ge mV ≈ 6e-7 mV. The rest switches to closed
+// form when every excitatory ge and gi is below it (effect on v < 1e-7 mV).
+constexpr float kQuietConductance = 1e-7f;
+
+int padded(int n) { return (n + 15) / 16 * 16; }
+
+std::vector<float> decay_table(double tau_ms, double dt_ms) {
+  std::vector<float> t;
+  for (int64_t d = 0;; ++d) {
+    const double x = std::exp(-static_cast<double>(d) * dt_ms / tau_ms);
+    if (x < kTraceCutoff) break;
+    t.push_back(static_cast<float>(x));
+  }
+  return t;
+}
+
+float decay(double steps, double dt_ms, double tau_ms) {
+  return static_cast<float>(std::exp(-steps * dt_ms / tau_ms));
+}
+
+detail::Isa parse_isa(const std::string& name) {
+  if (name.empty()) return detail::best_isa();
+  for (detail::Isa isa : {detail::Isa::kGeneric, detail::Isa::kAvx2, detail::Isa::kAvx512}) {
+    if (name == detail::isa_name(isa)) {
+      if (!detail::isa_available(isa)) {
+        throw ConfigError("kernel variant '" + name + "' is not available on this CPU/build");
+      }
+      return isa;
+    }
+  }
+  throw ConfigError("kernel variant '" + name + "': expected generic, avx2 or avx512");
+}
+
+}  // namespace
+
+ModelState ModelState::from(const Network& net, const WeightStore* store) {
+  ModelState m;
+  m.inputs = net.inputs;
+  m.neurons = net.neurons;
+  m.stride = padded(net.neurons);
+  m.weights.assign(static_cast<size_t>(m.inputs) * m.stride, 0.0f);
+  std::vector<float> decoded;
+  const float* src = net.weights.data();
+  if (store) {
+    HARDY_CHECK(store->size() == static_cast<int64_t>(net.weights.size()));
+    decoded.resize(net.weights.size());
+    store->decode_all(decoded);
+    src = decoded.data();
+  }
+  for (int i = 0; i < m.inputs; ++i) {
+    std::copy_n(src + static_cast<size_t>(i) * m.neurons, m.neurons,
+                m.weights.begin() + static_cast<ptrdiff_t>(i) * m.stride);
+  }
+  m.theta.assign(static_cast<size_t>(m.stride), std::numeric_limits<float>::infinity());
+  std::copy(net.theta_mv.begin(), net.theta_mv.end(), m.theta.begin());
+  return m;
+}
+
+void ModelState::write_to(Network& net, float w_max) const {
+  HARDY_CHECK(net.inputs == inputs && net.neurons == neurons);
+  net.weights.resize(static_cast<size_t>(inputs) * neurons);
+  for (int i = 0; i < inputs; ++i) {
+    for (int j = 0; j < neurons; ++j) {
+      const float w = weights[static_cast<size_t>(i) * stride + j];
+      net.weights[static_cast<size_t>(i) * neurons + j] = std::clamp(w, 0.0f, w_max);
+    }
+  }
+  net.theta_mv.assign(theta.begin(), theta.begin() + neurons);
+}
+
+struct Simulator::Impl {
+  Impl(const SnnParams& params, ModelState& model, detail::Isa isa_choice);
+
+  SnnParams p;
+  ModelState& m;
+  detail::Isa isa;
+  const detail::Kernels& k;
+  bool conductance;
+  int n, np, inputs;
+  int present_steps, rest_steps, ref_e, ref_i;
+  detail::ExcStep es;  // constant fields filled once
+  float dge_i, neg_dt_tau_i, decay_v_i, thr_i;
+  float w_ie_signed;
+  std::vector<float> pre_table, post2_table;
+
+  // Excitatory state.
+  AlignedVector<float> v, ge, gi, post1, sums, factors;
+  AlignedVector<int32_t> refr, spiked;
+  std::vector<int64_t> last_post;
+  // Inhibitory state; inactive neurons were last integrated at inh_last (see kQuietConductance).
+  std::vector<float> vi, gei;
+  std::vector<int32_t> refri;
+  std::vector<int64_t> inh_last;
+  std::vector<uint8_t> inh_active;
+  std::vector<int> active, active_next;
+  std::vector<int64_t> last_pre;
+
+  int64_t step = 0, theta_fold_step = 0;
+  int64_t explicit_steps = 0, closed_steps = 0;
+  InputSpikes spikes;
+  std::vector<int> exc_sp, inh_sp;
+  std::vector<float> view_vi, view_gei, view_theta;
+
+  void reset();
+  double theta_scale_at(int64_t t) const {
+    return std::exp(-static_cast<double>(t - theta_fold_step) * p.dt_ms / p.tau_theta_ms);
+  }
+  void fold_theta();
+  void normalise();
+  template <bool kLearn>
+  void integrate_step(std::span<const uint16_t> in, int32_t* counts, Recorder* rec);
+  void update_inh(int64_t t);
+  void activate_inh(int j, int64_t t);
+  void stdp_post(int j, int64_t t);
+  bool quiet(int64_t t_end) const;
+  void closed_form(int64_t steps);
+  void rest(Recorder* rec);
+  template <bool kLearn>
+  int present(std::span<const uint8_t> image, int attempt, RngStream& rng, int32_t* counts,
+              int64_t sample, Recorder* rec);
+  StateView make_view();
+};
+
+Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa isa_choice)
+    : p(params),
+      m(model),
+      isa(isa_choice),
+      k(detail::kernels(isa_choice)),
+      conductance(params.model == ModelKind::kConductance),
+      n(model.neurons),
+      np(model.stride),
+      inputs(model.inputs) {
+  p.validate();
+  HARDY_CHECK(np % 16 == 0 && np >= n && n > 0);
+  present_steps = p.presentation_steps();
+  rest_steps = p.rest_steps();
+  ref_e = p.exc_refractory_steps();
+  ref_i = p.inh_refractory_steps();
+  const double dt = p.dt_ms;
+  es.n = np;
+  es.thr_base = static_cast<float>(p.exc_v_thresh_mv - p.theta_offset_mv);
+  es.v_rest = static_cast<float>(p.exc_v_rest_mv);
+  es.e_exc = static_cast<float>(p.exc_e_exc_mv);
+  es.e_inh = static_cast<float>(p.exc_e_inh_mv);
+  es.neg_dt_over_tau = static_cast<float>(-dt / p.exc_tau_m_ms);
+  es.decay_v = decay(1, dt, p.exc_tau_m_ms);
+  es.decay_ge = decay(1, dt, p.exc_tau_ge_ms);
+  es.decay_gi = decay(1, dt, p.exc_tau_gi_ms);
+  es.decay_post1 = decay(1, dt, p.tau_post1_ms);
+  dge_i = decay(1, dt, p.inh_tau_ge_ms);
+  neg_dt_tau_i = static_cast<float>(-dt / p.inh_tau_m_ms);
+  decay_v_i = decay(1, dt, p.inh_tau_m_ms);
+  thr_i = static_cast<float>(p.inh_v_thresh_mv);
+  w_ie_signed = static_cast<float>(conductance ? p.w_inh_exc : -p.w_inh_exc);
+  pre_table = decay_table(p.tau_pre_ms, dt);
+  if (p.stdp_rule == StdpRule::kDiehlCook) post2_table = decay_table(p.tau_post2_ms, dt);
+  const auto unp = static_cast<size_t>(np);
+  v.resize(unp);
+  ge.resize(unp);
+  gi.resize(unp);
+  post1.resize(unp);
+  sums.resize(unp);
+  factors.resize(unp);
+  refr.resize(unp);
+  spiked.resize(unp);
+  last_post.resize(unp);
+  vi.resize(unp);
+  gei.resize(unp);
+  refri.resize(unp);
+  inh_last.resize(unp);
+  inh_active.resize(unp);
+  last_pre.resize(static_cast<size_t>(inputs));
+  reset();
+}
+
+void Simulator::Impl::reset() {
+  std::fill(v.begin(), v.end(), static_cast<float>(p.exc_v_rest_mv));
+  std::fill(ge.begin(), ge.end(), 0.0f);
+  std::fill(gi.begin(), gi.end(), 0.0f);
+  std::fill(post1.begin(), post1.end(), 0.0f);
+  std::fill(refr.begin(), refr.end(), 0);
+  std::fill(last_post.begin(), last_post.end(), kNever);
+  std::fill(vi.begin(), vi.end(), static_cast<float>(p.inh_v_rest_mv));
+  std::fill(gei.begin(), gei.end(), 0.0f);
+  std::fill(refri.begin(), refri.end(), 0);
+  std::fill(inh_last.begin(), inh_last.end(), 0);
+  std::fill(inh_active.begin(), inh_active.end(), 0);
+  active.clear();
+  std::fill(last_pre.begin(), last_pre.end(), kNever);
+  step = 0;
+  theta_fold_step = 0;
+}
+
+void Simulator::Impl::fold_theta() {
+  const auto s = static_cast<float>(theta_scale_at(step));
+  for (int j = 0; j < n; ++j) m.theta[static_cast<size_t>(j)] *= s;
+  theta_fold_step = step;
+}
+
+void Simulator::Impl::normalise() {
+  k.column_sums(inputs, np, np, m.weights.data(), sums.data());
+  const auto target = static_cast<float>(p.norm_sum);
+  for (int j = 0; j < np; ++j) {
+    factors[static_cast<size_t>(j)] = (j < n && sums[static_cast<size_t>(j)] > 0.0f)
+                                          ? target / sums[static_cast<size_t>(j)]
+                                          : 1.0f;
+  }
+  k.scale_columns(inputs, np, np, m.weights.data(), factors.data());
+}
+
+void Simulator::Impl::activate_inh(int j, int64_t t) {
+  const auto u = static_cast<size_t>(j);
+  if (inh_active[u]) return;
+  const double d = static_cast<double>(t - inh_last[u]);
+  if (d > 0) {
+    const float rest = static_cast<float>(p.inh_v_rest_mv);
+    vi[u] = rest + (vi[u] - rest) * decay(d, p.dt_ms, p.inh_tau_m_ms);
+    gei[u] = conductance ? gei[u] * decay(d, p.dt_ms, p.inh_tau_ge_ms) : 0.0f;
+  }
+  inh_last[u] = t;
+  inh_active[u] = 1;
+  active.push_back(j);
+}
+
+void Simulator::Impl::update_inh(int64_t t) {
+  active_next.clear();
+  const float rest = static_cast<float>(p.inh_v_rest_mv);
+  const auto e_exc = static_cast<float>(p.inh_e_exc_mv);
+  for (int j : active) {
+    const auto u = static_cast<size_t>(j);
+    int32_t c = refri[u] - 1;
+    c = c < 0 ? 0 : c;
+    refri[u] = c;
+    float vv = vi[u];
+    const float g_e = gei[u];
+    float vn;
+    if (conductance) {
+      const float g = 1.0f + g_e;
+      const float vinf = (rest + g_e * e_exc) / g;
+      vn = vinf + (vv - vinf) * detail::exp_neg(g * neg_dt_tau_i);
+      gei[u] = g_e * dge_i;
+    } else {
+      vn = (rest + (vv - rest) * decay_v_i) + g_e;
+      gei[u] = 0.0f;
+    }
+    vv = c > 0 ? vv : vn;
+    vi[u] = vv;
+    inh_last[u] = t;
+    const bool fire = vv > thr_i && c == 0;
+    if (fire) inh_sp.push_back(j);
+    if (!fire && c == 0 && gei[u] < kQuietConductance) {
+      inh_active[u] = 0;
+    } else {
+      active_next.push_back(j);
+    }
+  }
+  active.swap(active_next);
+}
+
+void Simulator::Impl::stdp_post(int j, int64_t t) {
+  const auto u = static_cast<size_t>(j);
+  float factor = static_cast<float>(p.nu_post);
+  if (p.stdp_rule == StdpRule::kDiehlCook) {
+    const int64_t d = t - last_post[u];
+    factor *= d < static_cast<int64_t>(post2_table.size()) ? post2_table[static_cast<size_t>(d)]
+                                                           : 0.0f;
+  }
+  const auto w_max = static_cast<float>(p.w_max);
+  const auto pre_n = static_cast<int64_t>(pre_table.size());
+  float* w = m.weights.data() + j;
+  // Brian2 on_post: w = clip(w + ν_post·pre·post2before, 0, w_max) on every synapse of j; a
+  // synapse with pre = 0 is only clipped.
+  for (int i = 0; i < inputs; ++i, w += np) {
+    const int64_t d = t - last_pre[static_cast<size_t>(i)];
+    const float pre = d < pre_n ? pre_table[static_cast<size_t>(d)] : 0.0f;
+    float x = *w + factor * pre;
+    x = x < 0.0f ? 0.0f : x;
+    *w = x > w_max ? w_max : x;
+  }
+  post1[u] = 1.0f;
+  last_post[u] = t;
+}
+
+template <bool kLearn>
+void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* counts,
+                                     Recorder* rec) {
+  const int64_t t = step;
+  // 1. State update of both layers.
+  detail::ExcStep s = es;
+  s.v = v.data();
+  s.ge = ge.data();
+  s.gi = gi.data();
+  s.refr = refr.data();
+  s.post1 = kLearn ? post1.data() : nullptr;
+  s.theta = m.theta.data();
+  s.spiked = spiked.data();
+  s.theta_scale = kLearn ? static_cast<float>(theta_scale_at(t)) : 1.0f;
+  const int fired = conductance ? k.exc_step_conductance(s) : k.exc_step_current(s);
+  inh_sp.clear();
+  update_inh(t);
+  // 2. Thresholds.
+  exc_sp.clear();
+  if (fired > 0) {
+    for (int j = 0; j < n; ++j) {
+      if (spiked[static_cast<size_t>(j)]) exc_sp.push_back(j);
+    }
+  }
+  // 3. Synapses, pre pathways (Brian2 order −1): input→exc with STDP depression, E→I, I→E.
+  for (uint16_t i : in) {
+    float* row = m.weights.data() + static_cast<size_t>(i) * np;
+    if constexpr (kLearn) {
+      k.add_row_depress(np, ge.data(), row, post1.data(), static_cast<float>(p.nu_pre),
+                        static_cast<float>(p.w_max));
+      last_pre[i] = t;
+    } else {
+      k.add_row(np, ge.data(), row);
+    }
+  }
+  for (int j : exc_sp) {
+    activate_inh(j, t);
+    gei[static_cast<size_t>(j)] += static_cast<float>(p.w_exc_inh);
+  }
+  if (!inh_sp.empty()) {
+    const auto count = static_cast<float>(inh_sp.size());
+    thread_local std::vector<float> own;
+    own.clear();
+    for (int j : inh_sp) own.push_back(gi[static_cast<size_t>(j)]);
+    k.add_scalar(np, gi.data(), w_ie_signed * count);
+    for (size_t q = 0; q < inh_sp.size(); ++q) {
+      gi[static_cast<size_t>(inh_sp[q])] = own[q] + w_ie_signed * (count - 1.0f);
+    }
+  }
+  // 4. Post pathway (order +1): potentiation.
+  if constexpr (kLearn) {
+    for (int j : exc_sp) stdp_post(j, t);
+  }
+  // 5. Resets.
+  for (int j : exc_sp) {
+    const auto u = static_cast<size_t>(j);
+    v[u] = static_cast<float>(p.exc_v_reset_mv);
+    refr[u] = ref_e;
+    if constexpr (kLearn) m.theta[u] += static_cast<float>(p.theta_plus_mv) / s.theta_scale;
+    if (counts) ++counts[u];
+  }
+  for (int j : inh_sp) {
+    const auto u = static_cast<size_t>(j);
+    vi[u] = static_cast<float>(p.inh_v_reset_mv);
+    refri[u] = ref_i;
+  }
+  ++step;
+  ++explicit_steps;
+  if (rec) {
+    if (rec->wants_state()) {
+      rec->on_step(make_view(), exc_sp, inh_sp);
+    } else {
+      rec->on_step(StateView{t, {}, {}, {}, {}, {}, {}}, exc_sp, inh_sp);
+    }
+  }
+}
+
+bool Simulator::Impl::quiet(int64_t t_end) const {
+  if (!active.empty()) return false;
+  const float scale = static_cast<float>(theta_scale_at(t_end));
+  const float v_rest = static_cast<float>(p.exc_v_rest_mv);
+  for (int j = 0; j < n; ++j) {
+    const auto u = static_cast<size_t>(j);
+    if (refr[u] > 0 || !(ge[u] < kQuietConductance) || !(gi[u] < kQuietConductance)) return false;
+    const float thr = es.thr_base + m.theta[u] * scale;
+    if (!(v[u] < thr) || !(v_rest < thr)) return false;
+  }
+  return true;
+}
+
+void Simulator::Impl::closed_form(int64_t steps_left) {
+  const auto d = static_cast<double>(steps_left);
+  const float v_rest = static_cast<float>(p.exc_v_rest_mv);
+  const float dv = decay(d, p.dt_ms, p.exc_tau_m_ms);
+  const float dge = conductance ? decay(d, p.dt_ms, p.exc_tau_ge_ms) : 0.0f;
+  const float dgi = conductance ? decay(d, p.dt_ms, p.exc_tau_gi_ms) : 0.0f;
+  const float dp1 = decay(d, p.dt_ms, p.tau_post1_ms);
+  for (int j = 0; j < np; ++j) {
+    const auto u = static_cast<size_t>(j);
+    v[u] = v_rest + (v[u] - v_rest) * dv;
+    ge[u] *= dge;
+    gi[u] *= dgi;
+    post1[u] *= dp1;
+  }
+  step += steps_left;
+  closed_steps += steps_left;
+}
+
+void Simulator::Impl::rest(Recorder* rec) {
+  const int64_t end = step + rest_steps;
+  while (step < end) {
+    if (quiet(end - 1)) {
+      closed_form(end - step);
+      break;
+    }
+    integrate_step<true>({}, nullptr, rec);
+  }
+  if (rec) rec->on_rest_end(make_view());
+}
+
+template <bool kLearn>
+int Simulator::Impl::present(std::span<const uint8_t> image, int attempt, RngStream& rng,
+                             int32_t* counts, int64_t sample, Recorder* rec) {
+  HARDY_CHECK(static_cast<int>(image.size()) == inputs);
+  const double rate = p.max_rate_hz + attempt * p.retry_rate_increment_hz;
+  draw_input_spikes(image, rate, p.dt_ms, present_steps, rng, spikes);
+  if (rec) rec->on_presentation(sample, attempt, step, rate, spikes);
+  std::fill(counts, counts + n, 0);
+  for (int s = 0; s < present_steps; ++s) integrate_step<kLearn>(spikes.at(s), counts, rec);
+  int total = 0;
+  for (int j = 0; j < n; ++j) total += counts[j];
+  return total;
+}
+
+StateView Simulator::Impl::make_view() {
+  view_vi.resize(static_cast<size_t>(n));
+  view_gei.resize(static_cast<size_t>(n));
+  view_theta.resize(static_cast<size_t>(n));
+  const int64_t t = step - 1;
+  const float rest = static_cast<float>(p.inh_v_rest_mv);
+  const auto scale = static_cast<float>(theta_scale_at(step - 1));
+  for (int j = 0; j < n; ++j) {
+    const auto u = static_cast<size_t>(j);
+    float vv = vi[u], g = gei[u];
+    const double d = static_cast<double>(t - inh_last[u]);
+    if (!inh_active[u] && d > 0) {
+      vv = rest + (vv - rest) * decay(d, p.dt_ms, p.inh_tau_m_ms);
+      g = conductance ? g * decay(d, p.dt_ms, p.inh_tau_ge_ms) : 0.0f;
+    }
+    view_vi[u] = vv;
+    view_gei[u] = g;
+    view_theta[u] = m.theta[u] * scale;
+  }
+  const auto un = static_cast<size_t>(n);
+  return StateView{t,
+                   {v.data(), un},
+                   {ge.data(), un},
+                   {gi.data(), un},
+                   view_theta,
+                   view_vi,
+                   view_gei};
+}
+
+Simulator::Simulator(const SnnParams& params, ModelState& model, const std::string& isa)
+    : impl_(std::make_unique<Impl>(params, model, parse_isa(isa))) {}
+
+Simulator::~Simulator() = default;
+
+const char* Simulator::isa() const { return detail::isa_name(impl_->isa); }
+
+void Simulator::reset_state() { impl_->reset(); }
+
+int64_t Simulator::step() const { return impl_->step; }
+int64_t Simulator::explicit_steps() const { return impl_->explicit_steps; }
+int64_t Simulator::closed_form_steps() const { return impl_->closed_steps; }
+
+StateView Simulator::view() { return impl_->make_view(); }
+
+SampleOutcome Simulator::train_sample(std::span<const uint8_t> image, RngStream& rng,
+                                      std::span<int32_t> counts, int64_t sample_index) {
+  Impl& s = *impl_;
+  HARDY_CHECK(static_cast<int>(counts.size()) == s.n);
+  SampleOutcome out;
+  for (int a = 0; a < s.p.max_presentations; ++a) {
+    if (s.p.reset_state) {
+      const int64_t keep = s.step;
+      s.fold_theta();
+      s.reset();
+      s.step = keep;
+      s.theta_fold_step = keep;
+    }
+    if (s.p.norm_sum > 0) s.normalise();
+    s.fold_theta();
+    out.spikes = s.present<true>(image, a, rng, counts.data(), sample_index, recorder_);
+    out.input_spikes += s.spikes.count();
+    out.presentations = a + 1;
+    if (!s.p.reset_state && s.rest_steps > 0) s.rest(recorder_);
+    if (out.spikes >= s.p.min_spikes) break;
+  }
+  s.fold_theta();
+  return out;
+}
+
+SampleOutcome Simulator::infer_sample(std::span<const uint8_t> image, RngStream& rng,
+                                      std::span<int32_t> counts, int64_t sample_index) {
+  Impl& s = *impl_;
+  HARDY_CHECK(static_cast<int>(counts.size()) == s.n);
+  SampleOutcome out;
+  for (int a = 0; a < s.p.max_presentations; ++a) {
+    s.reset();
+    out.spikes = s.present<false>(image, a, rng, counts.data(), sample_index, recorder_);
+    out.input_spikes += s.spikes.count();
+    out.presentations = a + 1;
+    if (out.spikes >= s.p.min_spikes) break;
+  }
+  return out;
+}
+
+}  // namespace hardy::snn

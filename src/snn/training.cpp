@@ -1,0 +1,208 @@
+// Training, labelling and parallel inference over datasets.
+#include "hardy/snn/training.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+
+#include "hardy/core/error.h"
+#include "hardy/core/rng.h"
+#include "hardy/core/thread_pool.h"
+#include "hardy/snn/readout.h"
+#include "hardy/snn/simulator.h"
+#include "hardy/snn/weight_store.h"
+
+namespace hardy::snn {
+namespace {
+
+constexpr int kClasses = 10;
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string percent_note(int64_t correct, int64_t total) {
+  if (total <= 0) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "acc %.2f%%", 100.0 * static_cast<double>(correct) /
+                                                   static_cast<double>(total));
+  return buf;
+}
+
+void check_dataset(const Network& net, const data::Dataset& d) {
+  if (d.image_bytes() != net.inputs) {
+    throw ConfigError("dataset '" + d.name + "' has " + std::to_string(d.image_bytes()) +
+                      " pixels per image; the network has " + std::to_string(net.inputs) +
+                      " inputs");
+  }
+}
+
+int64_t image_count(int64_t requested, const data::Dataset& d) {
+  if (requested < 0) throw ConfigError("--images must be >= 0");
+  if (requested > d.size()) {
+    throw ConfigError("--images " + std::to_string(requested) + ": dataset '" + d.name +
+                      "' has only " + std::to_string(d.size()) + " images in this split");
+  }
+  return requested == 0 ? d.size() : requested;
+}
+
+}  // namespace
+
+TrainStats train_network(Network& net, const data::Dataset& train, const TrainOptions& options,
+                         const ProgressFn& progress) {
+  check_dataset(net, train);
+  if (options.epochs < 1) throw ConfigError("--epochs must be >= 1");
+  const int64_t k = image_count(options.images, train);
+  const int64_t total = k * options.epochs;
+  ModelState model = ModelState::from(net);
+  Simulator sim(net.params, model, options.isa);
+  const int n = net.neurons;
+  const int64_t block = std::clamp<int64_t>(k / 6, 500, 10000);
+  std::vector<int32_t> block_counts(static_cast<size_t>(block) * n);
+  std::vector<uint8_t> block_labels(static_cast<size_t>(block));
+  std::vector<uint8_t> labels;  // from the previous block
+  int64_t block_correct = 0, block_predicted = 0;
+  TrainStats st;
+  const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t tag = stream_tag(kTrainStream);
+  for (int64_t s = 0; s < total; ++s) {
+    const int64_t img = s % k;
+    RngStream rng(options.seed, tag, static_cast<uint64_t>(s));
+    const int64_t slot = s % block;
+    std::span<int32_t> counts(block_counts.data() + slot * n, static_cast<size_t>(n));
+    const SampleOutcome o = sim.train_sample(train.image(img), rng, counts, s);
+    st.presentations += o.presentations;
+    st.input_spikes += o.input_spikes;
+    st.exc_spikes += o.spikes;
+    block_labels[static_cast<size_t>(slot)] = train.labels[static_cast<size_t>(img)];
+    if (!labels.empty()) {
+      ++block_predicted;
+      if (predict(counts, labels) == train.labels[static_cast<size_t>(img)]) ++block_correct;
+    }
+    if (slot == block - 1) {
+      labels = assign_labels(block_counts, block_labels, n, kClasses);
+      if (block_predicted > 0) {
+        st.running_accuracy =
+            static_cast<double>(block_correct) / static_cast<double>(block_predicted);
+      }
+      block_correct = block_predicted = 0;
+    }
+    if (progress) {
+      progress(s + 1, st.running_accuracy >= 0
+                          ? percent_note(static_cast<int64_t>(st.running_accuracy * 1e6), 1000000) +
+                                " (last block)"
+                          : "");
+    }
+  }
+  st.samples = total;
+  st.seconds = seconds_since(t0);
+  st.samples_per_second = st.seconds > 0 ? static_cast<double>(total) / st.seconds : 0.0;
+  model.write_to(net, static_cast<float>(net.params.w_max));
+  net.trained_samples += total;
+  net.labels.clear();
+  return st;
+}
+
+InferenceResult run_inference(const Network& net, const data::Dataset& data,
+                              const InferenceOptions& options, const ProgressFn& progress) {
+  check_dataset(net, data);
+  if (options.threads < 1) throw ConfigError("--threads must be >= 1");
+  const int64_t m = image_count(options.images, data);
+  const int n = net.neurons;
+  ModelState model = ModelState::from(net, options.store);
+  const int threads = static_cast<int>(std::min<int64_t>(options.threads, std::max<int64_t>(m, 1)));
+  std::vector<std::unique_ptr<Simulator>> sims;
+  for (int t = 0; t < threads; ++t) {
+    sims.push_back(std::make_unique<Simulator>(net.params, model, options.isa));
+  }
+  InferenceResult r;
+  r.images = m;
+  r.predictions.assign(static_cast<size_t>(m), -1);
+  if (options.keep_counts) r.counts.assign(static_cast<size_t>(m) * n, 0);
+  r.class_sums.assign(static_cast<size_t>(kClasses) * n, 0);
+  r.class_samples.assign(kClasses, 0);
+  r.confusion.assign(kClasses * kClasses, 0);
+  struct WorkerTotals {
+    std::vector<int32_t> counts;
+    std::vector<int64_t> class_sums;
+    int64_t presentations = 0, input_spikes = 0, exc_spikes = 0;
+  };
+  std::vector<WorkerTotals> totals(static_cast<size_t>(threads));
+  for (auto& w : totals) {
+    w.counts.resize(static_cast<size_t>(n));
+    w.class_sums.assign(static_cast<size_t>(kClasses) * n, 0);
+  }
+  const bool labelled = !net.labels.empty();
+  const uint64_t tag = stream_tag(options.stream);
+  ThreadPool pool(threads);
+  const int64_t batch = std::max<int64_t>(64, 32 * threads);
+  int64_t correct = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t b0 = 0; b0 < m; b0 += batch) {
+    const int64_t b1 = std::min(m, b0 + batch);
+    pool.parallel_for(b1 - b0, [&](int64_t begin, int64_t end, int worker) {
+      WorkerTotals& w = totals[static_cast<size_t>(worker)];
+      Simulator& sim = *sims[static_cast<size_t>(worker)];
+      for (int64_t q = b0 + begin; q < b0 + end; ++q) {
+        RngStream rng(options.seed, tag, static_cast<uint64_t>(q));
+        const SampleOutcome o = sim.infer_sample(data.image(q), rng, w.counts, q);
+        w.presentations += o.presentations;
+        w.input_spikes += o.input_spikes;
+        w.exc_spikes += o.spikes;
+        const int label = data.labels[static_cast<size_t>(q)];
+        int64_t* sums = w.class_sums.data() + static_cast<size_t>(label) * n;
+        for (int j = 0; j < n; ++j) sums[j] += w.counts[static_cast<size_t>(j)];
+        if (options.keep_counts) {
+          std::copy(w.counts.begin(), w.counts.end(), r.counts.begin() + q * n);
+        }
+        if (labelled) r.predictions[static_cast<size_t>(q)] = predict(w.counts, net.labels);
+      }
+    });
+    for (int64_t q = b0; q < b1; ++q) {
+      const int label = data.labels[static_cast<size_t>(q)];
+      ++r.class_samples[static_cast<size_t>(label)];
+      const int pred = r.predictions[static_cast<size_t>(q)];
+      if (pred >= 0) ++r.confusion[static_cast<size_t>(label * kClasses + pred)];
+      if (pred == label) ++correct;
+    }
+    if (progress) progress(b1, labelled ? percent_note(correct, b1) : "");
+  }
+  r.seconds = seconds_since(t0);
+  for (const auto& w : totals) {
+    r.presentations += w.presentations;
+    r.input_spikes += w.input_spikes;
+    r.exc_spikes += w.exc_spikes;
+    for (size_t q = 0; q < r.class_sums.size(); ++q) r.class_sums[q] += w.class_sums[q];
+  }
+  r.correct = correct;
+  r.accuracy = m > 0 ? static_cast<double>(correct) / static_cast<double>(m) : 0.0;
+  r.samples_per_second = r.seconds > 0 ? static_cast<double>(m) / r.seconds : 0.0;
+  return r;
+}
+
+InferenceResult label_network(Network& net, const data::Dataset& data, InferenceOptions options,
+                              const ProgressFn& progress) {
+  options.stream = kLabelStream;
+  net.labels.clear();
+  InferenceResult r = run_inference(net, data, options, progress);
+  net.labels = assign_labels_from_sums(r.class_sums, r.class_samples, net.neurons);
+  // Score the labelling data with the labels just assigned (needs the per-image counts).
+  if (!r.counts.empty()) {
+    r.correct = 0;
+    std::fill(r.confusion.begin(), r.confusion.end(), 0);
+    for (int64_t q = 0; q < r.images; ++q) {
+      std::span<const int32_t> c(r.counts.data() + q * net.neurons,
+                                 static_cast<size_t>(net.neurons));
+      const int pred = predict(c, net.labels);
+      r.predictions[static_cast<size_t>(q)] = pred;
+      const int label = data.labels[static_cast<size_t>(q)];
+      if (pred >= 0) ++r.confusion[static_cast<size_t>(label * kClasses + pred)];
+      if (pred == label) ++r.correct;
+    }
+    r.accuracy = r.images > 0 ? static_cast<double>(r.correct) / static_cast<double>(r.images) : 0;
+  }
+  return r;
+}
+
+}  // namespace hardy::snn
