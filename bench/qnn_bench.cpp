@@ -1,0 +1,110 @@
+// Google Benchmark: int8 inference of the zoo models and their conv layers, reference vs
+// optimized kernels (shapes taken from the shipped models).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+
+#include "hardy/data/dataset.h"
+#include "hardy/qnn/int8_executor.h"
+#include "hardy/qnn/onnx_import.h"
+#include "hardy/qnn/quantize.h"
+
+namespace {
+
+using namespace hardy;
+
+struct Loaded {
+  qnn::Graph graph;
+  qnn::QModel model;
+  data::Dataset test;
+};
+
+const Loaded& load(const std::string& name, const std::string& dataset) {
+  static std::map<std::string, std::unique_ptr<Loaded>> cache;
+  auto& slot = cache[name];
+  if (!slot) {
+    slot = std::make_unique<Loaded>();
+    slot->graph = qnn::import_onnx(std::string(HARDY_SOURCE_DIR) + "/models/" + name + ".onnx");
+    ThreadPool pool(1);
+    qnn::CalibrationOptions options;
+    options.images = 200;
+    slot->model = qnn::quantize(slot->graph, data::load_dataset(dataset, data::Split::kTrain),
+                                options, pool);
+    slot->test = data::load_dataset(dataset, data::Split::kTest).head(1000);
+  }
+  return *slot;
+}
+
+void model_inference(benchmark::State& state, const char* name, const char* dataset,
+                     qnn::KernelSet kernels) {
+  const Loaded& l = load(name, dataset);
+  const qnn::Int8Executor exec(l.model, kernels);
+  auto ws = exec.make_workspace();
+  int64_t i = 0;
+  for (auto _ : state) {
+    exec.run(l.test.image(i++ % l.test.size()), ws);
+    benchmark::DoNotOptimize(ws.values.back().data());
+  }
+  state.counters["images/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
+}
+
+// One node of a model, timed alone on the activations of a real image.
+void single_node(benchmark::State& state, const char* name, const char* dataset, size_t node,
+                 qnn::KernelSet kernels) {
+  const Loaded& l = load(name, dataset);
+  if (node >= l.model.nodes.size()) {
+    state.SkipWithError("no such node");
+    return;
+  }
+  const qnn::Int8Executor exec(l.model, kernels);
+  auto ws = exec.make_workspace();
+  exec.run(l.test.image(0), ws);
+  const qnn::QNode& n = l.model.nodes[node];
+  qnn::PackedModel packed(l.model);
+  qnn::NodeIo io;
+  io.in[0] = &l.model.value(n.inputs[0]);
+  io.x[0] = ws.values[static_cast<size_t>(n.inputs[0])].data();
+  io.out = &l.model.value(n.output);
+  io.y = ws.values[static_cast<size_t>(n.output)].data();
+  std::vector<uint8_t> scratch(packed.scratch_bytes());
+  for (auto _ : state) {
+    if (kernels == qnn::KernelSet::kReference) {
+      qnn::run_node_reference(n, io);
+    } else {
+      packed.run_node(node, io, scratch.data());
+    }
+    benchmark::DoNotOptimize(io.y);
+  }
+  state.SetLabel(std::string(qnn::op_name(n.op)) + " " + l.model.value(n.inputs[0]).shape.to_string() +
+                 " -> " + l.model.value(n.output).shape.to_string());
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(model_inference, lenet5_reference, "lenet5_fmnist", "fashion-mnist",
+                  qnn::KernelSet::kReference);
+BENCHMARK_CAPTURE(model_inference, lenet5_optimized, "lenet5_fmnist", "fashion-mnist",
+                  qnn::KernelSet::kOptimized);
+BENCHMARK_CAPTURE(model_inference, mlp_optimized, "mlp_fmnist", "fashion-mnist",
+                  qnn::KernelSet::kOptimized);
+BENCHMARK_CAPTURE(model_inference, vgg_optimized, "vgg_fmnist", "fashion-mnist",
+                  qnn::KernelSet::kOptimized);
+BENCHMARK_CAPTURE(model_inference, resnet_optimized, "resnet_fmnist", "fashion-mnist",
+                  qnn::KernelSet::kOptimized);
+BENCHMARK_CAPTURE(single_node, lenet5_conv1_reference, "lenet5_fmnist", "fashion-mnist", 0,
+                  qnn::KernelSet::kReference);
+BENCHMARK_CAPTURE(single_node, lenet5_conv1_optimized, "lenet5_fmnist", "fashion-mnist", 0,
+                  qnn::KernelSet::kOptimized);
+BENCHMARK_CAPTURE(single_node, lenet5_conv2_reference, "lenet5_fmnist", "fashion-mnist", 2,
+                  qnn::KernelSet::kReference);
+BENCHMARK_CAPTURE(single_node, lenet5_conv2_optimized, "lenet5_fmnist", "fashion-mnist", 2,
+                  qnn::KernelSet::kOptimized);
+BENCHMARK_CAPTURE(single_node, vgg_conv2_reference, "vgg_fmnist", "fashion-mnist", 1,
+                  qnn::KernelSet::kReference);
+BENCHMARK_CAPTURE(single_node, vgg_conv2_optimized, "vgg_fmnist", "fashion-mnist", 1,
+                  qnn::KernelSet::kOptimized);
+
+BENCHMARK_MAIN();
