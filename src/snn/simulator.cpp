@@ -17,6 +17,9 @@ constexpr int64_t kNever = std::numeric_limits<int64_t>::min() / 4;
 // Traces below this are treated as 0: the neglected weight change is < ν·1e-12 per event, below
 // the float resolution of any weight ≥ 1e-4 (docs/snn.md, "Exactness").
 constexpr double kTraceCutoff = 1e-12;
+// post1 only scales depression (ν_pre·post1 per input spike); below 1e-6 that is < 1e-10, which
+// rounds away on any weight ≥ 2e-3 (ulp/2 of float), so the cheaper cutoff is used for it.
+constexpr double kPost1Cutoff = 1e-6;
 // An inhibitory neuron whose ge is below this (and that is not refractory) is integrated lazily
 // in closed form; the ge neglected moves v by < 6·ge mV ≈ 6e-7 mV. The rest switches to closed
 // form when every excitatory ge and gi is below it (effect on v < 1e-7 mV).
@@ -24,11 +27,11 @@ constexpr float kQuietConductance = 1e-7f;
 
 int padded(int n) { return (n + 15) / 16 * 16; }
 
-std::vector<float> decay_table(double tau_ms, double dt_ms) {
+std::vector<float> decay_table(double tau_ms, double dt_ms, double cutoff = kTraceCutoff) {
   std::vector<float> t;
   for (int64_t d = 0;; ++d) {
     const double x = std::exp(-static_cast<double>(d) * dt_ms / tau_ms);
-    if (x < kTraceCutoff) break;
+    if (x < cutoff) break;
     t.push_back(static_cast<float>(x));
   }
   return t;
@@ -101,12 +104,21 @@ struct Simulator::Impl {
   detail::ExcStep es;  // constant fields filled once
   float dge_i, neg_dt_tau_i, decay_v_i, thr_i;
   float w_ie_signed;
-  std::vector<float> pre_table, post2_table;
+  std::vector<float> pre_table, post1_table, post2_table;
 
   // Excitatory state.
-  AlignedVector<float> v, ge, gi, post1, sums, factors;
+  AlignedVector<float> v, ge, gi, sums, factors;
   AlignedVector<int32_t> refr, spiked;
   std::vector<int64_t> last_post;
+  // Neurons whose post1 trace is above kTraceCutoff (spiked within post1_table.size() steps), in
+  // spike order, and the depression each applies to a spiking input's row in this step.
+  std::vector<int> post_active;
+  std::vector<uint8_t> in_post_active;
+  std::vector<int> dep_idx;
+  std::vector<float> dep_amount;
+  // Rows that normalisation left with a weight above w_max: the next STDP update of the row clips
+  // the whole row, as Brian2's clip() on every synapse of the spiking input would.
+  std::vector<uint8_t> row_excess;
   // Inhibitory state; inactive neurons were last integrated at inh_last (see kQuietConductance).
   std::vector<float> vi, gei;
   std::vector<int32_t> refri;
@@ -132,6 +144,7 @@ struct Simulator::Impl {
   void update_inh(int64_t t);
   void activate_inh(int j, int64_t t);
   void stdp_post(int j, int64_t t);
+  void prepare_depression(int64_t t);
   bool quiet(int64_t t_end) const;
   void closed_form(int64_t steps);
   void rest(Recorder* rec);
@@ -166,19 +179,18 @@ Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa is
   es.decay_v = decay(1, dt, p.exc_tau_m_ms);
   es.decay_ge = decay(1, dt, p.exc_tau_ge_ms);
   es.decay_gi = decay(1, dt, p.exc_tau_gi_ms);
-  es.decay_post1 = decay(1, dt, p.tau_post1_ms);
   dge_i = decay(1, dt, p.inh_tau_ge_ms);
   neg_dt_tau_i = static_cast<float>(-dt / p.inh_tau_m_ms);
   decay_v_i = decay(1, dt, p.inh_tau_m_ms);
   thr_i = static_cast<float>(p.inh_v_thresh_mv);
   w_ie_signed = static_cast<float>(conductance ? p.w_inh_exc : -p.w_inh_exc);
   pre_table = decay_table(p.tau_pre_ms, dt);
+  post1_table = decay_table(p.tau_post1_ms, dt, kPost1Cutoff);
   if (p.stdp_rule == StdpRule::kDiehlCook) post2_table = decay_table(p.tau_post2_ms, dt);
   const auto unp = static_cast<size_t>(np);
   v.resize(unp);
   ge.resize(unp);
   gi.resize(unp);
-  post1.resize(unp);
   sums.resize(unp);
   factors.resize(unp);
   refr.resize(unp);
@@ -189,7 +201,9 @@ Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa is
   refri.resize(unp);
   inh_last.resize(unp);
   inh_active.resize(unp);
+  in_post_active.resize(unp);
   last_pre.resize(static_cast<size_t>(inputs));
+  row_excess.assign(static_cast<size_t>(inputs), 1);
   reset();
 }
 
@@ -197,7 +211,8 @@ void Simulator::Impl::reset() {
   std::fill(v.begin(), v.end(), static_cast<float>(p.exc_v_rest_mv));
   std::fill(ge.begin(), ge.end(), 0.0f);
   std::fill(gi.begin(), gi.end(), 0.0f);
-  std::fill(post1.begin(), post1.end(), 0.0f);
+  post_active.clear();
+  std::fill(in_post_active.begin(), in_post_active.end(), 0);
   std::fill(refr.begin(), refr.end(), 0);
   std::fill(last_post.begin(), last_post.end(), kNever);
   std::fill(vi.begin(), vi.end(), static_cast<float>(p.inh_v_rest_mv));
@@ -225,7 +240,8 @@ void Simulator::Impl::normalise() {
                                           ? target / sums[static_cast<size_t>(j)]
                                           : 1.0f;
   }
-  k.scale_columns(inputs, np, np, m.weights.data(), factors.data());
+  k.scale_columns(inputs, np, np, m.weights.data(), factors.data(), static_cast<float>(p.w_max),
+                  row_excess.data());
 }
 
 void Simulator::Impl::activate_inh(int j, int64_t t) {
@@ -297,8 +313,32 @@ void Simulator::Impl::stdp_post(int j, int64_t t) {
     x = x < 0.0f ? 0.0f : x;
     *w = x > w_max ? w_max : x;
   }
-  post1[u] = 1.0f;
   last_post[u] = t;
+  if (!in_post_active[u]) {
+    in_post_active[u] = 1;
+    post_active.push_back(j);
+  }
+}
+
+void Simulator::Impl::prepare_depression(int64_t t) {
+  // post1 of neuron j at step t is post1_table[t − last_post[j]] (the trace is event-driven, as
+  // in Brian2): 1 right after a spike, decayed exactly since.
+  dep_idx.clear();
+  dep_amount.clear();
+  size_t keep = 0;
+  const auto len = static_cast<int64_t>(post1_table.size());
+  const auto nu = static_cast<float>(p.nu_pre);
+  for (int j : post_active) {
+    const int64_t d = t - last_post[static_cast<size_t>(j)];
+    if (d >= len) {
+      in_post_active[static_cast<size_t>(j)] = 0;
+      continue;
+    }
+    post_active[keep++] = j;
+    dep_idx.push_back(j);
+    dep_amount.push_back(nu * post1_table[static_cast<size_t>(d)]);
+  }
+  post_active.resize(keep);
 }
 
 template <bool kLearn>
@@ -311,7 +351,6 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
   s.ge = ge.data();
   s.gi = gi.data();
   s.refr = refr.data();
-  s.post1 = kLearn ? post1.data() : nullptr;
   s.theta = m.theta.data();
   s.spiked = spiked.data();
   s.theta_scale = kLearn ? static_cast<float>(theta_scale_at(t)) : 1.0f;
@@ -326,14 +365,25 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
     }
   }
   // 3. Synapses, pre pathways (Brian2 order −1): input→exc with STDP depression, E→I, I→E.
+  // Brian2 on_pre: ge += w; pre = 1; w = clip(w − ν_pre·post1, 0, w_max). Only neurons with
+  // post1 > 0 change w (post_active); a clip can matter elsewhere only in rows with an excess.
+  if (kLearn && !in.empty()) prepare_depression(t);
+  const auto w_max = static_cast<float>(p.w_max);
   for (uint16_t i : in) {
     float* row = m.weights.data() + static_cast<size_t>(i) * np;
+    k.add_row(np, ge.data(), row);
     if constexpr (kLearn) {
-      k.add_row_depress(np, ge.data(), row, post1.data(), static_cast<float>(p.nu_pre),
-                        static_cast<float>(p.w_max));
+      for (size_t q = 0; q < dep_idx.size(); ++q) {
+        float& w = row[dep_idx[q]];
+        float x = w - dep_amount[q];
+        x = x < 0.0f ? 0.0f : x;
+        w = x > w_max ? w_max : x;
+      }
+      if (row_excess[i]) {
+        k.clamp_row(np, row, w_max);
+        row_excess[i] = 0;
+      }
       last_pre[i] = t;
-    } else {
-      k.add_row(np, ge.data(), row);
     }
   }
   for (int j : exc_sp) {
@@ -397,13 +447,11 @@ void Simulator::Impl::closed_form(int64_t steps_left) {
   const float dv = decay(d, p.dt_ms, p.exc_tau_m_ms);
   const float dge = conductance ? decay(d, p.dt_ms, p.exc_tau_ge_ms) : 0.0f;
   const float dgi = conductance ? decay(d, p.dt_ms, p.exc_tau_gi_ms) : 0.0f;
-  const float dp1 = decay(d, p.dt_ms, p.tau_post1_ms);
   for (int j = 0; j < np; ++j) {
     const auto u = static_cast<size_t>(j);
     v[u] = v_rest + (v[u] - v_rest) * dv;
     ge[u] *= dge;
     gi[u] *= dgi;
-    post1[u] *= dp1;
   }
   step += steps_left;
   closed_steps += steps_left;

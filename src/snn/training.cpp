@@ -89,10 +89,13 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
       block_correct = block_predicted = 0;
     }
     if (progress) {
-      progress(s + 1, st.running_accuracy >= 0
-                          ? percent_note(static_cast<int64_t>(st.running_accuracy * 1e6), 1000000) +
-                                " (last block)"
-                          : "");
+      std::string note;
+      if (st.running_accuracy >= 0) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "acc %.2f%% (last block)", 100 * st.running_accuracy);
+        note = buf;
+      }
+      progress(s + 1, note);
     }
   }
   st.samples = total;
