@@ -49,44 +49,46 @@ class Importer {
 
   Tensor<float> to_float_tensor(const onnx::TensorProto& t) const {
     Shape shape;
-    for (int64_t d : t.dims()) shape.dims.push_back(d);
-    Tensor<float> out(shape);
-    const auto n = static_cast<size_t>(shape.elements());
+    int64_t elements = 1;
+    for (int64_t d : t.dims()) {
+      if (d < 0 || (d > 0 && elements > (int64_t{1} << 40) / d)) {
+        throw FormatError(path_, "tensor '" + t.name() + "'", "dimensions in 0..2^40 elements",
+                          "dimension " + std::to_string(d));
+      }
+      elements *= d;
+      shape.dims.push_back(d);
+    }
+    const auto n = static_cast<size_t>(elements);
     if (t.data_location() == onnx::TensorProto::EXTERNAL) {
       throw UnsupportedError(path_ + ": tensor '" + t.name() + "' uses external data");
     }
-    auto check_count = [&](size_t got) {
-      if (got != n) {
-        throw FormatError(path_, "tensor '" + t.name() + "'", std::to_string(n) + " elements",
-                          std::to_string(got));
+    const bool is_float = t.data_type() == onnx::TensorProto::FLOAT;
+    if (!is_float && t.data_type() != onnx::TensorProto::INT64) {
+      throw UnsupportedError(path_ + ": tensor '" + t.name() + "' has data type " +
+                             std::to_string(t.data_type()) + "; hardy reads float32 and int64");
+    }
+    const size_t width = is_float ? 4 : 8;
+    const size_t available =
+        t.has_raw_data() ? t.raw_data().size() / width
+                         : static_cast<size_t>(is_float ? t.float_data_size() : t.int64_data_size());
+    if (available != n || (t.has_raw_data() && t.raw_data().size() % width != 0)) {
+      throw FormatError(path_, "tensor '" + t.name() + "'", std::to_string(n) + " elements",
+                        std::to_string(available));
+    }
+    Tensor<float> out(shape);  // sizes checked: the allocation matches the data present
+    for (size_t i = 0; i < n; ++i) {
+      if (t.has_raw_data()) {
+        if (is_float) {
+          std::memcpy(&out.data[i], t.raw_data().data() + 4 * i, 4);
+        } else {
+          int64_t v;
+          std::memcpy(&v, t.raw_data().data() + 8 * i, 8);
+          out.data[i] = static_cast<float>(v);
+        }
+      } else {
+        out.data[i] = is_float ? t.float_data(static_cast<int>(i))
+                               : static_cast<float>(t.int64_data(static_cast<int>(i)));
       }
-    };
-    switch (t.data_type()) {
-      case onnx::TensorProto::FLOAT:
-        if (t.has_raw_data()) {
-          check_count(t.raw_data().size() / 4);
-          std::memcpy(out.data.data(), t.raw_data().data(), n * 4);
-        } else {
-          check_count(static_cast<size_t>(t.float_data_size()));
-          for (size_t i = 0; i < n; ++i) out.data[i] = t.float_data(static_cast<int>(i));
-        }
-        break;
-      case onnx::TensorProto::INT64:
-        if (t.has_raw_data()) {
-          check_count(t.raw_data().size() / 8);
-          for (size_t i = 0; i < n; ++i) {
-            int64_t v;
-            std::memcpy(&v, t.raw_data().data() + 8 * i, 8);
-            out.data[i] = static_cast<float>(v);
-          }
-        } else {
-          check_count(static_cast<size_t>(t.int64_data_size()));
-          for (size_t i = 0; i < n; ++i) out.data[i] = static_cast<float>(t.int64_data(static_cast<int>(i)));
-        }
-        break;
-      default:
-        throw UnsupportedError(path_ + ": tensor '" + t.name() + "' has data type " +
-                               std::to_string(t.data_type()) + "; hardy reads float32 and int64");
     }
     return out;
   }
@@ -109,6 +111,9 @@ class Importer {
                             "symbolic dimension " + std::to_string(i));
         }
         shape.dims.push_back(dims[i].dim_value());
+        if (shape.elements() > (int64_t{1} << 26)) {
+          throw UnsupportedError(path_ + ": input '" + in.name() + "' has more than 2^26 elements per image");
+        }
       }
       if (shape.rank() != 1 && shape.rank() != 3) {
         throw UnsupportedError(path_ + ": input '" + in.name() + "' must be (N,C,H,W) or (N,F)");

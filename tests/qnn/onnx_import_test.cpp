@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "hardy/core/error.h"
+#include "hardy/core/rng.h"
 #include "hardy/qnn/float_executor.h"
 #include "onnx_builder.h"
 
@@ -90,6 +91,27 @@ TEST(OnnxImport, EveryTruncationIsAnErrorNotACrash) {
     }
   }
   SUCCEED();
+}
+
+TEST(OnnxImport, RandomByteCorruptionsAreImportedOrRejected) {
+  const std::string good = conv_bn_model();
+  int rejected = 0;
+  for (uint64_t t = 0; t < 3000; ++t) {
+    RngStream rng(11, stream_tag("onnx_fuzz"), t);
+    std::string bytes = good;
+    const int edits = 1 + static_cast<int>(rng.uniform_below(3));
+    for (int e = 0; e < edits; ++e) {
+      bytes[rng.uniform_below(bytes.size())] = static_cast<char>(rng.next_u64());
+    }
+    try {
+      const Graph g = import_onnx_bytes(bytes, "fuzz.onnx");
+      // Whatever was accepted must be runnable.
+      (void)run_float(g, std::vector<float>(static_cast<size_t>(g.values[static_cast<size_t>(g.input)].shape.elements()), 0.5f));
+    } catch (const Error&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 100);
 }
 
 TEST(OnnxImport, MissingFileIsFileError) {
