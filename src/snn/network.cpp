@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <algorithm>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "hardy/core/error.h"
@@ -232,8 +234,20 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
     for (const char* k : kKeys) {
       if (!header.contains(k)) throw FormatError(source, "JSON header", std::string("key '") + k + "'", "none");
     }
+    if (!header.at("params").is_object()) {
+      throw FormatError(source, "JSON header 'params'", "an object", header.at("params").type_name());
+    }
+    if (!header.at("labelled").is_boolean()) {
+      throw FormatError(source, "JSON header 'labelled'", "true or false",
+                        header.at("labelled").dump());
+    }
     std::map<std::string, std::string> pm;
-    for (const auto& [k, v] : header.at("params").items()) pm[k] = v.get<std::string>();
+    for (const auto& [k, v] : header.at("params").items()) {
+      if (!v.is_string()) {
+        throw FormatError(source, "parameter '" + k + "'", "a string value", v.dump());
+      }
+      pm[k] = v.get<std::string>();
+    }
     net.params = params_from_map(pm, source + ": params");
     const auto inputs = header.at("inputs").get<int64_t>();
     const auto neurons = header.at("neurons").get<int64_t>();
@@ -251,7 +265,7 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(source, "JSON header", "the documented fields and types", e.what());
   }
-  const bool labelled = header.at("labelled").is_boolean() && header.at("labelled").get<bool>();
+  const bool labelled = header.at("labelled").get<bool>();
   const auto n = static_cast<uint64_t>(net.neurons);
   auto w = r.section("WGHT", static_cast<uint64_t>(net.inputs) * n * sizeof(float));
   net.weights.resize(static_cast<size_t>(net.inputs) * n);

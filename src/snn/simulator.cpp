@@ -128,6 +128,7 @@ struct Simulator::Impl {
   std::vector<int64_t> last_pre;
 
   int64_t step = 0, theta_fold_step = 0;
+  bool closed_form_rest = true;
   int64_t explicit_steps = 0, closed_steps = 0;
   InputSpikes spikes;
   std::vector<int> exc_sp, inh_sp;
@@ -460,7 +461,7 @@ void Simulator::Impl::closed_form(int64_t steps_left) {
 void Simulator::Impl::rest(Recorder* rec) {
   const int64_t end = step + rest_steps;
   while (step < end) {
-    if (quiet(end - 1)) {
+    if (closed_form_rest && quiet(end - 1)) {
       closed_form(end - step);
       break;
     }
@@ -526,6 +527,20 @@ int64_t Simulator::explicit_steps() const { return impl_->explicit_steps; }
 int64_t Simulator::closed_form_steps() const { return impl_->closed_steps; }
 
 StateView Simulator::view() { return impl_->make_view(); }
+
+void Simulator::step(std::span<const uint16_t> input_spikes, bool learn) {
+  for (uint16_t i : input_spikes) HARDY_CHECK(i < impl_->inputs);
+  if (learn) {
+    impl_->integrate_step<true>(input_spikes, nullptr, recorder_);
+  } else {
+    impl_->integrate_step<false>(input_spikes, nullptr, recorder_);
+  }
+}
+
+std::span<float> Simulator::exc_v() { return {impl_->v.data(), static_cast<size_t>(impl_->n)}; }
+std::span<float> Simulator::exc_ge() { return {impl_->ge.data(), static_cast<size_t>(impl_->n)}; }
+std::span<float> Simulator::exc_gi() { return {impl_->gi.data(), static_cast<size_t>(impl_->n)}; }
+void Simulator::set_closed_form_rest(bool on) { impl_->closed_form_rest = on; }
 
 SampleOutcome Simulator::train_sample(std::span<const uint8_t> image, RngStream& rng,
                                       std::span<int32_t> counts, int64_t sample_index) {

@@ -113,6 +113,17 @@ class Simulator {
 
   int64_t step() const;
 
+  /// Advances one explicit step with these input spikes (inputs in increasing order); `learn`
+  /// turns STDP and θ adaptation on. For tests and tools; samples use train/infer_sample.
+  void step(std::span<const uint16_t> input_spikes, bool learn);
+  /// Mutable excitatory state (size neurons), for tests that set up analytical cases.
+  std::span<float> exc_v();
+  std::span<float> exc_ge();
+  std::span<float> exc_gi();
+  /// When false, rests are integrated step by step (for tests and the cross-check of the closed
+  /// form). Default true.
+  void set_closed_form_rest(bool on);
+
   /// Internal timing counters (for the benchmark): steps integrated explicitly and steps of rest
   /// done in closed form.
   int64_t explicit_steps() const;

@@ -1,0 +1,117 @@
+// Dataset-level properties: training depends only on the seed; inference and labelling give the
+// same result for any thread count; a small network learns something; fixed-point eval works.
+#include "hardy/snn/training.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "hardy/core/error.h"
+#include "hardy/snn/weight_store.h"
+
+namespace hardy::snn {
+namespace {
+
+const data::Dataset& fashion_train() {
+  static const data::Dataset d = data::load_dataset("fashion-mnist", data::Split::kTrain).head(600);
+  return d;
+}
+const data::Dataset& fashion_test() {
+  static const data::Dataset d = data::load_dataset("fashion-mnist", data::Split::kTest).head(200);
+  return d;
+}
+
+bool have_data() {
+  return std::filesystem::exists(data::dataset_directory("fashion-mnist"));
+}
+
+Network trained(uint64_t seed, int neurons = 40, int64_t images = 300) {
+  Network net = Network::fresh(SnnParams{}, 784, neurons, seed);
+  TrainOptions o;
+  o.images = images;
+  o.seed = seed;
+  train_network(net, fashion_train(), o);
+  return net;
+}
+
+TEST(SnnTraining, DependsOnlyOnTheSeed) {
+  if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const Network a = trained(1, 20, 100), b = trained(1, 20, 100), c = trained(2, 20, 100);
+  EXPECT_EQ(a.weights, b.weights);
+  EXPECT_EQ(a.theta_mv, b.theta_mv);
+  EXPECT_NE(a.weights, c.weights);
+  EXPECT_EQ(a.trained_samples, 100);
+  for (float w : a.weights) ASSERT_TRUE(w >= 0.0f && w <= 1.0f);
+}
+
+TEST(SnnTraining, InferenceIsIdenticalForAnyThreadCount) {
+  if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  Network net = trained(3);
+  InferenceOptions o;
+  o.images = 200;
+  o.keep_counts = true;
+  const InferenceResult l1 = label_network(net, fashion_train(), o);
+  const auto labels = net.labels;
+  for (int threads : {2, 3}) {
+    o.threads = threads;
+    Network again = net;
+    const InferenceResult l = label_network(again, fashion_train(), o);
+    EXPECT_EQ(again.labels, labels) << threads;
+    EXPECT_EQ(l.counts, l1.counts) << threads;
+  }
+  o.images = 0;
+  o.keep_counts = true;
+  o.threads = 1;
+  const InferenceResult r1 = run_inference(net, fashion_test(), o);
+  for (int threads : {2, 3, 5}) {
+    o.threads = threads;
+    const InferenceResult r = run_inference(net, fashion_test(), o);
+    EXPECT_EQ(r.counts, r1.counts) << threads;
+    EXPECT_EQ(r.predictions, r1.predictions) << threads;
+    EXPECT_EQ(r.correct, r1.correct) << threads;
+    EXPECT_EQ(r.presentations, r1.presentations) << threads;
+  }
+  // An image's result does not depend on which other images are evaluated with it.
+  o.threads = 1;
+  o.images = 7;
+  const InferenceResult head = run_inference(net, fashion_test(), o);
+  EXPECT_TRUE(std::equal(head.counts.begin(), head.counts.end(), r1.counts.begin()));
+}
+
+TEST(SnnTraining, ASmallNetworkLearnsAndFixedPointStaysClose) {
+  if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  Network net = trained(4, 50, 600);
+  InferenceOptions o;
+  o.threads = 2;
+  label_network(net, fashion_train(), o);
+  const InferenceResult fp = run_inference(net, fashion_test(), o);
+  EXPECT_GT(fp.accuracy, 0.45);  // chance is 0.10
+  const WeightStore q8(WeightFormat::fixed(8), 1.0f, net.weights);
+  o.store = &q8;
+  const InferenceResult r8 = run_inference(net, fashion_test(), o);
+  EXPECT_NEAR(r8.accuracy, fp.accuracy, 0.08);
+  // fp32 "store" decodes to the same weights: identical results.
+  const WeightStore f32(WeightFormat::fp32(), 1.0f, net.weights);
+  o.store = &f32;
+  const InferenceResult rf = run_inference(net, fashion_test(), o);
+  EXPECT_EQ(rf.predictions, fp.predictions);
+}
+
+TEST(SnnTraining, BadOptionsAreConfigErrors) {
+  if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  Network net = Network::fresh(SnnParams{}, 784, 4, 1);
+  TrainOptions t;
+  t.images = 601;
+  EXPECT_THROW(train_network(net, fashion_train(), t), ConfigError);
+  t.images = 1;
+  t.epochs = 0;
+  EXPECT_THROW(train_network(net, fashion_train(), t), ConfigError);
+  InferenceOptions o;
+  o.threads = 0;
+  EXPECT_THROW(run_inference(net, fashion_test(), o), ConfigError);
+  Network wrong = Network::fresh(SnnParams{}, 100, 4, 1);
+  EXPECT_THROW(run_inference(wrong, fashion_test(), InferenceOptions{}), ConfigError);
+}
+
+}  // namespace
+}  // namespace hardy::snn
