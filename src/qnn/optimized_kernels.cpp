@@ -117,6 +117,33 @@ void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
   }
 }
 
+// 2×2 windows with stride 2 on one output row, 8 outputs per step: even and odd input columns are
+// split into 16-bit lanes, so max and (a + b + c + d + 2) >> 2 are computed exactly.
+int64_t pool2x2_stride2_row(const uint8_t* r0, const uint8_t* r1, int64_t ow, bool is_max,
+                            uint8_t* out) {
+  int64_t ox = 0;
+#if defined(__SSE2__)
+  const __m128i low_bytes = _mm_set1_epi16(0x00ff), two = _mm_set1_epi16(2);
+  for (; ox + 8 <= ow; ox += 8) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ox));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * ox));
+    __m128i result;
+    if (is_max) {
+      const __m128i m = _mm_max_epu8(a, b);
+      result = _mm_max_epi16(_mm_and_si128(m, low_bytes), _mm_srli_epi16(m, 8));
+    } else {
+      const __m128i sum = _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, low_bytes), _mm_srli_epi16(a, 8)),
+                                        _mm_add_epi16(_mm_and_si128(b, low_bytes), _mm_srli_epi16(b, 8)));
+      result = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+    }
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ox), _mm_packus_epi16(result, result));
+  }
+#else
+  (void)r0, (void)r1, (void)is_max, (void)out;
+#endif
+  return ox;
+}
+
 // MaxPool / AveragePool without padding: the reference arithmetic without bounds checks.
 void pool_unpadded(const QNode& node, const NodeIo& io) {
   const WindowParams& w = node.window;
@@ -131,7 +158,9 @@ void pool_unpadded(const QNode& node, const NodeIo& io) {
       for (int64_t oy = 0; oy < oh; ++oy) {
         const uint8_t* r0 = plane + oy * w.stride_h * wd;
         const uint8_t* r1 = r0 + wd;
-        for (int64_t ox = 0; ox < ow; ++ox) {
+        const int64_t done =
+            w.stride_w == 2 ? pool2x2_stride2_row(r0, r1, ow, is_max, out + oy * ow) : 0;
+        for (int64_t ox = done; ox < ow; ++ox) {
           const int64_t x = ox * w.stride_w;
           out[oy * ow + ox] = static_cast<uint8_t>(
               is_max ? std::max(std::max(r0[x], r0[x + 1]), std::max(r1[x], r1[x + 1]))

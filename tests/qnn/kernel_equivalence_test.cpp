@@ -117,7 +117,7 @@ TEST(KernelEquivalence, PoolingWindowsStridesAndPaddings) {
       for (int stride : {1, 2, 3}) {
         for (int pad : {0, 1}) {
           if (pad >= k) continue;
-          for (int size : {2, 3, 5, 8, 13}) {
+          for (int size : {2, 3, 5, 8, 13, 16, 17, 33}) {
             if (size + 2 * pad < k) continue;
             for (bool include_pad : {false, true}) {
               WindowParams w{k, k, stride, stride, pad, pad, pad, pad, 1, include_pad};
