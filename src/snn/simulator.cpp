@@ -305,12 +305,14 @@ void Simulator::Impl::stdp_post(int j, int64_t t) {
   const auto w_max = static_cast<float>(p.w_max);
   const auto pre_n = static_cast<int64_t>(pre_table.size());
   float* w = m.weights.data() + j;
-  // Brian2 on_post: w = clip(w + ν_post·pre·post2before, 0, w_max) on every synapse of j; a
-  // synapse with pre = 0 is only clipped.
+  // Brian2 on_post: w = clip(w + ν_post·pre·post2before, 0, w_max) on every synapse of j. Where
+  // pre = 0 (or the factor is 0) that is only a clip, a no-op unless the row has an excess.
   for (int i = 0; i < inputs; ++i, w += np) {
     const int64_t d = t - last_pre[static_cast<size_t>(i)];
     const float pre = d < pre_n ? pre_table[static_cast<size_t>(d)] : 0.0f;
-    float x = *w + factor * pre;
+    const float add = factor * pre;
+    if (add == 0.0f && !row_excess[static_cast<size_t>(i)]) continue;
+    float x = *w + add;
     x = x < 0.0f ? 0.0f : x;
     *w = x > w_max ? w_max : x;
   }
