@@ -15,19 +15,18 @@
 namespace hardy::qnn::detail {
 namespace {
 
-// 16 lanes of requantize(acc, m, zp, lo, hi) for a multiplier with shift ≤ 0:
-// SaturatingRoundingDoublingHighMul as floor((acc·M + 2^30) / 2^31) on 64-bit products (equal to
+// 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0:
+// SaturatingRoundingDoublingHighMul as floor((x·M + 2^30) / 2^31) on 64-bit products (equal to
 // gemmlowp's nudge-and-truncate form; the saturating case needs M = INT32_MIN, which a
 // quantized multiplier never is), then RoundingDivideByPOT exactly as gemmlowp writes it.
-HARDY_VNNI inline __m512i requantize16(__m512i acc, QuantizedMultiplier m, __m512i zp, __m512i lo,
-                                       __m512i hi) {
+HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
   const __m512i mult = _mm512_set1_epi32(m.multiplier);
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
-  __m512i even = _mm512_mul_epi32(acc, mult);
-  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), mult);
+  __m512i even = _mm512_mul_epi32(x, mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult);
   even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
   odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
-  __m512i x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
   const int exponent = -m.shift;
   if (exponent > 0) {
     const __m512i one = _mm512_set1_epi32(1);
@@ -40,7 +39,13 @@ HARDY_VNNI inline __m512i requantize16(__m512i acc, QuantizedMultiplier m, __m51
     x = _mm512_sra_epi32(x, _mm_cvtsi32_si128(exponent));
     x = _mm512_mask_add_epi32(x, round_up, x, one);
   }
-  x = _mm512_add_epi32(x, zp);
+  return x;
+}
+
+// 16 lanes of requantize(acc, m, zp, lo, hi) for a multiplier with shift ≤ 0.
+HARDY_VNNI inline __m512i requantize16(__m512i acc, QuantizedMultiplier m, __m512i zp, __m512i lo,
+                                       __m512i hi) {
+  const __m512i x = _mm512_add_epi32(multiply16(acc, m), zp);
   return _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
 }
 
@@ -133,6 +138,21 @@ HARDY_VNNI void dense_avx512_vnni(const DotArgs& a) {
     }
     const int32_t sum = _mm512_reduce_add_epi32(acc) + a.bias[o];
     a.y[o] = requantize(sum, a.multiplier[o], a.zero_point, a.lo, a.hi);
+  }
+}
+
+HARDY_VNNI void add_avx512(const AddArgs& a) {
+  const __m512i za = _mm512_set1_epi32(a.zero_point_a), zb = _mm512_set1_epi32(a.zero_point_b);
+  const __m512i zy = _mm512_set1_epi32(a.zero_point_y);
+  const __m512i lo = _mm512_set1_epi32(a.lo), hi = _mm512_set1_epi32(a.hi);
+  for (int64_t i = 0; i < a.count; i += 16) {
+    const int64_t valid = a.count - i;
+    const __mmask16 load_mask = valid >= 16 ? 0xffff : static_cast<__mmask16>((1u << valid) - 1);
+    const __m512i qa = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.x + i));
+    const __m512i qb = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.y + i));
+    const __m512i sa = multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qa, za), a.left_shift), a.multiplier_a);
+    const __m512i sb = multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qb, zb), a.left_shift), a.multiplier_b);
+    store16(a.out + i, requantize16(_mm512_add_epi32(sa, sb), a.multiplier_out, zy, lo, hi), valid);
   }
 }
 

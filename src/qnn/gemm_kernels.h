@@ -35,6 +35,18 @@ struct DotArgs {
   uint8_t* y;
 };
 
+/// Element-wise TFLite Add of two uint8 tensors (see add_reference); all multipliers shift ≤ 0.
+struct AddArgs {
+  const uint8_t* x;
+  const uint8_t* y;
+  int64_t count;
+  int32_t zero_point_a, zero_point_b, zero_point_y;
+  int left_shift;
+  QuantizedMultiplier multiplier_a, multiplier_b, multiplier_out;
+  uint8_t lo, hi;
+  uint8_t* out;
+};
+
 /// Column blocking of the GEMM: p_padded is a multiple of this.
 constexpr int64_t kGemmColumnBlock = 32;
 
@@ -43,6 +55,7 @@ void dense_portable(const DotArgs& a);
 #if defined(__x86_64__)
 void gemm_avx512_vnni(const GemmArgs& a);
 void dense_avx512_vnni(const DotArgs& a);
+void add_avx512(const AddArgs& a);
 #endif
 
 }  // namespace hardy::qnn::detail

@@ -310,6 +310,16 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     detail::dense_portable(a);
     return;
   }
+#if defined(__x86_64__)
+  if (node.op == OpKind::kAdd && vnni && node.add_input_multiplier[0].shift <= 0 &&
+      node.add_input_multiplier[1].shift <= 0 && node.add_output_multiplier.shift <= 0) {
+    detail::add_avx512({io.x[0], io.x[1], io.out->shape.elements(), io.in[0]->quant.zero_point,
+                        io.in[1]->quant.zero_point, io.out->quant.zero_point, QNode::kAddLeftShift,
+                        node.add_input_multiplier[0], node.add_input_multiplier[1],
+                        node.add_output_multiplier, node.out_min, node.out_max, io.y});
+    return;
+  }
+#endif
   if ((node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool) &&
       !has_padding(node.window)) {
     pool_unpadded(node, io);

@@ -133,6 +133,26 @@ TEST(KernelEquivalence, PoolingWindowsStridesAndPaddings) {
   }
 }
 
+TEST(KernelEquivalence, ResidualAddOfTwoRandomInputs) {
+  RngStream rng(7, stream_tag("add"), 0);
+  for (int t = 0; t < 200; ++t) {
+    const int c = 1 + static_cast<int>(rng.uniform_below(17)), h = 1 + static_cast<int>(rng.uniform_below(9));
+    const QModel m = testing::random_add_model(c, h, 1 + static_cast<int>(rng.uniform_below(9)), rng);
+    const int64_t n = m.input_elements();
+    const auto a = testing::random_bytes(n, rng), b = testing::random_bytes(n, rng);
+    std::vector<uint8_t> expected(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+    NodeIo io{{&m.value(0), &m.value(1)}, {a.data(), b.data()}, &m.value(2), expected.data()};
+    run_node_reference(m.nodes[0], io);
+    for (Isa isa : available_isas()) {
+      const PackedModel packed(m, isa);
+      std::vector<uint8_t> scratch(packed.scratch_bytes() + 1);
+      io.y = got.data();
+      packed.run_node(0, io, scratch.data());
+      ASSERT_EQ(expected, got) << "add " << c << "x" << h << " isa=" << isa_name(isa);
+    }
+  }
+}
+
 TEST(KernelEquivalence, ExtremeInputsAndWeightsDoNotOverflow) {
   // All inputs 255 with zero point 0 and all weights −128: the largest accumulators a fault can
   // produce in these layer sizes.

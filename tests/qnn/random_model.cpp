@@ -1,6 +1,7 @@
 // Random single-node QModels for kernel tests.
 #include "random_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace hardy::qnn::testing {
@@ -67,6 +68,29 @@ QModel random_dense_model(int k, int outs, RngStream& rng) {
   q.weight = Tensor<int8_t>(Shape{outs, k});
   fill_weights(q, outs, rng);
   m.nodes.push_back(std::move(q));
+  return m;
+}
+
+QModel random_add_model(int c, int h, int w, RngStream& rng) {
+  QModel m;
+  const auto random_scale = [&] { return static_cast<float>(std::ldexp(1.0 + rng.uniform(), uniform_int(rng, -8, 0))); };
+  m.values.push_back({"a", Shape{c, h, w}, {random_scale(), uniform_int(rng, 0, 255)}});
+  m.values.push_back({"b", Shape{c, h, w}, {random_scale(), uniform_int(rng, 0, 255)}});
+  m.values.push_back({"y", Shape{c, h, w}, {random_scale(), uniform_int(rng, 0, 255)}});
+  m.input = 0;
+  m.output = 2;
+  QNode n;
+  n.op = OpKind::kAdd;
+  n.inputs = {0, 1};
+  n.output = 2;
+  const double sa = m.values[0].quant.scale, sb = m.values[1].quant.scale;
+  const double twice_max = 2.0 * std::max(sa, sb);
+  n.add_input_multiplier = {quantize_multiplier(sa / twice_max), quantize_multiplier(sb / twice_max)};
+  n.add_output_multiplier = quantize_multiplier(
+      twice_max / (static_cast<double>(1 << QNode::kAddLeftShift) * m.values[2].quant.scale));
+  n.out_min = static_cast<uint8_t>(uniform_int(rng, 0, 40));
+  n.out_max = static_cast<uint8_t>(uniform_int(rng, 200, 255));
+  m.nodes.push_back(std::move(n));
   return m;
 }
 

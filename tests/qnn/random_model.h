@@ -17,6 +17,8 @@ struct ConvShape {
 /// multipliers in [2^-12, 4) (so some need a left shift), zero points and output clamps.
 QModel random_conv_model(const ConvShape& s, RngStream& rng);
 QModel random_dense_model(int k, int outs, RngStream& rng);
+/// Residual Add of two random-parameter inputs of shape (c, h, w), multipliers as PTQ makes them.
+QModel random_add_model(int c, int h, int w, RngStream& rng);
 /// MaxPool or AveragePool over (c, h, w) with the given window (input and output share params).
 QModel random_pool_model(OpKind op, int c, int h, int w, const WindowParams& window, RngStream& rng);
 std::vector<uint8_t> random_bytes(int64_t n, RngStream& rng);
