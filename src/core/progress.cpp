@@ -39,6 +39,8 @@ void Progress::update(int64_t done, const std::string& note) {
     std::fflush(stderr);
     return;
   }
+  // Logs get a line per tenth of the work, and only for runs long enough to need one.
+  if (elapsed_seconds() < 2.0) return;
   const int decile = total_ > 0 ? static_cast<int>(done * 10 / total_) : 10;
   if (decile == last_decile_ || decile >= 10) return;
   last_decile_ = decile;
@@ -46,6 +48,7 @@ void Progress::update(int64_t done, const std::string& note) {
 }
 
 void Progress::finish(const std::string& note) {
+  if (!tty_ && last_decile_ < 0) return;  // short runs stay silent in logs
   std::fprintf(stderr, "%s%s\n", tty_ ? "\r\033[K" : "", line(total_, note).c_str());
 }
 

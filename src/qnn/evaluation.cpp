@@ -1,9 +1,11 @@
 // Float vs int8 evaluation.
 #include "hardy/qnn/evaluation.h"
 
+#include <atomic>
 #include <chrono>
 
 #include "hardy/core/error.h"
+#include "hardy/core/progress.h"
 #include "hardy/qnn/float_executor.h"
 
 namespace hardy::qnn {
@@ -14,14 +16,19 @@ EvalResult evaluate(const Graph& graph, const Int8Executor& int8, const data::Da
   using Clock = std::chrono::steady_clock;
   const int64_t classes = int8.model().output_elements();
   std::vector<int> fp32_top(static_cast<size_t>(n));
+  std::atomic<int64_t> done{0};
+  Progress fp32_progress("fp32", n, "images");
   auto t0 = Clock::now();
-  pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
+  pool.parallel_for(n, [&](int64_t b, int64_t e, int worker) {
     for (int64_t i = b; i < e; ++i) {
       const auto out = run_float(graph, image_to_float(test.image(i)));
       fp32_top[static_cast<size_t>(i)] = argmax(out.data(), static_cast<int64_t>(out.size()));
+      const int64_t finished = ++done;
+      if (worker == 0) fp32_progress.update(finished);
     }
   });
   auto t1 = Clock::now();
+  fp32_progress.finish();
   const std::vector<uint8_t> outputs = int8.run_dataset(test, n, pool);
   auto t2 = Clock::now();
 

@@ -1,5 +1,6 @@
 // Progress line for long runs: count, rate, ETA and an optional running metric, redrawn on a TTY
-// at most every 0.5 s, printed as plain lines (every 10%) when stderr is not a terminal.
+// at most every 0.5 s; when stderr is not a terminal, plain lines every 10% once a run has taken
+// 2 s (short runs print nothing there). Not thread-safe: call from one thread.
 #pragma once
 
 #include <chrono>
@@ -14,7 +15,7 @@ class Progress {
   Progress(std::string label, int64_t total, std::string unit);
   /// Records that `done` units are finished; `note` (e.g. "acc 91.2%") is appended.
   void update(int64_t done, const std::string& note = "");
-  /// Prints the final line (always, TTY or not).
+  /// Prints the final line (on a TTY always; in logs if any progress line was printed).
   void finish(const std::string& note = "");
   double elapsed_seconds() const;
 
