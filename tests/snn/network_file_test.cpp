@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hardy/core/error.h"
+#include "hardy/core/rng.h"
 #include "hardy/snn/network.h"
 
 namespace hardy::snn {
@@ -202,6 +203,38 @@ TEST(NetworkFile, ValuesOutOfRangeAreRejected) {
   fix_checksum(bad);
   msg = parse_error(bad);
   EXPECT_NE(msg.find("label of neuron 2"), std::string::npos) << msg;
+}
+
+TEST(NetworkFile, RandomMutationsAreRejectedOrReadNeverCrash) {
+  const std::string path = temp_path("mutate.snn");
+  save_network(small_network(), path);
+  const auto bytes = read_all(path);
+  RngStream r(1, stream_tag("snn_file_mutation"), 0);
+  int rejected = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    auto bad = bytes;
+    const int edits = 1 + static_cast<int>(r.uniform_below(4));
+    for (int e = 0; e < edits; ++e) {
+      const auto pos = static_cast<size_t>(r.uniform_below(bad.size()));
+      switch (r.uniform_below(3)) {
+        case 0:
+          bad[pos] = static_cast<uint8_t>(r.uniform_below(256));
+          break;
+        case 1:
+          bad.resize(pos);
+          break;
+        default:
+          bad.insert(bad.begin() + static_cast<ptrdiff_t>(pos), static_cast<uint8_t>(r.next_u64()));
+      }
+      if (bad.empty()) break;
+    }
+    try {
+      parse_network(bad, "net.snn");
+    } catch (const Error&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 2900);  // the checksum catches nearly everything that parses
 }
 
 TEST(NetworkFile, MissingFileAndGarbage) {

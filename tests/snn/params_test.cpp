@@ -9,6 +9,7 @@
 #include <set>
 
 #include "hardy/core/error.h"
+#include "hardy/core/rng.h"
 
 namespace hardy::snn {
 namespace {
@@ -120,6 +121,25 @@ TEST(SnnParams, OutOfRangeAndMalformedValues) {
   const auto choice = write_temp("choice.yaml", "model: quantum\n");
   msg = error_of<ConfigError>([&] { load_params(choice); });
   EXPECT_NE(msg.find("conductance or current"), std::string::npos) << msg;
+}
+
+TEST(SnnParams, MutatedConfigsFailCleanly) {
+  const std::string text = "model: conductance\nexc:\n  tau_m_ms: 100\n  v_thresh_mv: -52\n"
+                           "stdp: {nu_pre: 0.0001, norm_sum: 78}\n";
+  RngStream r(2, stream_tag("snn_yaml_mutation"), 0);
+  const char alphabet[] = "abz019.:-{}[], \n\t#'\"&*!|>";
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string t = text;
+    for (int e = 0; e < 3; ++e) {
+      t[static_cast<size_t>(r.uniform_below(t.size()))] =
+          alphabet[r.uniform_below(sizeof alphabet - 1)];
+    }
+    const auto path = write_temp("mut.yaml", t);
+    try {
+      load_params(path);
+    } catch (const Error&) {
+    }
+  }
 }
 
 TEST(SnnParams, MissingFileIsAFileError) {
