@@ -26,7 +26,7 @@ void draw_input_spikes(std::span<const uint8_t> pixels, double rate_hz, double d
   out.offsets.assign(static_cast<size_t>(steps) + 1, 0);
   // Pass 1: draw spike steps input by input into a flat (step, input) list; pass 2: counting
   // sort by step, which keeps inputs in increasing order within a step.
-  thread_local std::vector<uint64_t> flat;  // step << 16 | input
+  std::vector<uint64_t>& flat = out.scratch;  // step << 16 | input
   flat.clear();
   for (size_t i = 0; i < pixels.size(); ++i) {
     const uint8_t v = pixels[i];
@@ -44,12 +44,15 @@ void draw_input_spikes(std::span<const uint8_t> pixels, double rate_hz, double d
       flat.push_back(static_cast<uint64_t>(s) << 16 | i);
     }
   }
-  for (uint64_t e : flat) ++out.offsets[(e >> 16) + 1];
-  for (int s = 0; s < steps; ++s) out.offsets[s + 1] += out.offsets[s];
+  // offsets[s] = number of spikes in steps ≤ s, then filled from the back so it ends as the
+  // start of step s (keeping the input order within a step).
+  for (uint64_t e : flat) ++out.offsets[e >> 16];
+  for (int s = 1; s < steps; ++s) out.offsets[s] += out.offsets[s - 1];
+  out.offsets[static_cast<size_t>(steps)] = static_cast<uint32_t>(flat.size());
   out.inputs.resize(flat.size());
-  thread_local std::vector<uint32_t> fill;
-  fill.assign(out.offsets.begin(), out.offsets.end() - 1);
-  for (uint64_t e : flat) out.inputs[fill[e >> 16]++] = static_cast<uint16_t>(e & 0xffff);
+  for (auto e = flat.rbegin(); e != flat.rend(); ++e) {
+    out.inputs[--out.offsets[*e >> 16]] = static_cast<uint16_t>(*e & 0xffff);
+  }
 }
 
 }  // namespace hardy::snn

@@ -16,6 +16,7 @@ struct InputSpikes {
   int steps = 0;
   std::vector<uint32_t> offsets;  ///< steps + 1
   std::vector<uint16_t> inputs;
+  std::vector<uint64_t> scratch;  ///< reused by draw_input_spikes
 
   std::span<const uint16_t> at(int step) const {
     return {inputs.data() + offsets[step], inputs.data() + offsets[step + 1]};
