@@ -30,8 +30,8 @@ const Loaded& load(const std::string& name, const std::string& dataset) {
     ThreadPool pool(1);
     qnn::CalibrationOptions options;
     options.images = 200;
-    slot->model = qnn::quantize(slot->graph, data::load_dataset(dataset, data::Split::kTrain),
-                                options, pool);
+    slot->model =
+        qnn::quantize(slot->graph, data::load_dataset(dataset, data::Split::kTrain), options, pool);
     slot->test = data::load_dataset(dataset, data::Split::kTest).head(1000);
   }
   return *slot;
@@ -47,8 +47,8 @@ void model_inference(benchmark::State& state, const char* name, const char* data
     exec.run(l.test.image(i++ % l.test.size()), ws);
     benchmark::DoNotOptimize(ws.values.back().data());
   }
-  state.counters["images/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["images/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // One node of a model, timed alone on the activations of a real image.
@@ -78,8 +78,9 @@ void single_node(benchmark::State& state, const char* name, const char* dataset,
     }
     benchmark::DoNotOptimize(io.y);
   }
-  state.SetLabel(std::string(qnn::op_name(n.op)) + " " + l.model.value(n.inputs[0]).shape.to_string() +
-                 " -> " + l.model.value(n.output).shape.to_string());
+  state.SetLabel(std::string(qnn::op_name(n.op)) + " " +
+                 l.model.value(n.inputs[0]).shape.to_string() + " -> " +
+                 l.model.value(n.output).shape.to_string());
 }
 
 }  // namespace

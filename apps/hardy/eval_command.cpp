@@ -31,12 +31,13 @@ nlohmann::json evaluate_model(const ModelOptions& o) {
           {"int8_images_per_second", r.int8_images_per_second},
           {"kernels", o.kernels},
           {"isa", o.kernel_set() == qnn::KernelSet::kOptimized ? qnn::isa_name(qnn::detect_isa())
-                                                                : "scalar-reference"},
+                                                               : "scalar-reference"},
           {"macs_per_image", graph.macs()},
           {"parameters", graph.parameters()},
-          {"calibration", {{"method", o.calibration},
-                           {"images", o.calibration_images},
-                           {"percentile", o.percentile}}}};
+          {"calibration",
+           {{"method", o.calibration},
+            {"images", o.calibration_images},
+            {"percentile", o.percentile}}}};
 }
 
 void add_eval_command(CLI::App& app) {
@@ -47,8 +48,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--json", *json_path, "write the result as JSON");
   cmd->callback([o, json_path] {
     nlohmann::json r = evaluate_model(*o);
-    fmt::print("model            {}\ndataset          {} ({} test images, {} threads)\n",
-               o->model, o->dataset, r["images"].get<int64_t>(), o->threads);
+    fmt::print("model            {}\ndataset          {} ({} test images, {} threads)\n", o->model,
+               o->dataset, r["images"].get<int64_t>(), o->threads);
     fmt::print("fp32 accuracy    {:.2f}%\nint8 accuracy    {:.2f}%\nagreement        {:.2f}%\n",
                100 * r["fp32_accuracy"].get<double>(), 100 * r["int8_accuracy"].get<double>(),
                100 * r["agreement"].get<double>());

@@ -19,13 +19,14 @@ int main(int argc, char** argv) {
 #endif
   hardy::cli::set_command_line(argc, argv);
   const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
-  const bool known_command = argc > 1 && std::any_of(commands.begin(), commands.end(), [&](const CLI::App* c) {
-    return c->get_name() == argv[1];
-  });
+  const bool known_command =
+      argc > 1 && std::any_of(commands.begin(), commands.end(),
+                              [&](const CLI::App* c) { return c->get_name() == argv[1]; });
   if (argc > 1 && argv[1][0] != '-' && !known_command) {
     std::string known;
     for (const auto* sub : commands) known += (known.empty() ? "" : ", ") + sub->get_name();
-    std::fprintf(stderr, "error: unknown command '%s' (expected one of: %s)\n", argv[1], known.c_str());
+    std::fprintf(stderr, "error: unknown command '%s' (expected one of: %s)\n", argv[1],
+                 known.c_str());
     return 2;
   }
   try {

@@ -10,7 +10,8 @@ void ModelOptions::add_to(CLI::App& cmd, bool model_required) {
   if (model_required) m->required();
   cmd.add_option("--dataset", dataset, "fashion-mnist | mnist")
       ->check(CLI::IsMember({"fashion-mnist", "mnist"}));
-  cmd.add_option("--images", images, "test images to evaluate (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--images", images, "test images to evaluate (0 = all)")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_option("--threads", threads, "worker threads (results do not depend on it)")
       ->check(CLI::Range(1, 256));
   cmd.add_option("--calibration-images", calibration_images, "training images for calibration")

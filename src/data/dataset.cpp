@@ -34,10 +34,10 @@ Dataset load_idx_pair(const std::string& name, const std::string& images_path,
                       "rank " + std::to_string(labels.dims.size()));
   }
   if (images.dims[0] != labels.dims[0]) {
-    throw FormatError(labels_path, "header",
-                      std::to_string(images.dims[0]) + " labels (as many as images in " +
-                          images_path + ")",
-                      std::to_string(labels.dims[0]));
+    throw FormatError(
+        labels_path, "header",
+        std::to_string(images.dims[0]) + " labels (as many as images in " + images_path + ")",
+        std::to_string(labels.dims[0]));
   }
   Dataset d;
   d.name = name;
@@ -70,9 +70,9 @@ Dataset load_dataset(const std::string& name, Split split, const std::string& di
     const std::string raw = root + "/" + prefix + stem;
     if (std::filesystem::exists(raw + ".gz")) return raw + ".gz";
     if (std::filesystem::exists(raw)) return raw;
-    throw FileError(raw + ".gz", "dataset file not found" +
-                                     std::string(name == "mnist" ? " (run scripts/fetch_mnist.sh)"
-                                                                 : ""));
+    throw FileError(raw + ".gz",
+                    "dataset file not found" +
+                        std::string(name == "mnist" ? " (run scripts/fetch_mnist.sh)" : ""));
   };
   return load_idx_pair(name, pick("-images-idx3-ubyte"), pick("-labels-idx1-ubyte"));
 }

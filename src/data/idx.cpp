@@ -83,7 +83,8 @@ IdxArray read_idx(const std::string& path) {
   }
   int err = Z_OK;
   gzerror(f.get(), &err);
-  if (err != Z_OK && err != Z_STREAM_END) throw FormatError(path, "gzip stream", "valid", "corrupt");
+  if (err != Z_OK && err != Z_STREAM_END)
+    throw FormatError(path, "gzip stream", "valid", "corrupt");
   return a;
 }
 

@@ -11,9 +11,12 @@ namespace {
 
 float activate(const Node& n, float v) {
   switch (n.activation) {
-    case Activation::kNone: return v;
-    case Activation::kRelu: return std::max(v, 0.0f);
-    case Activation::kClip: return std::min(std::max(v, n.clip_min), n.clip_max);
+    case Activation::kNone:
+      return v;
+    case Activation::kRelu:
+      return std::max(v, 0.0f);
+    case Activation::kClip:
+      return std::min(std::max(v, n.clip_min), n.clip_max);
   }
   return v;
 }
@@ -48,7 +51,8 @@ void conv(const Node& n, const Shape& is, const std::vector<float>& x, const Sha
             if (w.stride_w == 1) {
               for (int64_t ox = ox_lo; ox < ox_hi; ++ox) out_row[ox] += wv * in_row[ox];
             } else {
-              for (int64_t ox = ox_lo; ox < ox_hi; ++ox) out_row[ox] += wv * in_row[ox * w.stride_w];
+              for (int64_t ox = ox_lo; ox < ox_hi; ++ox)
+                out_row[ox] += wv * in_row[ox * w.stride_w];
             }
           }
         }
@@ -112,8 +116,12 @@ std::vector<std::vector<float>> run_float_all(const Graph& graph, std::span<cons
     auto& y = v[static_cast<size_t>(n.output)];
     y.assign(static_cast<size_t>(os.elements()), 0.0f);
     switch (n.op) {
-      case OpKind::kConv: conv(n, is, x, os, y); break;
-      case OpKind::kDense: dense(n, x, y); break;
+      case OpKind::kConv:
+        conv(n, is, x, os, y);
+        break;
+      case OpKind::kDense:
+        dense(n, x, y);
+        break;
       case OpKind::kRelu:
       case OpKind::kClip: {
         const float lo = n.op == OpKind::kRelu ? 0.0f : n.clip_min;
@@ -122,7 +130,9 @@ std::vector<std::vector<float>> run_float_all(const Graph& graph, std::span<cons
         break;
       }
       case OpKind::kMaxPool:
-      case OpKind::kAveragePool: pool(n, is, x, os, y); break;
+      case OpKind::kAveragePool:
+        pool(n, is, x, os, y);
+        break;
       case OpKind::kGlobalAveragePool: {
         const int64_t hw = is[1] * is[2];
         for (int64_t c = 0; c < is[0]; ++c) {
@@ -132,7 +142,9 @@ std::vector<std::vector<float>> run_float_all(const Graph& graph, std::span<cons
         }
         break;
       }
-      case OpKind::kFlatten: y = x; break;
+      case OpKind::kFlatten:
+        y = x;
+        break;
       case OpKind::kAdd: {
         const auto& b = v[static_cast<size_t>(n.inputs[1])];
         for (size_t i = 0; i < y.size(); ++i) y[i] = activate(n, x[i] + b[i]);

@@ -62,12 +62,12 @@ HARDY_VNNI inline void store16(uint8_t* dst, __m512i v, int64_t valid) {
 template <int kOcBlock>
 HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
   const int64_t k4 = a.k_padded / 4;
-  const __m512i zp = _mm512_set1_epi32(a.zero_point);
-  const __m512i lo = _mm512_set1_epi32(a.lo), hi = _mm512_set1_epi32(a.hi);
+  const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
+  const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
   for (int64_t p0 = 0; p0 < a.p_count; p0 += 32) {
     __m512i acc[kOcBlock][2];
     for (int j = 0; j < kOcBlock; ++j) {
-      acc[j][0] = acc[j][1] = _mm512_set1_epi32(a.bias[oc0 + j]);
+      acc[j][0] = acc[j][1] = _mm512_set1_epi32(a.out.bias[oc0 + j]);
     }
     const uint8_t* col = a.col + p0 * 4;
     for (int64_t k = 0; k < k4; ++k, col += a.p_padded * 4) {
@@ -88,12 +88,14 @@ HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
         const int64_t valid = a.p_count - p0 - 16 * half;
         if (valid <= 0) break;
         if (a.vector_requant) {
-          store16(y + 16 * half, requantize16(acc[j][half], a.multiplier[oc], zp, lo, hi), valid);
+          store16(y + 16 * half, requantize16(acc[j][half], a.out.multiplier[oc], zp, lo, hi),
+                  valid);
         } else {
           alignas(64) int32_t lanes[16];
           _mm512_store_si512(lanes, acc[j][half]);
           for (int64_t i = 0; i < 16 && i < valid; ++i) {
-            y[16 * half + i] = requantize(lanes[i], a.multiplier[oc], a.zero_point, a.lo, a.hi);
+            y[16 * half + i] =
+                requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
           }
         }
       }
@@ -105,39 +107,47 @@ HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
 
 HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
   int64_t oc = 0;
-  for (; oc + 4 <= a.oc_count; oc += 4) gemm_block<4>(a, oc);
-  switch (a.oc_count - oc) {
-    case 3: gemm_block<3>(a, oc); break;
-    case 2: gemm_block<2>(a, oc); break;
-    case 1: gemm_block<1>(a, oc); break;
-    default: break;
+  for (; oc + 4 <= a.out.channels; oc += 4) gemm_block<4>(a, oc);
+  switch (a.out.channels - oc) {
+    case 3:
+      gemm_block<3>(a, oc);
+      break;
+    case 2:
+      gemm_block<2>(a, oc);
+      break;
+    case 1:
+      gemm_block<1>(a, oc);
+      break;
+    default:
+      break;
   }
 }
 
 HARDY_VNNI void dense_avx512_vnni(const DotArgs& a) {
   int64_t o = 0;
-  for (; o + 4 <= a.oc_count; o += 4) {
+  for (; o + 4 <= a.out.channels; o += 4) {
     __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                       _mm512_setzero_si512()};
     for (int64_t k = 0; k < a.k_padded; k += 64) {
       const __m512i x = _mm512_loadu_si512(a.x + k);
       for (int j = 0; j < 4; ++j) {
-        acc[j] = _mm512_dpbusd_epi32(acc[j], x, _mm512_loadu_si512(a.weights + (o + j) * a.k_padded + k));
+        acc[j] = _mm512_dpbusd_epi32(acc[j], x,
+                                     _mm512_loadu_si512(a.weights + (o + j) * a.k_padded + k));
       }
     }
     for (int j = 0; j < 4; ++j) {
-      const int32_t sum = _mm512_reduce_add_epi32(acc[j]) + a.bias[o + j];
-      a.y[o + j] = requantize(sum, a.multiplier[o + j], a.zero_point, a.lo, a.hi);
+      const int32_t sum = _mm512_reduce_add_epi32(acc[j]) + a.out.bias[o + j];
+      a.y[o + j] = requantize(sum, a.out.multiplier[o + j], a.out.zero_point, a.out.lo, a.out.hi);
     }
   }
-  for (; o < a.oc_count; ++o) {
+  for (; o < a.out.channels; ++o) {
     __m512i acc = _mm512_setzero_si512();
     for (int64_t k = 0; k < a.k_padded; k += 64) {
       acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(a.x + k),
                                 _mm512_loadu_si512(a.weights + o * a.k_padded + k));
     }
-    const int32_t sum = _mm512_reduce_add_epi32(acc) + a.bias[o];
-    a.y[o] = requantize(sum, a.multiplier[o], a.zero_point, a.lo, a.hi);
+    const int32_t sum = _mm512_reduce_add_epi32(acc) + a.out.bias[o];
+    a.y[o] = requantize(sum, a.out.multiplier[o], a.out.zero_point, a.out.lo, a.out.hi);
   }
 }
 
@@ -150,8 +160,10 @@ HARDY_VNNI void add_avx512(const AddArgs& a) {
     const __mmask16 load_mask = valid >= 16 ? 0xffff : static_cast<__mmask16>((1u << valid) - 1);
     const __m512i qa = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.x + i));
     const __m512i qb = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.y + i));
-    const __m512i sa = multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qa, za), a.left_shift), a.multiplier_a);
-    const __m512i sb = multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qb, zb), a.left_shift), a.multiplier_b);
+    const __m512i sa =
+        multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qa, za), a.left_shift), a.multiplier_a);
+    const __m512i sb =
+        multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qb, zb), a.left_shift), a.multiplier_b);
     store16(a.out + i, requantize16(_mm512_add_epi32(sa, sb), a.multiplier_out, zy, lo, hi), valid);
   }
 }

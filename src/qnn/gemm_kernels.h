@@ -7,31 +7,33 @@
 
 namespace hardy::qnn::detail {
 
-/// y[oc][p] = requant(bias[oc] + Σ_k w[oc][k] · col[k][p]) for oc < oc_count, p < p_count, where
-/// col is packed as [k_padded/4][p_padded][4] bytes and w as [oc][k_padded] int8.
+/// What turns output channel c's int32 sum into a stored byte: requantize(Σ + bias[c],
+/// multiplier[c], zero_point, lo, hi), for c < channels.
+struct OutputStage {
+  const int32_t* bias;
+  const QuantizedMultiplier* multiplier;
+  int64_t channels;
+  int32_t zero_point;
+  uint8_t lo, hi;
+};
+
+/// y[oc][p] = out(Σ_k w[oc][k] · col[k][p]) for p < p_count, where col is packed as
+/// [k_padded/4][p_padded][4] bytes and w as [oc][k_padded] int8.
 struct GemmArgs {
   const uint8_t* col;
   int64_t k_padded, p_count, p_padded;
   const int8_t* weights;
-  const int32_t* bias;
-  const QuantizedMultiplier* multiplier;
-  int64_t oc_count;
-  int32_t zero_point;
-  uint8_t lo, hi;
+  OutputStage out;
   bool vector_requant;  ///< every multiplier has shift ≤ 0
   uint8_t* y;
 };
 
-/// y[o] = requant(bias[o] + Σ_k w[o][k] · x[k]), x and w padded with zeros to k_padded.
+/// y[o] = out(Σ_k w[o][k] · x[k]), x and w padded with zeros to k_padded.
 struct DotArgs {
   const uint8_t* x;
   int64_t k_padded;
   const int8_t* weights;
-  const int32_t* bias;
-  const QuantizedMultiplier* multiplier;
-  int64_t oc_count;
-  int32_t zero_point;
-  uint8_t lo, hi;
+  OutputStage out;
   uint8_t* y;
 };
 

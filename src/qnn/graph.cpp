@@ -5,15 +5,24 @@ namespace hardy::qnn {
 
 const char* op_name(OpKind op) {
   switch (op) {
-    case OpKind::kConv: return "Conv";
-    case OpKind::kDense: return "Dense";
-    case OpKind::kRelu: return "Relu";
-    case OpKind::kClip: return "Clip";
-    case OpKind::kMaxPool: return "MaxPool";
-    case OpKind::kAveragePool: return "AveragePool";
-    case OpKind::kGlobalAveragePool: return "GlobalAveragePool";
-    case OpKind::kFlatten: return "Flatten";
-    case OpKind::kAdd: return "Add";
+    case OpKind::kConv:
+      return "Conv";
+    case OpKind::kDense:
+      return "Dense";
+    case OpKind::kRelu:
+      return "Relu";
+    case OpKind::kClip:
+      return "Clip";
+    case OpKind::kMaxPool:
+      return "MaxPool";
+    case OpKind::kAveragePool:
+      return "AveragePool";
+    case OpKind::kGlobalAveragePool:
+      return "GlobalAveragePool";
+    case OpKind::kFlatten:
+      return "Flatten";
+    case OpKind::kAdd:
+      return "Add";
   }
   return "?";
 }

@@ -21,7 +21,8 @@ constexpr const char* kSupported =
 
 class Importer {
  public:
-  Importer(const onnx::ModelProto& model, std::string path) : model_(model), path_(std::move(path)) {}
+  Importer(const onnx::ModelProto& model, std::string path)
+      : model_(model), path_(std::move(path)) {}
 
   Graph run() {
     const auto& g = model_.graph();
@@ -68,9 +69,9 @@ class Importer {
                              std::to_string(t.data_type()) + "; hardy reads float32 and int64");
     }
     const size_t width = is_float ? 4 : 8;
-    const size_t available =
-        t.has_raw_data() ? t.raw_data().size() / width
-                         : static_cast<size_t>(is_float ? t.float_data_size() : t.int64_data_size());
+    const size_t available = t.has_raw_data() ? t.raw_data().size() / width
+                                              : static_cast<size_t>(is_float ? t.float_data_size()
+                                                                             : t.int64_data_size());
     if (available != n || (t.has_raw_data() && t.raw_data().size() % width != 0)) {
       throw FormatError(path_, "tensor '" + t.name() + "'", std::to_string(n) + " elements",
                         std::to_string(available));
@@ -112,7 +113,8 @@ class Importer {
         }
         shape.dims.push_back(dims[i].dim_value());
         if (shape.elements() > (int64_t{1} << 26)) {
-          throw UnsupportedError(path_ + ": input '" + in.name() + "' has more than 2^26 elements per image");
+          throw UnsupportedError(path_ + ": input '" + in.name() +
+                                 "' has more than 2^26 elements per image");
         }
       }
       if (shape.rank() != 1 && shape.rank() != 3) {
@@ -132,8 +134,10 @@ class Importer {
 
   int value_of(const std::string& name, const std::string& user) const {
     if (folded_away_.count(name)) {
-      throw UnsupportedError(path_ + ": '" + name + "' is folded into a following "
-                             "BatchNormalization/Add but also read by " + user);
+      throw UnsupportedError(path_ + ": '" + name +
+                             "' is folded into a following "
+                             "BatchNormalization/Add but also read by " +
+                             user);
     }
     auto it = index_.find(name);
     if (it == index_.end()) {
@@ -145,7 +149,8 @@ class Importer {
   const Shape& shape_of(int v) const { return graph_.values[static_cast<size_t>(v)].shape; }
 
   const Tensor<float>& constant(const onnx::NodeProto& n, int input) const {
-    if (input >= n.input_size() || n.input(input).empty()) bad(n, "input " + std::to_string(input), "none");
+    if (input >= n.input_size() || n.input(input).empty())
+      bad(n, "input " + std::to_string(input), "none");
     auto it = constants_.find(n.input(input));
     if (it == constants_.end()) unsupported(n, "input '" + n.input(input) + "' must be a constant");
     return it->second;
@@ -190,7 +195,8 @@ class Importer {
     if (kernel.size() != 2) bad(n, "2-D kernel_shape", std::to_string(kernel.size()) + " dims");
     const auto strides = ints_attr(n, "strides");
     const auto pads = ints_attr(n, "pads");
-    if (!strides.empty() && strides.size() != 2) bad(n, "2 strides", std::to_string(strides.size()));
+    if (!strides.empty() && strides.size() != 2)
+      bad(n, "2 strides", std::to_string(strides.size()));
     if (!pads.empty() && pads.size() != 4) bad(n, "4 pads", std::to_string(pads.size()));
     w.kernel_h = static_cast<int>(kernel[0]);
     w.kernel_w = static_cast<int>(kernel[1]);
@@ -215,17 +221,20 @@ class Importer {
       bad(n, "pads smaller than the kernel", "larger pads");
     }
     if (in.rank() != 3) bad(n, "a (C,H,W) input", "shape " + in.to_string());
-    if (window_output(static_cast<int>(in[1]), w.pad_top, w.pad_bottom, w.kernel_h, w.stride_h) < 1 ||
-        window_output(static_cast<int>(in[2]), w.pad_left, w.pad_right, w.kernel_w, w.stride_w) < 1) {
+    if (window_output(static_cast<int>(in[1]), w.pad_top, w.pad_bottom, w.kernel_h, w.stride_h) <
+            1 ||
+        window_output(static_cast<int>(in[2]), w.pad_left, w.pad_right, w.kernel_w, w.stride_w) <
+            1) {
       bad(n, "a window that fits the input " + in.to_string(), "kernel larger than padded input");
     }
     return w;
   }
 
   Shape window_shape(const WindowParams& w, const Shape& in, int64_t channels) const {
-    return Shape{channels,
-                 window_output(static_cast<int>(in[1]), w.pad_top, w.pad_bottom, w.kernel_h, w.stride_h),
-                 window_output(static_cast<int>(in[2]), w.pad_left, w.pad_right, w.kernel_w, w.stride_w)};
+    return Shape{
+        channels,
+        window_output(static_cast<int>(in[1]), w.pad_top, w.pad_bottom, w.kernel_h, w.stride_h),
+        window_output(static_cast<int>(in[2]), w.pad_left, w.pad_right, w.kernel_w, w.stride_w)};
   }
 
   Node& emit(Node node, const std::string& output_name, Shape shape) {
@@ -243,7 +252,8 @@ class Importer {
 
   void import_node(const onnx::NodeProto& n) {
     const std::string& op = n.op_type();
-    if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported(n, "domain '" + n.domain() + "'");
+    if (!n.domain().empty() && n.domain() != "ai.onnx")
+      unsupported(n, "domain '" + n.domain() + "'");
     if (n.output_size() < 1) bad(n, "an output", "none");
     const std::string& out = n.output(0);
     if (op == "Constant") {
@@ -267,18 +277,22 @@ class Importer {
       const Shape& in = shape_of(x);
       if (ws[2] != node.window.kernel_h || ws[3] != node.window.kernel_w ||
           in[0] != ws[1] * node.window.groups || ws[0] % node.window.groups != 0) {
-        bad(n, "weights (OC, C/groups, KH, KW) matching input " + in.to_string() + " and group " +
-                   std::to_string(node.window.groups),
+        bad(n,
+            "weights (OC, C/groups, KH, KW) matching input " + in.to_string() + " and group " +
+                std::to_string(node.window.groups),
             ws.to_string());
       }
-      node.bias = n.input_size() > 2 && !n.input(2).empty() ? constant(n, 2).data
-                                                            : std::vector<float>(static_cast<size_t>(ws[0]), 0.0f);
-      if (static_cast<int64_t>(node.bias.size()) != ws[0]) bad(n, std::to_string(ws[0]) + " biases", std::to_string(node.bias.size()));
+      node.bias = n.input_size() > 2 && !n.input(2).empty()
+                      ? constant(n, 2).data
+                      : std::vector<float>(static_cast<size_t>(ws[0]), 0.0f);
+      if (static_cast<int64_t>(node.bias.size()) != ws[0])
+        bad(n, std::to_string(ws[0]) + " biases", std::to_string(node.bias.size()));
       Shape os = window_shape(node.window, in, ws[0]);
       emit(std::move(node), out, os);
     } else if (op == "Gemm" || op == "MatMul") {
       const int x = value_of(n.input(0), n.name());
-      if (shape_of(x).rank() != 1) bad(n, "a flattened (N, F) input", "per-image shape " + shape_of(x).to_string());
+      if (shape_of(x).rank() != 1)
+        bad(n, "a flattened (N, F) input", "per-image shape " + shape_of(x).to_string());
       const int64_t k = shape_of(x)[0];
       Tensor<float> b = constant(n, 1);
       bool trans_b = false;
@@ -314,12 +328,14 @@ class Importer {
       const bool c0 = constants_.count(n.input(0)) > 0, c1 = constants_.count(n.input(1)) > 0;
       if (c0 && c1) unsupported(n, "Add of two constants");
       if (c0 || c1) {
-        fold_bias_add(n, value_of(n.input(c0 ? 1 : 0), n.name()), constants_.at(n.input(c0 ? 0 : 1)));
+        fold_bias_add(n, value_of(n.input(c0 ? 1 : 0), n.name()),
+                      constants_.at(n.input(c0 ? 0 : 1)));
         return;
       }
       const int a = value_of(n.input(0), n.name()), b = value_of(n.input(1), n.name());
       if (!(shape_of(a) == shape_of(b))) {
-        unsupported(n, "broadcasting Add of " + shape_of(a).to_string() + " and " + shape_of(b).to_string());
+        unsupported(n, "broadcasting Add of " + shape_of(a).to_string() + " and " +
+                           shape_of(b).to_string());
       }
       node.op = OpKind::kAdd;
       node.inputs = {a, b};
@@ -409,7 +425,7 @@ class Importer {
     }
     const int64_t oc = conv->weight.shape[0];
     const Tensor<float>&gamma = constant(n, 1), &beta = constant(n, 2), &mean = constant(n, 3),
-                        &var = constant(n, 4);
+          &var = constant(n, 4);
     for (const auto* t : {&gamma, &beta, &mean, &var}) {
       if (t->size() != oc) bad(n, std::to_string(oc) + " channel statistics", t->shape.to_string());
     }
@@ -418,7 +434,8 @@ class Importer {
     for (int64_t c = 0; c < oc; ++c) {
       const float factor = gamma[c] / std::sqrt(var[c] + eps);
       for (int64_t i = 0; i < per_channel; ++i) conv->weight[c * per_channel + i] *= factor;
-      conv->bias[static_cast<size_t>(c)] = (conv->bias[static_cast<size_t>(c)] - mean[c]) * factor + beta[c];
+      conv->bias[static_cast<size_t>(c)] =
+          (conv->bias[static_cast<size_t>(c)] - mean[c]) * factor + beta[c];
     }
     rename_output(*conv, n.output(0));
   }
@@ -426,7 +443,8 @@ class Importer {
   // Conv/Dense → Add(constant): the constant joins the bias.
   void fold_bias_add(const onnx::NodeProto& n, int x, const Tensor<float>& c) {
     Node* p = producer(x);
-    if (!p || (p->op != OpKind::kConv && p->op != OpKind::kDense) || p->activation != Activation::kNone) {
+    if (!p || (p->op != OpKind::kConv && p->op != OpKind::kDense) ||
+        p->activation != Activation::kNone) {
       unsupported(n, "Add of a constant must follow a Conv or MatMul/Gemm");
     }
     const auto outs = static_cast<int64_t>(p->bias.size());
@@ -484,7 +502,8 @@ void fuse_activations(Graph& graph) {
 Graph import_onnx_bytes(const std::string& bytes, const std::string& name) {
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromString(bytes)) {
-    throw FormatError(name, "protobuf", "an ONNX ModelProto", "unparseable bytes (truncated or corrupt file)");
+    throw FormatError(name, "protobuf", "an ONNX ModelProto",
+                      "unparseable bytes (truncated or corrupt file)");
   }
   try {
     onnx::checker::check_model(model);

@@ -132,8 +132,9 @@ int64_t pool2x2_stride2_row(const uint8_t* r0, const uint8_t* r1, int64_t ow, bo
       const __m128i m = _mm_max_epu8(a, b);
       result = _mm_max_epi16(_mm_and_si128(m, low_bytes), _mm_srli_epi16(m, 8));
     } else {
-      const __m128i sum = _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, low_bytes), _mm_srli_epi16(a, 8)),
-                                        _mm_add_epi16(_mm_and_si128(b, low_bytes), _mm_srli_epi16(b, 8)));
+      const __m128i sum =
+          _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, low_bytes), _mm_srli_epi16(a, 8)),
+                        _mm_add_epi16(_mm_and_si128(b, low_bytes), _mm_srli_epi16(b, 8)));
       result = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
     }
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ox), _mm_packus_epi16(result, result));
@@ -188,6 +189,17 @@ void pool_unpadded(const QNode& node, const NodeIo& io) {
       }
     }
   }
+}
+
+// Output channels [first, first + count) of a Conv/Dense node.
+detail::OutputStage output_stage(const QNode& node, const PackedModel::Layer& L, const NodeIo& io,
+                                 int64_t first, int64_t count) {
+  return {L.bias_corrected.data() + first,
+          node.multiplier.data() + first,
+          count,
+          io.out->quant.zero_point,
+          node.out_min,
+          node.out_max};
 }
 
 }  // namespace
@@ -270,12 +282,7 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
                                p,
                                L.p_padded,
                                L.weights.data() + g * ocg * L.k_padded,
-                               L.bias_corrected.data() + g * ocg,
-                               node.multiplier.data() + g * ocg,
-                               ocg,
-                               io.out->quant.zero_point,
-                               node.out_min,
-                               node.out_max,
+                               output_stage(node, L, io, g * ocg, ocg),
                                L.vector_requant,
                                io.y + g * ocg * p};
 #if defined(__x86_64__)
@@ -291,16 +298,8 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
   if (node.op == OpKind::kDense) {
     std::memcpy(scratch, io.x[0], static_cast<size_t>(L.k));
     std::memset(scratch + L.k, 0, static_cast<size_t>(L.k_padded - L.k));
-    const detail::DotArgs a{scratch,
-                            L.k_padded,
-                            L.weights.data(),
-                            L.bias_corrected.data(),
-                            node.multiplier.data(),
-                            node.weight.shape[0],
-                            io.out->quant.zero_point,
-                            node.out_min,
-                            node.out_max,
-                            io.y};
+    const detail::DotArgs a{scratch, L.k_padded, L.weights.data(),
+                            output_stage(node, L, io, 0, node.weight.shape[0]), io.y};
 #if defined(__x86_64__)
     if (vnni) {
       detail::dense_avx512_vnni(a);

@@ -64,14 +64,16 @@ std::vector<Range> measure_ranges(const Graph& graph, const data::Dataset& image
   };
   for_each_activation(graph, images, n, pool, [&](int w, const auto& values) {
     for (size_t v = 0; v < nv; ++v) {
-      for (float x : values[v]) ++hist[static_cast<size_t>(w)][v][static_cast<size_t>(bin_of(v, x))];
+      for (float x : values[v])
+        ++hist[static_cast<size_t>(w)][v][static_cast<size_t>(bin_of(v, x))];
     }
   });
   for (size_t v = 0; v < nv; ++v) {
     Histogram total(kHistogramBins);
     int64_t count = 0;
     for (const auto& h : hist) {
-      for (int b = 0; b < kHistogramBins; ++b) total[static_cast<size_t>(b)] += h[v][static_cast<size_t>(b)];
+      for (int b = 0; b < kHistogramBins; ++b)
+        total[static_cast<size_t>(b)] += h[v][static_cast<size_t>(b)];
     }
     for (int64_t c : total) count += c;
     if (count == 0) continue;
@@ -79,11 +81,13 @@ std::vector<Range> measure_ranges(const Graph& graph, const data::Dataset& image
     const float width = (ranges[v].hi - ranges[v].lo) / kHistogramBins;
     int64_t seen = 0;
     int lo_bin = 0, hi_bin = kHistogramBins - 1;
-    while (lo_bin < kHistogramBins - 1 && static_cast<double>(seen + total[static_cast<size_t>(lo_bin)]) <= tail) {
+    while (lo_bin < kHistogramBins - 1 &&
+           static_cast<double>(seen + total[static_cast<size_t>(lo_bin)]) <= tail) {
       seen += total[static_cast<size_t>(lo_bin++)];
     }
     seen = 0;
-    while (hi_bin > lo_bin && static_cast<double>(seen + total[static_cast<size_t>(hi_bin)]) <= tail) {
+    while (hi_bin > lo_bin &&
+           static_cast<double>(seen + total[static_cast<size_t>(hi_bin)]) <= tail) {
       seen += total[static_cast<size_t>(hi_bin--)];
     }
     const float lo = ranges[v].lo + width * static_cast<float>(lo_bin);
@@ -138,9 +142,7 @@ uint8_t QuantParams::quantize(float real) const {
   return static_cast<uint8_t>(std::clamp(q, 0.0, 255.0));
 }
 
-int argmax(const uint8_t* v, int64_t n) {
-  return static_cast<int>(std::max_element(v, v + n) - v);
-}
+int argmax(const uint8_t* v, int64_t n) { return static_cast<int>(std::max_element(v, v + n) - v); }
 int argmax(const float* v, int64_t n) { return static_cast<int>(std::max_element(v, v + n) - v); }
 
 QModel quantize(const Graph& graph, const data::Dataset& calibration,

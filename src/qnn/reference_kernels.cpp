@@ -28,8 +28,8 @@ void conv_reference(const QNode& node, const NodeIo& io) {
             }
           }
         }
-        io.y[(oc * oh + oy) * ow + ox] = requantize(
-            acc, node.multiplier[static_cast<size_t>(oc)], zy, node.out_min, node.out_max);
+        io.y[(oc * oh + oy) * ow + ox] = requantize(acc, node.multiplier[static_cast<size_t>(oc)],
+                                                    zy, node.out_min, node.out_max);
       }
     }
   }
@@ -43,8 +43,8 @@ void dense_reference(const QNode& node, const NodeIo& io) {
     for (int64_t i = 0; i < k; ++i) {
       acc += (int32_t{io.x[0][i]} - zx) * int32_t{node.weight[o * k + i]};
     }
-    io.y[o] = requantize(acc, node.multiplier[static_cast<size_t>(o)], zy, node.out_min,
-                         node.out_max);
+    io.y[o] =
+        requantize(acc, node.multiplier[static_cast<size_t>(o)], zy, node.out_min, node.out_max);
   }
 }
 
@@ -123,15 +123,29 @@ void clamp_reference(const QNode& node, const NodeIo& io) {
 
 void run_node_reference(const QNode& node, const NodeIo& io) {
   switch (node.op) {
-    case OpKind::kConv: conv_reference(node, io); return;
-    case OpKind::kDense: dense_reference(node, io); return;
-    case OpKind::kMaxPool: max_pool_reference(node, io); return;
-    case OpKind::kAveragePool: average_pool_reference(node, io); return;
-    case OpKind::kGlobalAveragePool: global_average_pool_reference(node, io); return;
-    case OpKind::kAdd: add_reference(node, io); return;
+    case OpKind::kConv:
+      conv_reference(node, io);
+      return;
+    case OpKind::kDense:
+      dense_reference(node, io);
+      return;
+    case OpKind::kMaxPool:
+      max_pool_reference(node, io);
+      return;
+    case OpKind::kAveragePool:
+      average_pool_reference(node, io);
+      return;
+    case OpKind::kGlobalAveragePool:
+      global_average_pool_reference(node, io);
+      return;
+    case OpKind::kAdd:
+      add_reference(node, io);
+      return;
     case OpKind::kRelu:
     case OpKind::kClip:
-    case OpKind::kFlatten: clamp_reference(node, io); return;
+    case OpKind::kFlatten:
+      clamp_reference(node, io);
+      return;
   }
   HARDY_CHECK(false);
 }

@@ -118,7 +118,7 @@ TEST(CliErrors, ValidSmallRunSucceeds) {
   const std::string root = write_dataset("good", 0x08, 4);
   const std::string json = temp("out.json");
   const CliRun r = run_hardy("eval --model " + write_linear_model() + " --json " + json,
-                          "HARDY_DATA_DIR=" + root);
+                             "HARDY_DATA_DIR=" + root);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::ifstream in(json);
   std::string text((std::istreambuf_iterator<char>(in)), {});

@@ -15,7 +15,8 @@ TEST(Rng, SameKeySameSequenceDifferentKeysDiffer) {
   std::set<uint64_t> firsts;
   for (uint64_t seed : {1, 2}) {
     for (const char* tag : {"weight_bitflip", "neuron_bitflip"}) {
-      for (uint64_t idx = 0; idx < 50; ++idx) firsts.insert(RngStream(seed, stream_tag(tag), idx).next_u64());
+      for (uint64_t idx = 0; idx < 50; ++idx)
+        firsts.insert(RngStream(seed, stream_tag(tag), idx).next_u64());
     }
   }
   EXPECT_EQ(firsts.size(), 200u);

@@ -36,9 +36,10 @@ TEST(ThreadPool, ChunksAreContiguousAndFixed) {
 
 TEST(ThreadPool, RethrowsAndStaysUsable) {
   ThreadPool pool(2);
-  EXPECT_THROW(pool.parallel_for(10, [](int64_t, int64_t e, int) {
-    if (e == 10) throw std::runtime_error("boom");
-  }),
+  EXPECT_THROW(pool.parallel_for(10,
+                                 [](int64_t, int64_t e, int) {
+                                   if (e == 10) throw std::runtime_error("boom");
+                                 }),
                std::runtime_error);
   int64_t total = 0;
   std::mutex m;

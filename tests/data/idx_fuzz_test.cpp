@@ -12,8 +12,7 @@ namespace hardy::data {
 namespace {
 
 TEST(IdxFuzz, RandomByteCorruptionsAreReadOrRejected) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "hardy_idx_fuzz.idx").string();
+  const std::string path = (std::filesystem::temp_directory_path() / "hardy_idx_fuzz.idx").string();
   IdxArray a{{3, 5, 4}, std::vector<uint8_t>(60, 17)};
   write_idx(path, a);
   std::ifstream in(path, std::ios::binary);

@@ -18,7 +18,8 @@ std::string temp_path(const std::string& name) {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 IdxArray sample() {
@@ -48,9 +49,7 @@ TEST(Idx, ReadsGzip) {
   EXPECT_EQ(read_idx(gz).data, sample().data);
 }
 
-TEST(Idx, MissingFileIsFileError) {
-  EXPECT_THROW(read_idx("/nonexistent/file.idx"), FileError);
-}
+TEST(Idx, MissingFileIsFileError) { EXPECT_THROW(read_idx("/nonexistent/file.idx"), FileError); }
 
 TEST(Idx, WrongMagicNamesFileAndMagic) {
   const auto path = temp_path("magic");

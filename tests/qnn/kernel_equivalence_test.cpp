@@ -35,12 +35,12 @@ void expect_identical(const QModel& m, RngStream& rng, int inputs, const std::st
 
 std::string describe(const ConvShape& s) {
   return "conv c_in=" + std::to_string(s.c_in) + " " + std::to_string(s.h) + "x" +
-         std::to_string(s.w) + " c_out=" + std::to_string(s.c_out) + " k=" +
-         std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + " stride=" +
-         std::to_string(s.stride_h) + "," + std::to_string(s.stride_w) + " pads=" +
-         std::to_string(s.pad_top) + "," + std::to_string(s.pad_left) + "," +
-         std::to_string(s.pad_bottom) + "," + std::to_string(s.pad_right) + " groups=" +
-         std::to_string(s.groups);
+         std::to_string(s.w) + " c_out=" + std::to_string(s.c_out) +
+         " k=" + std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) +
+         " stride=" + std::to_string(s.stride_h) + "," + std::to_string(s.stride_w) +
+         " pads=" + std::to_string(s.pad_top) + "," + std::to_string(s.pad_left) + "," +
+         std::to_string(s.pad_bottom) + "," + std::to_string(s.pad_right) +
+         " groups=" + std::to_string(s.groups);
 }
 
 TEST(KernelEquivalence, ConvSpatialSizesOneToTenAndPowersOfTwo) {
@@ -67,8 +67,8 @@ TEST(KernelEquivalence, ConvChannelCountsStridesPaddingsGroups) {
     for (int pad_a : {0, 1, 2}) {
       for (int pad_b : {0, 2}) {
         for (int groups : {1, 2, 3}) {
-          ConvShape s{6, 11, 9, 6, 3, 4, stride, stride + 1 > 3 ? 1 : stride + 1, pad_a, pad_b,
-                      pad_b, pad_a, groups};
+          ConvShape s{6,     11,    9,     6,     3,     4, stride, stride + 1 > 3 ? 1 : stride + 1,
+                      pad_a, pad_b, pad_b, pad_a, groups};
           expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
         }
       }
@@ -80,13 +80,16 @@ TEST(KernelEquivalence, ConvRandomShapes) {
   RngStream rng(3, stream_tag("conv_random"), 0);
   for (int t = 0; t < 150; ++t) {
     const int groups = 1 + static_cast<int>(rng.uniform_below(4));
-    const int kh = 1 + static_cast<int>(rng.uniform_below(5)), kw = 1 + static_cast<int>(rng.uniform_below(5));
+    const int kh = 1 + static_cast<int>(rng.uniform_below(5)),
+              kw = 1 + static_cast<int>(rng.uniform_below(5));
     ConvShape s{groups * (1 + static_cast<int>(rng.uniform_below(9))),
                 kh + static_cast<int>(rng.uniform_below(20)),
                 kw + static_cast<int>(rng.uniform_below(20)),
                 groups * (1 + static_cast<int>(rng.uniform_below(9))),
-                kh, kw,
-                1 + static_cast<int>(rng.uniform_below(3)), 1 + static_cast<int>(rng.uniform_below(3)),
+                kh,
+                kw,
+                1 + static_cast<int>(rng.uniform_below(3)),
+                1 + static_cast<int>(rng.uniform_below(3)),
                 static_cast<int>(rng.uniform_below(static_cast<uint64_t>(kh))),
                 static_cast<int>(rng.uniform_below(static_cast<uint64_t>(kw))),
                 static_cast<int>(rng.uniform_below(static_cast<uint64_t>(kh))),
@@ -122,9 +125,9 @@ TEST(KernelEquivalence, PoolingWindowsStridesAndPaddings) {
             for (bool include_pad : {false, true}) {
               WindowParams w{k, k, stride, stride, pad, pad, pad, pad, 1, include_pad};
               expect_identical(testing::random_pool_model(op, 3, size, size + 1, w, rng), rng, 2,
-                               std::string(op_name(op)) + " k=" + std::to_string(k) + " stride=" +
-                                   std::to_string(stride) + " pad=" + std::to_string(pad) +
-                                   " size=" + std::to_string(size));
+                               std::string(op_name(op)) + " k=" + std::to_string(k) +
+                                   " stride=" + std::to_string(stride) +
+                                   " pad=" + std::to_string(pad) + " size=" + std::to_string(size));
             }
           }
         }
@@ -136,8 +139,10 @@ TEST(KernelEquivalence, PoolingWindowsStridesAndPaddings) {
 TEST(KernelEquivalence, ResidualAddOfTwoRandomInputs) {
   RngStream rng(7, stream_tag("add"), 0);
   for (int t = 0; t < 200; ++t) {
-    const int c = 1 + static_cast<int>(rng.uniform_below(17)), h = 1 + static_cast<int>(rng.uniform_below(9));
-    const QModel m = testing::random_add_model(c, h, 1 + static_cast<int>(rng.uniform_below(9)), rng);
+    const int c = 1 + static_cast<int>(rng.uniform_below(17)),
+              h = 1 + static_cast<int>(rng.uniform_below(9));
+    const QModel m =
+        testing::random_add_model(c, h, 1 + static_cast<int>(rng.uniform_below(9)), rng);
     const int64_t n = m.input_elements();
     const auto a = testing::random_bytes(n, rng), b = testing::random_bytes(n, rng);
     std::vector<uint8_t> expected(static_cast<size_t>(n)), got(static_cast<size_t>(n));

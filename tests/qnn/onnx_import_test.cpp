@@ -106,7 +106,10 @@ TEST(OnnxImport, RandomByteCorruptionsAreImportedOrRejected) {
     try {
       const Graph g = import_onnx_bytes(bytes, "fuzz.onnx");
       // Whatever was accepted must be runnable.
-      (void)run_float(g, std::vector<float>(static_cast<size_t>(g.values[static_cast<size_t>(g.input)].shape.elements()), 0.5f));
+      (void)run_float(
+          g,
+          std::vector<float>(
+              static_cast<size_t>(g.values[static_cast<size_t>(g.input)].shape.elements()), 0.5f));
     } catch (const Error&) {
       ++rejected;
     }
@@ -126,7 +129,8 @@ TEST(OnnxImport, ShapeMismatchIsFormatError) {
     import_onnx_bytes(b.serialize("y"), "s.onnx");
     FAIL();
   } catch (const FormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("node 'Conv_1' (Conv): expected weights"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("node 'Conv_1' (Conv): expected weights"),
+              std::string::npos)
         << e.what();
   }
 }

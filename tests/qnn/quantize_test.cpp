@@ -62,7 +62,8 @@ TEST(Quantize, InputIsRawPixelsAndWeightsAreSymmetricPerChannel) {
     const int64_t k = n.reduction_size();
     for (int64_t c = 0; c < n.weight.shape[0]; ++c) {
       int max_abs = 0;
-      for (int64_t i = 0; i < k; ++i) max_abs = std::max(max_abs, std::abs(int{n.weight[c * k + i]}));
+      for (int64_t i = 0; i < k; ++i)
+        max_abs = std::max(max_abs, std::abs(int{n.weight[c * k + i]}));
       EXPECT_EQ(max_abs, 127) << n.name << " channel " << c;
     }
   }

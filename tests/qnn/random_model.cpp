@@ -15,16 +15,15 @@ void fill_weights(QNode& q, int64_t oc, RngStream& rng) {
   for (auto& w : q.weight.data) w = static_cast<int8_t>(uniform_int(rng, -128, 127));
   for (int64_t c = 0; c < oc; ++c) {
     q.bias.push_back(uniform_int(rng, -20000, 20000));
-    q.multiplier.push_back(quantize_multiplier(std::ldexp(1.0 + rng.uniform(), uniform_int(rng, -12, 1))));
+    q.multiplier.push_back(
+        quantize_multiplier(std::ldexp(1.0 + rng.uniform(), uniform_int(rng, -12, 1))));
     q.weight_scale.push_back(1.0f);
   }
   q.out_min = static_cast<uint8_t>(uniform_int(rng, 0, 40));
   q.out_max = static_cast<uint8_t>(uniform_int(rng, 200, 255));
 }
 
-QuantParams random_params(RngStream& rng) {
-  return {0.05f, uniform_int(rng, 0, 255)};
-}
+QuantParams random_params(RngStream& rng) { return {0.05f, uniform_int(rng, 0, 255)}; }
 
 }  // namespace
 
@@ -36,8 +35,8 @@ std::vector<uint8_t> random_bytes(int64_t n, RngStream& rng) {
 
 QModel random_conv_model(const ConvShape& s, RngStream& rng) {
   QModel m;
-  WindowParams w{s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.pad_top, s.pad_left,
-                 s.pad_bottom, s.pad_right, s.groups, false};
+  WindowParams w{s.kernel_h, s.kernel_w,   s.stride_h,  s.stride_w, s.pad_top,
+                 s.pad_left, s.pad_bottom, s.pad_right, s.groups,   false};
   const int oh = window_output(s.h, s.pad_top, s.pad_bottom, s.kernel_h, s.stride_h);
   const int ow = window_output(s.w, s.pad_left, s.pad_right, s.kernel_w, s.stride_w);
   m.values.push_back({"x", Shape{s.c_in, s.h, s.w}, random_params(rng)});
@@ -73,7 +72,9 @@ QModel random_dense_model(int k, int outs, RngStream& rng) {
 
 QModel random_add_model(int c, int h, int w, RngStream& rng) {
   QModel m;
-  const auto random_scale = [&] { return static_cast<float>(std::ldexp(1.0 + rng.uniform(), uniform_int(rng, -8, 0))); };
+  const auto random_scale = [&] {
+    return static_cast<float>(std::ldexp(1.0 + rng.uniform(), uniform_int(rng, -8, 0)));
+  };
   m.values.push_back({"a", Shape{c, h, w}, {random_scale(), uniform_int(rng, 0, 255)}});
   m.values.push_back({"b", Shape{c, h, w}, {random_scale(), uniform_int(rng, 0, 255)}});
   m.values.push_back({"y", Shape{c, h, w}, {random_scale(), uniform_int(rng, 0, 255)}});
@@ -85,7 +86,8 @@ QModel random_add_model(int c, int h, int w, RngStream& rng) {
   n.output = 2;
   const double sa = m.values[0].quant.scale, sb = m.values[1].quant.scale;
   const double twice_max = 2.0 * std::max(sa, sb);
-  n.add_input_multiplier = {quantize_multiplier(sa / twice_max), quantize_multiplier(sb / twice_max)};
+  n.add_input_multiplier = {quantize_multiplier(sa / twice_max),
+                            quantize_multiplier(sb / twice_max)};
   n.add_output_multiplier = quantize_multiplier(
       twice_max / (static_cast<double>(1 << QNode::kAddLeftShift) * m.values[2].quant.scale));
   n.out_min = static_cast<uint8_t>(uniform_int(rng, 0, 40));
@@ -98,8 +100,10 @@ QModel random_pool_model(OpKind op, int c, int h, int w, const WindowParams& win
                          RngStream& rng) {
   QModel m;
   const QuantParams q = random_params(rng);
-  const int oh = window_output(h, window.pad_top, window.pad_bottom, window.kernel_h, window.stride_h);
-  const int ow = window_output(w, window.pad_left, window.pad_right, window.kernel_w, window.stride_w);
+  const int oh =
+      window_output(h, window.pad_top, window.pad_bottom, window.kernel_h, window.stride_h);
+  const int ow =
+      window_output(w, window.pad_left, window.pad_right, window.kernel_w, window.stride_w);
   m.values.push_back({"x", Shape{c, h, w}, q});
   m.values.push_back({"y", Shape{c, oh, ow}, q});
   m.input = 0;

@@ -20,7 +20,8 @@ QModel random_dense_model(int k, int outs, RngStream& rng);
 /// Residual Add of two random-parameter inputs of shape (c, h, w), multipliers as PTQ makes them.
 QModel random_add_model(int c, int h, int w, RngStream& rng);
 /// MaxPool or AveragePool over (c, h, w) with the given window (input and output share params).
-QModel random_pool_model(OpKind op, int c, int h, int w, const WindowParams& window, RngStream& rng);
+QModel random_pool_model(OpKind op, int c, int h, int w, const WindowParams& window,
+                         RngStream& rng);
 std::vector<uint8_t> random_bytes(int64_t n, RngStream& rng);
 
 }  // namespace hardy::qnn::testing

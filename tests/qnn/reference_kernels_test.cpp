@@ -67,7 +67,8 @@ TEST(ReferenceKernels, AddRescalesBothInputs) {
   QNode n;
   n.op = OpKind::kAdd;
   const double twice_max = 1.0;
-  n.add_input_multiplier = {quantize_multiplier(0.5 / twice_max), quantize_multiplier(0.25 / twice_max)};
+  n.add_input_multiplier = {quantize_multiplier(0.5 / twice_max),
+                            quantize_multiplier(0.25 / twice_max)};
   n.add_output_multiplier = quantize_multiplier(twice_max / ((1 << QNode::kAddLeftShift) * 1.0));
   const uint8_t xa[1] = {10}, xb[1] = {16};
   uint8_t y[1];

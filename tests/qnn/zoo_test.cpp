@@ -1,5 +1,7 @@
 // The shipped zoo: fp32 matches PyTorch's logits, int8 stays within one accuracy point of fp32,
 // results do not depend on the thread count.
+#include "zoo.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 
 #include "hardy/qnn/evaluation.h"
 #include "hardy/qnn/float_executor.h"
-#include "zoo.h"
 
 namespace hardy::qnn {
 namespace {

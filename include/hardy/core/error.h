@@ -16,8 +16,7 @@ class Error : public std::runtime_error {
 /// A file that cannot be opened or read.
 class FileError : public Error {
  public:
-  FileError(const std::string& path, const std::string& problem)
-      : Error(path + ": " + problem) {}
+  FileError(const std::string& path, const std::string& problem) : Error(path + ": " + problem) {}
 };
 
 /// A file whose content does not match its format: names where, what was expected, what was found.

@@ -14,7 +14,7 @@ namespace hardy::qnn {
 struct EvalResult {
   int64_t images = 0;
   double fp32_accuracy = 0, int8_accuracy = 0;  ///< fractions in [0, 1]
-  double agreement = 0;                          ///< int8 top-1 == fp32 top-1
+  double agreement = 0;                         ///< int8 top-1 == fp32 top-1
   double fp32_images_per_second = 0, int8_images_per_second = 0;
   int threads = 1;
 };

@@ -53,9 +53,9 @@ struct Value {
 };
 
 struct Graph {
-  std::string source;        ///< file it was imported from
+  std::string source;  ///< file it was imported from
   std::vector<Value> values;
-  std::vector<Node> nodes;   ///< topological order
+  std::vector<Node> nodes;  ///< topological order
   int input = -1, output = -1;
 
   /// Total multiply-accumulates of one inference (Conv + Dense).
