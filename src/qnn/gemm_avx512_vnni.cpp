@@ -103,6 +103,62 @@ HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
   }
 }
 
+// multiply16 with a multiplier and exponent per lane (per output channel).
+HARDY_VNNI inline __m512i multiply16_lanes(__m512i x, __m512i mult, __m512i exponent) {
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  __m512i even = _mm512_mul_epi32(x, mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32));
+  even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
+  odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
+  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, exponent), one);
+  const __m512i remainder = _mm512_and_si512(x, mask);
+  __m512i threshold = _mm512_srli_epi32(mask, 1);
+  const __mmask16 negative = _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512());
+  threshold = _mm512_mask_add_epi32(threshold, negative, threshold, one);
+  const __mmask16 round_up = _mm512_cmpgt_epi32_mask(remainder, threshold);
+  x = _mm512_srav_epi32(x, exponent);
+  return _mm512_mask_add_epi32(x, round_up, x, one);
+}
+
+// kVectors × 16 outputs starting at vector v0: broadcast 4 input bytes, one vpdpbusd per vector.
+template <int kVectors>
+HARDY_VNNI void dense_block(const DenseArgs& a, int64_t v0) {
+  __m512i acc[kVectors];
+  for (int j = 0; j < kVectors; ++j) {
+    acc[j] = _mm512_loadu_si512(a.out.bias + (v0 + j) * kDenseLanes);
+  }
+  const int8_t* w = a.weights + v0 * kDenseLanes * 4;
+  for (int64_t k4 = 0; k4 < a.k_padded / 4; ++k4, w += a.oc_padded * 4) {
+    int32_t x4;
+    std::memcpy(&x4, a.x + 4 * k4, 4);
+    const __m512i x = _mm512_set1_epi32(x4);
+    for (int j = 0; j < kVectors; ++j) {
+      acc[j] = _mm512_dpbusd_epi32(acc[j], x, _mm512_loadu_si512(w + j * 64));
+    }
+  }
+  const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
+  const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
+  for (int j = 0; j < kVectors; ++j) {
+    const int64_t first = (v0 + j) * kDenseLanes, valid = a.out.channels - first;
+    if (valid <= 0) break;
+    if (a.vector_requant) {
+      const __m512i y = multiply16_lanes(acc[j], _mm512_loadu_si512(a.lane_multiplier + first),
+                                         _mm512_loadu_si512(a.lane_exponent + first));
+      store16(a.y + first, _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(y, zp), lo), hi),
+              valid);
+    } else {
+      alignas(64) int32_t lanes[16];
+      _mm512_store_si512(lanes, acc[j]);
+      for (int64_t i = 0; i < 16 && i < valid; ++i) {
+        a.y[first + i] =
+            requantize(lanes[i], a.out.multiplier[first + i], a.out.zero_point, a.out.lo, a.out.hi);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
@@ -123,31 +179,22 @@ HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
   }
 }
 
-HARDY_VNNI void dense_avx512_vnni(const DotArgs& a) {
-  int64_t o = 0;
-  for (; o + 4 <= a.out.channels; o += 4) {
-    __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
-                      _mm512_setzero_si512()};
-    for (int64_t k = 0; k < a.k_padded; k += 64) {
-      const __m512i x = _mm512_loadu_si512(a.x + k);
-      for (int j = 0; j < 4; ++j) {
-        acc[j] = _mm512_dpbusd_epi32(acc[j], x,
-                                     _mm512_loadu_si512(a.weights + (o + j) * a.k_padded + k));
-      }
-    }
-    for (int j = 0; j < 4; ++j) {
-      const int32_t sum = _mm512_reduce_add_epi32(acc[j]) + a.out.bias[o + j];
-      a.y[o + j] = requantize(sum, a.out.multiplier[o + j], a.out.zero_point, a.out.lo, a.out.hi);
-    }
-  }
-  for (; o < a.out.channels; ++o) {
-    __m512i acc = _mm512_setzero_si512();
-    for (int64_t k = 0; k < a.k_padded; k += 64) {
-      acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(a.x + k),
-                                _mm512_loadu_si512(a.weights + o * a.k_padded + k));
-    }
-    const int32_t sum = _mm512_reduce_add_epi32(acc) + a.out.bias[o];
-    a.y[o] = requantize(sum, a.out.multiplier[o], a.out.zero_point, a.out.lo, a.out.hi);
+HARDY_VNNI void dense_avx512_vnni(const DenseArgs& a) {
+  int64_t v = 0;
+  const int64_t vectors = a.oc_padded / kDenseLanes;
+  for (; v + 4 <= vectors; v += 4) dense_block<4>(a, v);
+  switch (vectors - v) {
+    case 3:
+      dense_block<3>(a, v);
+      break;
+    case 2:
+      dense_block<2>(a, v);
+      break;
+    case 1:
+      dense_block<1>(a, v);
+      break;
+    default:
+      break;
   }
 }
 

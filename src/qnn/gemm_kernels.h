@@ -28,14 +28,22 @@ struct GemmArgs {
   uint8_t* y;
 };
 
-/// y[o] = out(Σ_k w[o][k] · x[k]), x and w padded with zeros to k_padded.
-struct DotArgs {
+/// y[o] = out(Σ_k w[o][k] · x[k]) for o < out.channels, with x padded with zeros to k_padded and
+/// w packed as [k_padded/4][oc_padded][4] int8 (zero padded), so that one vpdpbusd accumulates
+/// 16 outputs. bias, lane_multiplier and lane_exponent (−shift) hold oc_padded entries.
+struct DenseArgs {
   const uint8_t* x;
-  int64_t k_padded;
+  int64_t k_padded, oc_padded;
   const int8_t* weights;
   OutputStage out;
+  const int32_t* lane_multiplier;
+  const int32_t* lane_exponent;
+  bool vector_requant;  ///< every multiplier has shift ≤ 0
   uint8_t* y;
 };
+
+/// Output-channel blocking of the dense layout: oc_padded is a multiple of this.
+constexpr int64_t kDenseLanes = 16;
 
 /// Element-wise TFLite Add of two uint8 tensors (see add_reference); all multipliers shift ≤ 0.
 struct AddArgs {
@@ -53,10 +61,10 @@ struct AddArgs {
 constexpr int64_t kGemmColumnBlock = 32;
 
 void gemm_portable(const GemmArgs& a);
-void dense_portable(const DotArgs& a);
+void dense_portable(const DenseArgs& a);
 #if defined(__x86_64__)
 void gemm_avx512_vnni(const GemmArgs& a);
-void dense_avx512_vnni(const DotArgs& a);
+void dense_avx512_vnni(const DenseArgs& a);
 void add_avx512(const AddArgs& a);
 #endif
 

@@ -21,13 +21,16 @@ void gemm_portable(const GemmArgs& a) {
   }
 }
 
-void dense_portable(const DotArgs& a) {
+void dense_portable(const DenseArgs& a) {
   for (int64_t o = 0; o < a.out.channels; ++o) {
-    const int8_t* w = a.weights + o * a.k_padded;
-    int32_t acc = 0;
-    for (int64_t k = 0; k < a.k_padded; ++k) acc += int32_t{a.x[k]} * w[k];
-    a.y[o] =
-        requantize(acc + a.out.bias[o], a.out.multiplier[o], a.out.zero_point, a.out.lo, a.out.hi);
+    int32_t acc = a.out.bias[o];
+    for (int64_t k4 = 0; k4 < a.k_padded / 4; ++k4) {
+      const int8_t* w = a.weights + (k4 * a.oc_padded + o) * 4;
+      const uint8_t* x = a.x + 4 * k4;
+      acc +=
+          int32_t{x[0]} * w[0] + int32_t{x[1]} * w[1] + int32_t{x[2]} * w[2] + int32_t{x[3]} * w[3];
+    }
+    a.y[o] = requantize(acc, a.out.multiplier[o], a.out.zero_point, a.out.lo, a.out.hi);
   }
 }
 

@@ -18,8 +18,7 @@ namespace {
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-constexpr int64_t kDenseBlock = 64;  // bytes of input per vpdpbusd
-constexpr int64_t kSimdSlack = 16;   // readable bytes past the end of a padded input or zero row
+constexpr int64_t kSimdSlack = 16;  // readable bytes past the end of a padded input or zero row
 
 bool has_padding(const WindowParams& w) {
   return w.pad_top || w.pad_left || w.pad_bottom || w.pad_right;
@@ -233,19 +232,35 @@ PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(isa
     Layer& L = layers_[i];
     const int64_t oc = node.weight.shape[0];
     L.k = node.reduction_size();
+    L.k_padded = round_up(L.k, 4);
     const bool conv = node.op == OpKind::kConv;
-    L.k_padded = round_up(L.k, conv ? 4 : kDenseBlock);
-    L.weights.assign(static_cast<size_t>(oc * L.k_padded), 0);
-    L.bias_corrected.resize(static_cast<size_t>(oc));
+    L.oc_padded = conv ? oc : round_up(oc, detail::kDenseLanes);
+    // Conv: row-major [OC][k_padded]. Dense: [k_padded/4][oc_padded][4], so that 16 consecutive
+    // output channels' 4-byte groups form one vector.
+    auto packed_index = [&](int64_t c, int64_t k) {
+      return static_cast<size_t>(conv ? c * L.k_padded + k
+                                      : ((k / 4) * L.oc_padded + c) * 4 + k % 4);
+    };
+    L.weights.assign(static_cast<size_t>(L.oc_padded * L.k_padded), 0);
+    L.bias_corrected.assign(static_cast<size_t>(L.oc_padded), 0);
     const int32_t zx = model.value(node.inputs[0]).quant.zero_point;
     for (int64_t c = 0; c < oc; ++c) {
       int32_t sum = 0;
       for (int64_t k = 0; k < L.k; ++k) {
         const int8_t w = node.weight[c * L.k + k];
-        L.weights[static_cast<size_t>(c * L.k_padded + k)] = w;
+        L.weights[packed_index(c, k)] = w;
         sum += w;
       }
       L.bias_corrected[static_cast<size_t>(c)] = node.bias[static_cast<size_t>(c)] - zx * sum;
+    }
+    if (!conv) {
+      L.lane_multiplier.assign(static_cast<size_t>(L.oc_padded), 0);
+      L.lane_exponent.assign(static_cast<size_t>(L.oc_padded), 0);
+      for (int64_t c = 0; c < oc; ++c) {
+        L.lane_multiplier[static_cast<size_t>(c)] =
+            node.multiplier[static_cast<size_t>(c)].multiplier;
+        L.lane_exponent[static_cast<size_t>(c)] = -node.multiplier[static_cast<size_t>(c)].shift;
+      }
     }
     for (const auto& m : node.multiplier) L.vector_requant = L.vector_requant && m.shift <= 0;
     size_t scratch = 0;
@@ -298,8 +313,15 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
   if (node.op == OpKind::kDense) {
     std::memcpy(scratch, io.x[0], static_cast<size_t>(L.k));
     std::memset(scratch + L.k, 0, static_cast<size_t>(L.k_padded - L.k));
-    const detail::DotArgs a{scratch, L.k_padded, L.weights.data(),
-                            output_stage(node, L, io, 0, node.weight.shape[0]), io.y};
+    const detail::DenseArgs a{scratch,
+                              L.k_padded,
+                              L.oc_padded,
+                              L.weights.data(),
+                              output_stage(node, L, io, 0, node.weight.shape[0]),
+                              L.lane_multiplier.data(),
+                              L.lane_exponent.data(),
+                              L.vector_requant,
+                              io.y};
 #if defined(__x86_64__)
     if (vnni) {
       detail::dense_avx512_vnni(a);
@@ -307,6 +329,10 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     }
 #endif
     detail::dense_portable(a);
+    return;
+  }
+  if (node.op == OpKind::kFlatten) {  // a Flatten's clamp is [0, 255]: a copy
+    std::memcpy(io.y, io.x[0], static_cast<size_t>(io.out->shape.elements()));
     return;
   }
 #if defined(__x86_64__)

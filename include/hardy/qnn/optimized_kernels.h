@@ -35,14 +35,16 @@ class PackedModel {
   Isa isa() const { return isa_; }
 
   struct Layer {
-    int64_t k = 0;         ///< reduction length (weights per output channel)
-    int64_t k_padded = 0;  ///< Conv: multiple of 4; Dense: multiple of 64
-    int64_t p_padded = 0;  ///< Conv: output positions rounded up to the GEMM's column block
+    int64_t k = 0;          ///< reduction length (weights per output channel)
+    int64_t k_padded = 0;   ///< multiple of 4
+    int64_t oc_padded = 0;  ///< Dense: output channels rounded up to 16
+    int64_t p_padded = 0;   ///< Conv: output positions rounded up to the GEMM's column block
     /// Conv scratch layout: [panel k_padded·p_padded][padded input group][zero row of OW].
     size_t padded_offset = 0, zeros_offset = 0;
-    std::vector<int8_t> weights;          ///< [OC][k_padded], zero padded
-    std::vector<int32_t> bias_corrected;  ///< bias − zp_x · Σ_k w
-    bool vector_requant = true;           ///< every multiplier has shift ≤ 0
+    std::vector<int8_t> weights;  ///< Conv: [OC][k_padded]; Dense: [k_padded/4][oc_padded][4]
+    std::vector<int32_t> bias_corrected;  ///< bias − zp_x · Σ_k w (Dense: oc_padded entries)
+    std::vector<int32_t> lane_multiplier, lane_exponent;  ///< Dense: per output, oc_padded
+    bool vector_requant = true;                           ///< every multiplier has shift ≤ 0
   };
 
  private:
