@@ -13,6 +13,7 @@ namespace hardy::qnn {
 EvalResult evaluate(const Graph& graph, const Int8Executor& int8, const data::Dataset& test,
                     int64_t n, ThreadPool& pool) {
   HARDY_CHECK(n >= 1 && n <= test.size());
+  check_input_matches(graph, test.rows, test.cols, test.name);
   using Clock = std::chrono::steady_clock;
   const int64_t classes = int8.model().output_elements();
   std::vector<int> fp32_top(static_cast<size_t>(n));

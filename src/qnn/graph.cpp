@@ -1,6 +1,8 @@
 // Graph bookkeeping.
 #include "hardy/qnn/graph.h"
 
+#include "hardy/core/error.h"
+
 namespace hardy::qnn {
 
 const char* op_name(OpKind op) {
@@ -25,6 +27,15 @@ const char* op_name(OpKind op) {
       return "Add";
   }
   return "?";
+}
+
+void check_input_matches(const Graph& graph, int rows, int cols, const std::string& dataset) {
+  const Shape& in = graph.values[static_cast<size_t>(graph.input)].shape;
+  if (in.elements() != int64_t{rows} * cols || (in.rank() == 3 && in[0] != 1)) {
+    throw UnsupportedError(graph.source + ": model input " + in.to_string() +
+                           " per image does not fit " + dataset + " images (1×" +
+                           std::to_string(rows) + "×" + std::to_string(cols) + ")");
+  }
 }
 
 int window_output(int in, int pad_a, int pad_b, int kernel, int stride) {

@@ -153,6 +153,7 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
     throw ConfigError("calibration percentile must be in (50, 100], got " +
                       std::to_string(options.percentile));
   }
+  check_input_matches(graph, calibration.rows, calibration.cols, calibration.name);
   const int64_t count = std::min<int64_t>(options.images, calibration.size());
   const std::vector<Range> ranges = measure_ranges(graph, calibration, count, options, pool);
 

@@ -89,6 +89,18 @@ TEST(CliErrors, UnsupportedOperator) {
   expect_one_error_line(run_hardy("eval --model " + path), "unsupported operator 'Softmax'");
 }
 
+TEST(CliErrors, ModelInputDoesNotFitTheImages) {
+  hardy::qnn::testing::OnnxBuilder b({1, 32, 32});
+  b.initializer("w", {10, 1024}, std::vector<float>(10240, 0.001f));
+  b.node("Flatten", {"input"}, {"f"});
+  hardy::qnn::testing::OnnxBuilder::int_attr(b.node("Gemm", {"f", "w"}, {"logits"}), "transB", 1);
+  const std::string path = temp("input32.onnx");
+  std::ofstream(path, std::ios::binary) << b.serialize("logits");
+  const std::string root = write_dataset("fit", 0x08, 4);
+  expect_one_error_line(run_hardy("eval --model " + path, "HARDY_DATA_DIR=" + root),
+                        "does not fit fashion-mnist images");
+}
+
 TEST(CliErrors, WrongIdxMagic) {
   const std::string root = write_dataset("badmagic", 0x0D, 4);
   expect_one_error_line(run_hardy("eval --model " + write_linear_model(), "HARDY_DATA_DIR=" + root),

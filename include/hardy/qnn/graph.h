@@ -64,6 +64,10 @@ struct Graph {
   int64_t parameters() const;
 };
 
+/// Throws UnsupportedError unless the graph's per-image input holds exactly rows × cols values
+/// (one channel), i.e. it can consume the dataset's images.
+void check_input_matches(const Graph& graph, int rows, int cols, const std::string& dataset);
+
 /// Output spatial size of a window op: (in + pads − kernel) / stride + 1 (floor).
 int window_output(int in, int pad_a, int pad_b, int kernel, int stride);
 
