@@ -91,6 +91,12 @@ class Importer {
                                : static_cast<float>(t.int64_data(static_cast<int>(i)));
       }
     }
+    for (size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(out.data[i])) {
+        throw FormatError(path_, "tensor '" + t.name() + "' element " + std::to_string(i),
+                          "a finite value", std::to_string(out.data[i]));
+      }
+    }
     return out;
   }
 

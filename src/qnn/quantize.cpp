@@ -125,7 +125,12 @@ void quantize_weights(const Node& n, const QuantParams& in, const QuantParams& o
     const double b = std::round(n.bias[static_cast<size_t>(c)] / bias_scale);
     q.bias[static_cast<size_t>(c)] = static_cast<int32_t>(
         std::clamp(b, static_cast<double>(INT32_MIN), static_cast<double>(INT32_MAX)));
-    q.multiplier[static_cast<size_t>(c)] = quantize_multiplier(bias_scale / out.scale);
+    const double multiplier = bias_scale / out.scale;
+    if (!std::isfinite(multiplier)) {
+      throw UnsupportedError(n.name + ": requantization multiplier is not finite (weights or "
+                                      "activations out of float range)");
+    }
+    q.multiplier[static_cast<size_t>(c)] = quantize_multiplier(multiplier);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "hardy/core/error.h"
 #include "hardy/core/rng.h"
@@ -133,6 +134,13 @@ TEST(OnnxImport, ShapeMismatchIsFormatError) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST(OnnxImport, NonFiniteWeightsAreRejected) {
+  OnnxBuilder b({4});
+  b.initializer("w", {2, 4}, {1, 2, 3, std::numeric_limits<float>::quiet_NaN(), 1, 1, 1, 1});
+  OnnxBuilder::int_attr(b.node("Gemm", {"input", "w"}, {"y"}), "transB", 1);
+  EXPECT_THROW(import_onnx_bytes(b.serialize("y"), "nan.onnx"), FormatError);
 }
 
 TEST(OnnxImport, DilationIsUnsupported) {
