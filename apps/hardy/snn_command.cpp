@@ -187,10 +187,32 @@ void run_train(const TrainArgs& a) {
 
 struct EvalArgs {
   std::string net_path, dataset = "fashion-mnist", weight_format = "fp32", json, split = "test";
-  int64_t images = 0;
+  int64_t images = 0, first = 0;
   uint64_t seed = 1;
   int threads = 1;
 };
+
+// Images [first, first + count) of d as a dataset of their own (count 0: to the end).
+data::Dataset slice(const data::Dataset& d, int64_t first, int64_t count) {
+  if (first < 0 || first > d.size()) {
+    throw ConfigError("--first " + std::to_string(first) + ": the split has " +
+                      std::to_string(d.size()) + " images");
+  }
+  const int64_t n = count == 0 ? d.size() - first : count;
+  if (n < 0 || first + n > d.size()) {
+    throw ConfigError("--first " + std::to_string(first) + " --images " + std::to_string(count) +
+                      ": the split has " + std::to_string(d.size()) + " images");
+  }
+  data::Dataset out;
+  out.name = d.name;
+  out.rows = d.rows;
+  out.cols = d.cols;
+  out.classes = d.classes;
+  out.pixels.assign(d.pixels.begin() + first * d.image_bytes(),
+                    d.pixels.begin() + (first + n) * d.image_bytes());
+  out.labels.assign(d.labels.begin() + first, d.labels.begin() + first + n);
+  return out;
+}
 
 void run_eval(const EvalArgs& a) {
   const snn::Network net = snn::load_network(a.net_path);
@@ -202,22 +224,17 @@ void run_eval(const EvalArgs& a) {
     throw ConfigError("--split must be test or train, got '" + a.split + "'");
   }
   const auto split = a.split == "test" ? data::Split::kTest : data::Split::kTrain;
-  const data::Dataset d = data::load_dataset(a.dataset, split);
+  const data::Dataset d = slice(data::load_dataset(a.dataset, split), a.first, a.images);
   std::unique_ptr<snn::WeightStore> store;
   if (!(fmt == snn::WeightFormat::fp32())) {
     store = std::make_unique<snn::WeightStore>(fmt, static_cast<float>(net.params.w_max),
                                                net.weights);
   }
   snn::InferenceOptions io;
-  io.images = a.images;
   io.seed = a.seed;
   io.threads = a.threads;
   io.store = store.get();
-  const int64_t m = a.images == 0 ? d.size() : a.images;
-  if (a.images < 0 || a.images > d.size()) {
-    throw ConfigError("--images " + std::to_string(a.images) + ": the " + a.dataset + " " +
-                      a.split + " split has " + std::to_string(d.size()) + " images");
-  }
+  const int64_t m = d.size();
   Progress progress("eval", m, "images");
   const snn::InferenceResult r = snn::run_inference(
       net, d, io, [&](int64_t done, const std::string& note) { progress.update(done, note); });
@@ -233,6 +250,7 @@ void run_eval(const EvalArgs& a) {
     j["neurons"] = net.neurons;
     j["dataset"] = a.dataset;
     j["split"] = a.split;
+    j["first"] = a.first;
     j["weight_format"] = fmt.name();
     j["weight_bits"] = fmt.bits;
     j["seed"] = a.seed;
@@ -283,7 +301,10 @@ void add_snn_command(CLI::App& app) {
   eval->add_option("--weight-format", eval_args->weight_format,
                    "stored weight format: fp32 or q4..q16 (k-bit fixed point)")
       ->capture_default_str();
-  eval->add_option("--images", eval_args->images, "first M images (0: all)")->capture_default_str();
+  eval->add_option("--images", eval_args->images, "M images (0: all)")->capture_default_str();
+  eval->add_option("--first", eval_args->first,
+                   "index of the first image (e.g. a validation range of the train split)")
+      ->capture_default_str();
   eval->add_option("--seed", eval_args->seed, "seed of the input spike trains")
       ->capture_default_str();
   eval->add_option("--threads", eval_args->threads, "worker threads (results do not depend on it)")

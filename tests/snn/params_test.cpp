@@ -159,7 +159,8 @@ TEST(SnnParams, OverridesValidateOnACopy) {
 }
 
 TEST(SnnParams, ShippedConfigsLoad) {
-  for (const char* name : {"diehl_cook_2015.yaml", "bindsnet_current.yaml"}) {
+  for (const char* name :
+       {"diehl_cook_2015.yaml", "bindsnet_current.yaml", "fashion_mnist_tuned.yaml"}) {
     const std::string path = std::string(HARDY_SOURCE_DIR) + "/configs/snn/" + name;
     if (!std::filesystem::exists(path)) GTEST_SKIP() << path;
     EXPECT_NO_THROW(load_params(path)) << path;
