@@ -71,6 +71,8 @@ struct Kernels {
   int (*exc_step_current)(const ExcStep& s);
   /// ge[j] += w[j] for j < n.
   void (*add_row)(int n, float* ge, const float* w);
+  /// ge += rows[0], then ge += rows[1], … (same result as add_row per row, fewer passes).
+  void (*add_rows)(int n, float* ge, const float* const* rows, int count);
   /// w[j] = min(w[j], w_max) (a row that normalisation pushed above w_max, on its next spike).
   void (*clamp_row)(int n, float* w, float w_max);
   /// x[j] += c for j < n.

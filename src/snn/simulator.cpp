@@ -132,11 +132,18 @@ struct Simulator::Impl {
   int64_t explicit_steps = 0, closed_steps = 0;
   InputSpikes spikes;
   std::vector<int> exc_sp, inh_sp;
+  std::vector<float*> row_ptrs;
   std::vector<float> view_vi, view_gei, view_theta;
 
   void reset();
+  // e^(−(t − t_fold)·dt/τ_θ), from a table for the steps of one presentation + rest.
+  std::vector<double> theta_scale_table;
   double theta_scale_at(int64_t t) const {
-    return std::exp(-static_cast<double>(t - theta_fold_step) * p.dt_ms / p.tau_theta_ms);
+    const int64_t d = t - theta_fold_step;
+    if (d >= 0 && d < static_cast<int64_t>(theta_scale_table.size())) {
+      return theta_scale_table[static_cast<size_t>(d)];
+    }
+    return std::exp(-static_cast<double>(d) * p.dt_ms / p.tau_theta_ms);
   }
   void fold_theta();
   void normalise();
@@ -185,6 +192,9 @@ Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa is
   decay_v_i = decay(1, dt, p.inh_tau_m_ms);
   thr_i = static_cast<float>(p.inh_v_thresh_mv);
   w_ie_signed = static_cast<float>(conductance ? p.w_inh_exc : -p.w_inh_exc);
+  for (int d = 0; d <= present_steps + rest_steps; ++d) {
+    theta_scale_table.push_back(std::exp(-static_cast<double>(d) * dt / p.tau_theta_ms));
+  }
   pre_table = decay_table(p.tau_pre_ms, dt);
   post1_table = decay_table(p.tau_post1_ms, dt, kPost1Cutoff);
   if (p.stdp_rule == StdpRule::kDiehlCook) post2_table = decay_table(p.tau_post2_ms, dt);
@@ -372,10 +382,13 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
   // post1 > 0 change w (post_active); a clip can matter elsewhere only in rows with an excess.
   if (kLearn && !in.empty()) prepare_depression(t);
   const auto w_max = static_cast<float>(p.w_max);
-  for (uint16_t i : in) {
-    float* row = m.weights.data() + static_cast<size_t>(i) * np;
-    k.add_row(np, ge.data(), row);
-    if constexpr (kLearn) {
+  row_ptrs.clear();
+  for (uint16_t i : in) row_ptrs.push_back(m.weights.data() + static_cast<size_t>(i) * np);
+  k.add_rows(np, ge.data(), row_ptrs.data(), static_cast<int>(row_ptrs.size()));
+  if constexpr (kLearn) {
+    for (size_t r = 0; r < in.size(); ++r) {
+      const uint16_t i = in[r];
+      float* row = row_ptrs[r];
       for (size_t q = 0; q < dep_idx.size(); ++q) {
         float& w = row[dep_idx[q]];
         float x = w - dep_amount[q];
