@@ -78,8 +78,8 @@ nlohmann::json inference_json(const snn::InferenceResult& r) {
   }
   nlohmann::json confusion = nlohmann::json::array();
   for (int c = 0; c < 10; ++c) {
-    confusion.push_back(std::vector<int64_t>(r.confusion.begin() + c * 10,
-                                             r.confusion.begin() + c * 10 + 10));
+    confusion.push_back(
+        std::vector<int64_t>(r.confusion.begin() + c * 10, r.confusion.begin() + c * 10 + 10));
   }
   int64_t unanswered = 0;
   for (int p : r.predictions) unanswered += p < 0 ? 1 : 0;
@@ -116,8 +116,8 @@ void run_train(const TrainArgs& a) {
   }
   const snn::SnnParams params = resolve_params(a.params);
   const data::Dataset train = data::load_dataset(a.dataset, data::Split::kTrain);
-  snn::Network net = snn::Network::fresh(params, static_cast<int>(train.image_bytes()), a.neurons,
-                                         a.seed);
+  snn::Network net =
+      snn::Network::fresh(params, static_cast<int>(train.image_bytes()), a.neurons, a.seed);
   net.dataset = a.dataset;
   snn::TrainOptions to;
   to.epochs = a.epochs;
@@ -134,8 +134,7 @@ void run_train(const TrainArgs& a) {
   Progress progress("train", k * a.epochs, "samples");
   const snn::TrainStats st = snn::train_network(
       net, train, to, [&](int64_t done, const std::string& note) { progress.update(done, note); });
-  progress.finish(st.running_accuracy >= 0 ? "running acc " + percent(st.running_accuracy)
-                                           : "");
+  progress.finish(st.running_accuracy >= 0 ? "running acc " + percent(st.running_accuracy) : "");
   // Labels from a frozen pass over the training images (the original's test-mode pass).
   const int64_t label_images = a.label_images < 0 ? k : a.label_images;
   nlohmann::json label_json = nullptr;
@@ -227,8 +226,8 @@ void run_eval(const EvalArgs& a) {
   const data::Dataset d = slice(data::load_dataset(a.dataset, split), a.first, a.images);
   std::unique_ptr<snn::WeightStore> store;
   if (!(fmt == snn::WeightFormat::fp32())) {
-    store = std::make_unique<snn::WeightStore>(fmt, static_cast<float>(net.params.w_max),
-                                               net.weights);
+    store =
+        std::make_unique<snn::WeightStore>(fmt, static_cast<float>(net.params.w_max), net.weights);
   }
   snn::InferenceOptions io;
   io.seed = a.seed;
@@ -268,7 +267,8 @@ void run_eval(const EvalArgs& a) {
 }  // namespace
 
 void add_snn_command(CLI::App& app) {
-  CLI::App* snn = app.add_subcommand("snn", "Diehl & Cook spiking network: STDP training, inference");
+  CLI::App* snn =
+      app.add_subcommand("snn", "Diehl & Cook spiking network: STDP training, inference");
   snn->require_subcommand(1);
 
   auto train_args = std::make_shared<TrainArgs>();
@@ -277,15 +277,17 @@ void add_snn_command(CLI::App& app) {
       ->capture_default_str();
   train->add_option("--neurons", train_args->neurons, "excitatory (= inhibitory) neurons")
       ->required();
-  train->add_option("--epochs", train_args->epochs, "passes over the images")->capture_default_str();
+  train->add_option("--epochs", train_args->epochs, "passes over the images")
+      ->capture_default_str();
   train->add_option("--images", train_args->images, "first K training images (0: all)")
       ->capture_default_str();
   train->add_option("--label-images", train_args->label_images,
                     "training images of the frozen labelling pass (default: as --images)");
   train->add_option("--seed", train_args->seed, "seed of weights and input spikes")
       ->capture_default_str();
-  train->add_option("--threads", train_args->threads,
-                    "threads for the labelling pass (training itself is sequential)")
+  train
+      ->add_option("--threads", train_args->threads,
+                   "threads for the labelling pass (training itself is sequential)")
       ->capture_default_str();
   train->add_option("--out", train_args->out, "network file to write (.snn)")->required();
   train->add_option("--json", train_args->json, "write a JSON summary here");

@@ -59,7 +59,7 @@ struct ExcStep {
   const float* theta = nullptr;
   int32_t* spiked = nullptr;
   float theta_scale = 1.0f;
-  float thr_base = 0.0f;   ///< v_thresh − θ_offset
+  float thr_base = 0.0f;  ///< v_thresh − θ_offset
   float v_rest = 0.0f, e_exc = 0.0f, e_inh = 0.0f;
   float neg_dt_over_tau = 0.0f;  ///< −dt/τ_m (conductance model)
   float decay_v = 0.0f;          ///< exp(−dt/τ_m) (current model)

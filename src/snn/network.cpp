@@ -1,11 +1,11 @@
 // Network initialisation, validation and the .snn file format.
 #include "hardy/snn/network.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <algorithm>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -77,8 +77,8 @@ class Reader {
     const size_t at = pos_;
     auto t = take(4, std::string("section tag ") + std::string(tag, 4));
     if (std::memcmp(t.data(), tag, 4) != 0) {
-      throw FormatError(source_, "offset " + std::to_string(at), "section '" +
-                        std::string(tag, 4) + "'", "'" + printable(t) + "'");
+      throw FormatError(source_, "offset " + std::to_string(at),
+                        "section '" + std::string(tag, 4) + "'", "'" + printable(t) + "'");
     }
     const uint64_t n = get<uint64_t>(std::string(tag, 4) + " length");
     if (n != expected_bytes) {
@@ -125,8 +125,7 @@ void Network::check(const std::string& source) const {
                       std::to_string(neurons));
   }
   if (inputs <= 0 || inputs > kMaxInputs) {
-    throw FormatError(source, "inputs", "1.." + std::to_string(kMaxInputs),
-                      std::to_string(inputs));
+    throw FormatError(source, "inputs", "1.." + std::to_string(kMaxInputs), std::to_string(inputs));
   }
   if (weights.size() != static_cast<size_t>(inputs) * neurons) {
     throw FormatError(source, "weights", std::to_string(static_cast<size_t>(inputs) * neurons),
@@ -139,8 +138,8 @@ void Network::check(const std::string& source) const {
   const auto w_max = static_cast<float>(params.w_max);
   for (size_t k = 0; k < weights.size(); ++k) {
     if (!(weights[k] >= 0.0f && weights[k] <= w_max)) {
-      throw FormatError(source, "weight " + std::to_string(k / neurons) + "," +
-                                    std::to_string(k % neurons),
+      throw FormatError(source,
+                        "weight " + std::to_string(k / neurons) + "," + std::to_string(k % neurons),
                         "a value in [0, w_max]", std::to_string(weights[k]));
     }
   }
@@ -204,8 +203,9 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
   }
   const auto version = r.get<uint32_t>("version");
   if (version != kNetworkFileVersion) {
-    throw FormatError(source, "version", std::to_string(kNetworkFileVersion) +
-                      " (this hardy reads version 1 only)", std::to_string(version));
+    throw FormatError(source, "version",
+                      std::to_string(kNetworkFileVersion) + " (this hardy reads version 1 only)",
+                      std::to_string(version));
   }
   const auto reserved = r.get<uint32_t>("reserved");
   if (reserved != 0) throw FormatError(source, "reserved field", "0", std::to_string(reserved));
@@ -223,19 +223,22 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
   }
   Network net;
   try {
-    if (!header.is_object()) throw FormatError(source, "JSON header", "an object", header.type_name());
-    static const char* kKeys[] = {"params", "inputs", "neurons", "dataset", "seed",
-                                  "trained_samples", "labelled"};
+    if (!header.is_object())
+      throw FormatError(source, "JSON header", "an object", header.type_name());
+    static const char* kKeys[] = {"params", "inputs",          "neurons", "dataset",
+                                  "seed",   "trained_samples", "labelled"};
     for (const auto& [k, v] : header.items()) {
       if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys)) {
         throw FormatError(source, "JSON header", "known keys", "unknown key '" + k + "'");
       }
     }
     for (const char* k : kKeys) {
-      if (!header.contains(k)) throw FormatError(source, "JSON header", std::string("key '") + k + "'", "none");
+      if (!header.contains(k))
+        throw FormatError(source, "JSON header", std::string("key '") + k + "'", "none");
     }
     if (!header.at("params").is_object()) {
-      throw FormatError(source, "JSON header 'params'", "an object", header.at("params").type_name());
+      throw FormatError(source, "JSON header 'params'", "an object",
+                        header.at("params").type_name());
     }
     if (!header.at("labelled").is_boolean()) {
       throw FormatError(source, "JSON header 'labelled'", "true or false",
@@ -252,10 +255,12 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
     const auto inputs = header.at("inputs").get<int64_t>();
     const auto neurons = header.at("neurons").get<int64_t>();
     if (inputs <= 0 || inputs > kMaxInputs) {
-      throw FormatError(source, "inputs", "1.." + std::to_string(kMaxInputs), std::to_string(inputs));
+      throw FormatError(source, "inputs", "1.." + std::to_string(kMaxInputs),
+                        std::to_string(inputs));
     }
     if (neurons <= 0 || neurons > kMaxNeurons) {
-      throw FormatError(source, "neurons", "1.." + std::to_string(kMaxNeurons), std::to_string(neurons));
+      throw FormatError(source, "neurons", "1.." + std::to_string(kMaxNeurons),
+                        std::to_string(neurons));
     }
     net.inputs = static_cast<int>(inputs);
     net.neurons = static_cast<int>(neurons);

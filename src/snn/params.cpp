@@ -72,17 +72,17 @@ const std::vector<Entry>& entries() {
       {"stdp.rule", "", "diehl_cook (x post2 before) or post_pre (BindsNET)",
        &SnnParams::stdp_rule},
       {"stdp.nu_pre", "1", "depression per input spike, times post1", &SnnParams::nu_pre},
-      {"stdp.nu_post", "1", "potentiation per excitatory spike, times pre",
-       &SnnParams::nu_post},
+      {"stdp.nu_post", "1", "potentiation per excitatory spike, times pre", &SnnParams::nu_post},
       {"stdp.tau_pre_ms", "ms", "presynaptic trace decay", &SnnParams::tau_pre_ms},
       {"stdp.tau_post1_ms", "ms", "postsynaptic trace 1 decay (depression)",
        &SnnParams::tau_post1_ms},
       {"stdp.tau_post2_ms", "ms", "postsynaptic trace 2 decay (potentiation factor)",
        &SnnParams::tau_post2_ms},
-      {"stdp.w_max", "1", "weights clipped to [0, w_max] by every STDP update",
-       &SnnParams::w_max},
-      {"stdp.norm_sum", "1", "input weights of each neuron sum to this before each "
-                              "presentation (0: off)", &SnnParams::norm_sum},
+      {"stdp.w_max", "1", "weights clipped to [0, w_max] by every STDP update", &SnnParams::w_max},
+      {"stdp.norm_sum", "1",
+       "input weights of each neuron sum to this before each "
+       "presentation (0: off)",
+       &SnnParams::norm_sum},
       {"stdp.init_w_scale", "1", "initial weight (U(0,1) + offset) x scale",
        &SnnParams::init_w_scale},
       {"stdp.init_w_offset", "1", "see init_w_scale", &SnnParams::init_w_offset},
@@ -242,11 +242,16 @@ void SnnParams::validate(const std::string& where) const {
           "a count in [0, 100000]", min_spikes);
   require(max_presentations >= 1 && max_presentations <= 1000, where, "input.max_presentations",
           "a count in [1, 1000]", max_presentations);
-  for (auto [key, v] : {std::pair{"exc.v_rest_mv", exc_v_rest_mv}, {"exc.v_reset_mv", exc_v_reset_mv},
-                        {"exc.v_thresh_mv", exc_v_thresh_mv}, {"exc.e_exc_mv", exc_e_exc_mv},
-                        {"exc.e_inh_mv", exc_e_inh_mv}, {"inh.v_rest_mv", inh_v_rest_mv},
-                        {"inh.v_reset_mv", inh_v_reset_mv}, {"inh.v_thresh_mv", inh_v_thresh_mv},
-                        {"inh.e_exc_mv", inh_e_exc_mv}, {"exc.theta_init_mv", theta_init_mv},
+  for (auto [key, v] : {std::pair{"exc.v_rest_mv", exc_v_rest_mv},
+                        {"exc.v_reset_mv", exc_v_reset_mv},
+                        {"exc.v_thresh_mv", exc_v_thresh_mv},
+                        {"exc.e_exc_mv", exc_e_exc_mv},
+                        {"exc.e_inh_mv", exc_e_inh_mv},
+                        {"inh.v_rest_mv", inh_v_rest_mv},
+                        {"inh.v_reset_mv", inh_v_reset_mv},
+                        {"inh.v_thresh_mv", inh_v_thresh_mv},
+                        {"inh.e_exc_mv", inh_e_exc_mv},
+                        {"exc.theta_init_mv", theta_init_mv},
                         {"exc.theta_offset_mv", theta_offset_mv}}) {
     require(v >= -1000 && v <= 1000, where, key, "a potential in [-1000, 1000] mV", v);
   }
@@ -254,12 +259,16 @@ void SnnParams::validate(const std::string& where) const {
           "a value below exc.v_thresh_mv", exc_v_reset_mv);
   require(inh_v_reset_mv < inh_v_thresh_mv, where, "inh.v_reset_mv",
           "a value below inh.v_thresh_mv", inh_v_reset_mv);
-  require(inh_v_rest_mv < inh_v_thresh_mv, where, "inh.v_rest_mv",
-          "a value below inh.v_thresh_mv", inh_v_rest_mv);
-  for (auto [key, v] : {std::pair{"exc.tau_m_ms", exc_tau_m_ms}, {"exc.tau_ge_ms", exc_tau_ge_ms},
-                        {"exc.tau_gi_ms", exc_tau_gi_ms}, {"exc.tau_theta_ms", tau_theta_ms},
-                        {"inh.tau_m_ms", inh_tau_m_ms}, {"inh.tau_ge_ms", inh_tau_ge_ms},
-                        {"stdp.tau_pre_ms", tau_pre_ms}, {"stdp.tau_post1_ms", tau_post1_ms},
+  require(inh_v_rest_mv < inh_v_thresh_mv, where, "inh.v_rest_mv", "a value below inh.v_thresh_mv",
+          inh_v_rest_mv);
+  for (auto [key, v] : {std::pair{"exc.tau_m_ms", exc_tau_m_ms},
+                        {"exc.tau_ge_ms", exc_tau_ge_ms},
+                        {"exc.tau_gi_ms", exc_tau_gi_ms},
+                        {"exc.tau_theta_ms", tau_theta_ms},
+                        {"inh.tau_m_ms", inh_tau_m_ms},
+                        {"inh.tau_ge_ms", inh_tau_ge_ms},
+                        {"stdp.tau_pre_ms", tau_pre_ms},
+                        {"stdp.tau_post1_ms", tau_post1_ms},
                         {"stdp.tau_post2_ms", tau_post2_ms}}) {
     require(v > 0 && v <= 1e12, where, key, "a time constant in (0, 1e12] ms", v);
   }
@@ -292,7 +301,8 @@ void SnnParams::validate(const std::string& where) const {
 std::vector<ParamInfo> parameter_table() {
   const SnnParams defaults;
   std::vector<ParamInfo> t;
-  for (const auto& e : entries()) t.push_back({e.key, e.unit, e.description, value_of(defaults, e)});
+  for (const auto& e : entries())
+    t.push_back({e.key, e.unit, e.description, value_of(defaults, e)});
   return t;
 }
 

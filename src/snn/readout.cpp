@@ -6,8 +6,8 @@
 
 namespace hardy::snn {
 
-std::vector<uint8_t> assign_labels(std::span<const int32_t> counts,
-                                   std::span<const uint8_t> labels, int neurons, int classes) {
+std::vector<uint8_t> assign_labels(std::span<const int32_t> counts, std::span<const uint8_t> labels,
+                                   int neurons, int classes) {
   HARDY_CHECK(neurons > 0 && classes > 0 && classes < 255);
   HARDY_CHECK(counts.size() == labels.size() * static_cast<size_t>(neurons));
   std::vector<int64_t> per_class(static_cast<size_t>(classes) * neurons, 0);
@@ -44,10 +44,10 @@ std::vector<uint8_t> assign_labels_from_sums(std::span<const int64_t> per_class,
   return out;
 }
 
-int predict(std::span<const int32_t> counts, std::span<const uint8_t> neuron_labels,
-            int classes) {
+int predict(std::span<const int32_t> counts, std::span<const uint8_t> neuron_labels, int classes) {
   HARDY_CHECK(counts.size() == neuron_labels.size());
-  std::vector<int64_t> sum(static_cast<size_t>(classes), 0), members(static_cast<size_t>(classes), 0);
+  std::vector<int64_t> sum(static_cast<size_t>(classes), 0),
+      members(static_cast<size_t>(classes), 0);
   for (size_t j = 0; j < counts.size(); ++j) {
     const int c = neuron_labels[j];
     if (c >= classes) continue;

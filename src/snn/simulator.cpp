@@ -309,8 +309,8 @@ void Simulator::Impl::stdp_post(int j, int64_t t) {
   float factor = static_cast<float>(p.nu_post);
   if (p.stdp_rule == StdpRule::kDiehlCook) {
     const int64_t d = t - last_post[u];
-    factor *= d < static_cast<int64_t>(post2_table.size()) ? post2_table[static_cast<size_t>(d)]
-                                                           : 0.0f;
+    factor *=
+        d < static_cast<int64_t>(post2_table.size()) ? post2_table[static_cast<size_t>(d)] : 0.0f;
   }
   const auto w_max = static_cast<float>(p.w_max);
   const auto pre_n = static_cast<int64_t>(pre_table.size());
@@ -355,8 +355,7 @@ void Simulator::Impl::prepare_depression(int64_t t) {
 }
 
 template <bool kLearn>
-void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* counts,
-                                     Recorder* rec) {
+void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* counts, Recorder* rec) {
   const int64_t t = step;
   // 1. State update of both layers.
   detail::ExcStep s = es;
@@ -519,13 +518,8 @@ StateView Simulator::Impl::make_view() {
     view_theta[u] = m.theta[u] * scale;
   }
   const auto un = static_cast<size_t>(n);
-  return StateView{t,
-                   {v.data(), un},
-                   {ge.data(), un},
-                   {gi.data(), un},
-                   view_theta,
-                   view_vi,
-                   view_gei};
+  return StateView{t,          {v.data(), un}, {ge.data(), un}, {gi.data(), un},
+                   view_theta, view_vi,        view_gei};
 }
 
 Simulator::Simulator(const SnnParams& params, ModelState& model, const std::string& isa)

@@ -25,8 +25,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 std::string percent_note(int64_t correct, int64_t total) {
   if (total <= 0) return "";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "acc %.2f%%", 100.0 * static_cast<double>(correct) /
-                                                   static_cast<double>(total));
+  std::snprintf(buf, sizeof buf, "acc %.2f%%",
+                100.0 * static_cast<double>(correct) / static_cast<double>(total));
   return buf;
 }
 

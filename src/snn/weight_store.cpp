@@ -52,8 +52,9 @@ WeightStore::WeightStore(WeightFormat format, float w_max, std::span<const float
   bytes_.assign(static_cast<size_t>((bit_count() + 7) / 8), 0);
   for (int64_t i = 0; i < count_; ++i) {
     const float w = weights[static_cast<size_t>(i)];
-    set_word(i, format_.kind == WeightFormat::Kind::kFp32 ? std::bit_cast<uint32_t>(w)
-                                                          : quantize_weight(w, w_max_, format_.bits));
+    set_word(i, format_.kind == WeightFormat::Kind::kFp32
+                    ? std::bit_cast<uint32_t>(w)
+                    : quantize_weight(w, w_max_, format_.bits));
   }
 }
 
@@ -77,8 +78,8 @@ void WeightStore::set_word(int64_t i, uint32_t word) {
     const int64_t g = first + b;
     uint8_t& byte = bytes_[static_cast<size_t>(g >> 3)];
     const auto mask = static_cast<uint8_t>(1u << (g & 7));
-    byte = ((word >> b) & 1u) ? static_cast<uint8_t>(byte | mask)
-                              : static_cast<uint8_t>(byte & ~mask);
+    byte =
+        ((word >> b) & 1u) ? static_cast<uint8_t>(byte | mask) : static_cast<uint8_t>(byte & ~mask);
   }
 }
 

@@ -111,10 +111,12 @@ def main():
     ok = True
 
     def first_difference(x, y):
+        """(index, x's pair, y's pair) of the first difference; None for a missing pair."""
         for k, (u, v) in enumerate(zip(x, y)):
             if u != v:
                 return k, u, v
-        return min(len(x), len(y)), None, None
+        k = min(len(x), len(y))
+        return k, (x[k] if k < len(x) else None), (y[k] if k < len(y) else None)
 
     for name, h, b in (("excitatory", h_exc, b_exc), ("inhibitory", h_inh, b_inh)):
         if h == b:
@@ -126,8 +128,10 @@ def main():
                   f"#{k}: hardy {u}, Brian2 {v}")
     # Compare traces only up to the first spike difference (after it they legitimately diverge).
     limit = total_steps
-    if h_exc != b_exc:
-        limit = min(limit, first_difference(h_exc, b_exc)[1][0] if first_difference(h_exc, b_exc)[1] else limit)
+    for h, b in ((h_exc, b_exc), (h_inh, b_inh)):
+        if h != b:
+            _, u, v = first_difference(h, b)
+            limit = min(limit, min(x[0] for x in (u, v) if x is not None))
 
     steps = load(a.work, "steps.i64", np.int64)
     keep = steps < limit

@@ -66,10 +66,18 @@ TEST(SnnKernels, EveryVariantMatchesTheReferenceBitForBit) {
       s.decay_ge = 0.6065f;
       s.decay_gi = 0.7788f;
       ExcStep a = s, b = s;
-      a.v = v.data(); a.ge = ge.data(); a.gi = gi.data(); a.refr = refr.data();
-      a.theta = theta.data(); a.spiked = sp.data();
-      b.v = v2.data(); b.ge = ge2.data(); b.gi = gi2.data(); b.refr = refr2.data();
-      b.theta = theta.data(); b.spiked = sp2.data();
+      a.v = v.data();
+      a.ge = ge.data();
+      a.gi = gi.data();
+      a.refr = refr.data();
+      a.theta = theta.data();
+      a.spiked = sp.data();
+      b.v = v2.data();
+      b.ge = ge2.data();
+      b.gi = gi2.data();
+      b.refr = refr2.data();
+      b.theta = theta.data();
+      b.spiked = sp2.data();
       const Kernels& ref = kernels_generic();
       const Kernels& k = kernels(isa);
       for (int step = 0; step < 20; ++step) {

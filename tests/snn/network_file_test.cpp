@@ -48,12 +48,14 @@ std::vector<uint8_t> with_header(const std::vector<uint8_t>& file,
                                  const std::function<void(nlohmann::json&)>& edit) {
   uint64_t h = 0;
   std::memcpy(&h, file.data() + 16, 8);
-  nlohmann::json j = nlohmann::json::parse(file.begin() + 24, file.begin() + 24 + static_cast<ptrdiff_t>(h));
+  nlohmann::json j =
+      nlohmann::json::parse(file.begin() + 24, file.begin() + 24 + static_cast<ptrdiff_t>(h));
   edit(j);
   const std::string text = j.dump();
   std::vector<uint8_t> out(file.begin(), file.begin() + 16);
   const uint64_t len = text.size();
-  out.insert(out.end(), reinterpret_cast<const uint8_t*>(&len), reinterpret_cast<const uint8_t*>(&len) + 8);
+  out.insert(out.end(), reinterpret_cast<const uint8_t*>(&len),
+             reinterpret_cast<const uint8_t*>(&len) + 8);
   out.insert(out.end(), text.begin(), text.end());
   // Sections up to END!, then a fresh END!.
   out.insert(out.end(), file.begin() + 24 + static_cast<ptrdiff_t>(h), file.end() - 20);
@@ -61,8 +63,10 @@ std::vector<uint8_t> with_header(const std::vector<uint8_t>& file,
   const char tag[4] = {'E', 'N', 'D', '!'};
   out.insert(out.end(), tag, tag + 4);
   const uint64_t eight = 8;
-  out.insert(out.end(), reinterpret_cast<const uint8_t*>(&eight), reinterpret_cast<const uint8_t*>(&eight) + 8);
-  out.insert(out.end(), reinterpret_cast<const uint8_t*>(&sum), reinterpret_cast<const uint8_t*>(&sum) + 8);
+  out.insert(out.end(), reinterpret_cast<const uint8_t*>(&eight),
+             reinterpret_cast<const uint8_t*>(&eight) + 8);
+  out.insert(out.end(), reinterpret_cast<const uint8_t*>(&sum),
+             reinterpret_cast<const uint8_t*>(&sum) + 8);
   return out;
 }
 
@@ -147,13 +151,13 @@ TEST(NetworkFile, HeaderProblemsNameTheKey) {
   const auto bytes = read_all(path);
   EXPECT_EQ(parse_error(with_header(bytes, [](nlohmann::json&) {})), "");
 
-  std::string msg = parse_error(with_header(bytes, [](nlohmann::json& j) {
-    j["params"]["exc.tau_mystery_ms"] = "3";
-  }));
+  std::string msg = parse_error(
+      with_header(bytes, [](nlohmann::json& j) { j["params"]["exc.tau_mystery_ms"] = "3"; }));
   EXPECT_NE(msg.find("exc.tau_mystery_ms"), std::string::npos) << msg;
   EXPECT_NE(msg.find("net.snn"), std::string::npos) << msg;
 
-  msg = parse_error(with_header(bytes, [](nlohmann::json& j) { j["params"]["stdp.w_max"] = "-1"; }));
+  msg =
+      parse_error(with_header(bytes, [](nlohmann::json& j) { j["params"]["stdp.w_max"] = "-1"; }));
   EXPECT_NE(msg.find("stdp.w_max"), std::string::npos) << msg;
 
   msg = parse_error(with_header(bytes, [](nlohmann::json& j) { j["neurons"] = 4; }));

@@ -15,7 +15,8 @@ namespace hardy::snn {
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path = (std::filesystem::temp_directory_path() / ("hardy_snn_params_" + name)).string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / ("hardy_snn_params_" + name)).string();
   std::ofstream(path) << text;
   return path;
 }
@@ -124,8 +125,9 @@ TEST(SnnParams, OutOfRangeAndMalformedValues) {
 }
 
 TEST(SnnParams, MutatedConfigsFailCleanly) {
-  const std::string text = "model: conductance\nexc:\n  tau_m_ms: 100\n  v_thresh_mv: -52\n"
-                           "stdp: {nu_pre: 0.0001, norm_sum: 78}\n";
+  const std::string text =
+      "model: conductance\nexc:\n  tau_m_ms: 100\n  v_thresh_mv: -52\n"
+      "stdp: {nu_pre: 0.0001, norm_sum: 78}\n";
   RngStream r(2, stream_tag("snn_yaml_mutation"), 0);
   const char alphabet[] = "abz019.:-{}[], \n\t#'\"&*!|>";
   for (int trial = 0; trial < 400; ++trial) {
@@ -165,8 +167,8 @@ TEST(SnnParams, ShippedConfigsLoad) {
     if (!std::filesystem::exists(path)) GTEST_SKIP() << path;
     EXPECT_NO_THROW(load_params(path)) << path;
   }
-  const SnnParams original = load_params(std::string(HARDY_SOURCE_DIR) +
-                                         "/configs/snn/diehl_cook_2015.yaml");
+  const SnnParams original =
+      load_params(std::string(HARDY_SOURCE_DIR) + "/configs/snn/diehl_cook_2015.yaml");
   EXPECT_EQ(params_to_map(original), params_to_map(SnnParams{}));
 }
 

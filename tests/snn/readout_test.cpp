@@ -33,7 +33,7 @@ TEST(Readout, PredictionIsTheClassWithTheHighestMeanCount) {
   // do not vote.
   EXPECT_EQ(predict(std::vector<int32_t>{1, 1, 1, 9, 0}, neuron_labels), 0);
   EXPECT_EQ(predict(std::vector<int32_t>{1, 1, 2, 9, 0}, neuron_labels), 1);
-  EXPECT_EQ(predict(std::vector<int32_t>{0, 2, 1, 0, 0}, neuron_labels), 0);  // tie → lower
+  EXPECT_EQ(predict(std::vector<int32_t>{0, 2, 1, 0, 0}, neuron_labels), 0);   // tie → lower
   EXPECT_EQ(predict(std::vector<int32_t>{0, 0, 0, 9, 0}, neuron_labels), -1);  // nobody voted
 }
 

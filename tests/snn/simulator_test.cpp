@@ -145,13 +145,13 @@ TEST(Simulator, StdpHandCases) {
   EXPECT_EQ(w5(), 0.5);
   for (int k = 1; k < 30; ++k) sim.step({}, true);
   sim.exc_ge()[0] = 100.0f;
-  sim.step({}, true);   // step 30: first post spike; post2 before it is 0: no potentiation
+  sim.step({}, true);  // step 30: first post spike; post2 before it is 0: no potentiation
   EXPECT_EQ(w5(), 0.5);
   for (int k = 31; k < 40; ++k) sim.step({}, true);
   sim.step(in6, true);  // step 40: pre spike 10 steps after the post spike → depression
   EXPECT_NEAR(w6(), 0.5 - 1e-4 * std::exp(-10 * 0.5 / 20.0), 1e-7);
   sim.exc_ge()[0] = 100.0f;
-  sim.step({}, true);   // step 41: second post spike: Δw5 = ν_post·pre(41)·post2(11 steps)
+  sim.step({}, true);  // step 41: second post spike: Δw5 = ν_post·pre(41)·post2(11 steps)
   const double dw5 = 1e-2 * std::exp(-41 * 0.5 / 20.0) * std::exp(-11 * 0.5 / 40.0);
   EXPECT_NEAR(w5(), 0.5 + dw5, 1e-7);
   const double dw6 = 1e-2 * std::exp(-1 * 0.5 / 20.0) * std::exp(-11 * 0.5 / 40.0);
@@ -221,7 +221,8 @@ TEST(Simulator, RepresentationRaisesTheRateUntilFiveSpikes) {
 TEST(Simulator, ClosedFormRestMatchesSteppedRest) {
   std::vector<uint8_t> image(784, 0);
   RngStream pix(2, 2, 2);
-  for (int i = 200; i < 600; ++i) image[static_cast<size_t>(i)] = static_cast<uint8_t>(pix.uniform_below(256));
+  for (int i = 200; i < 600; ++i)
+    image[static_cast<size_t>(i)] = static_cast<uint8_t>(pix.uniform_below(256));
   std::vector<float> w[2], theta[2], v[2];
   std::vector<int32_t> spikes[2];
   int64_t closed = 0;

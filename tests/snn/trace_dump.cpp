@@ -143,18 +143,20 @@ int main(int argc, char** argv) {
       hardy::RngStream rng(seed, hardy::stream_tag(hardy::snn::kTrainStream),
                            static_cast<uint64_t>(s));
       const auto o = sim.train_sample(train.image(first + s), rng, counts, s);
-      samples.push_back({{"image", first + s}, {"presentations", o.presentations},
-                         {"spikes", o.spikes}});
+      samples.push_back(
+          {{"image", first + s}, {"presentations", o.presentations}, {"spikes", o.spikes}});
     }
     // Final state, unclipped (as the simulator holds it) and unpadded.
     std::vector<float> w(static_cast<size_t>(784) * neurons);
     for (int i = 0; i < 784; ++i) {
       for (int j = 0; j < neurons; ++j) {
-        w[static_cast<size_t>(i) * neurons + j] = model.weights[static_cast<size_t>(i) * model.stride + j];
+        w[static_cast<size_t>(i) * neurons + j] =
+            model.weights[static_cast<size_t>(i) * model.stride + j];
       }
     }
     write(out + "/w_final.f32", bytes_of(std::span<const float>(w)));
-    write(out + "/theta_final.f32", bytes_of(std::span<const float>(model.theta.data(), static_cast<size_t>(neurons))));
+    write(out + "/theta_final.f32",
+          bytes_of(std::span<const float>(model.theta.data(), static_cast<size_t>(neurons))));
     write(out + "/input_spikes.i64", dump.input_spikes);
     write(out + "/steps.i64", dump.steps);
     write(out + "/v_exc.f32", dump.v_exc);

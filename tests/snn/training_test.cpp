@@ -21,9 +21,7 @@ const data::Dataset& fashion_test() {
   return d;
 }
 
-bool have_data() {
-  return std::filesystem::exists(data::dataset_directory("fashion-mnist"));
-}
+bool have_data() { return std::filesystem::exists(data::dataset_directory("fashion-mnist")); }
 
 Network trained(uint64_t seed, int neurons = 40, int64_t images = 300) {
   Network net = Network::fresh(SnnParams{}, 784, neurons, seed);

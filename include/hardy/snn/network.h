@@ -19,15 +19,15 @@ struct Network {
   SnnParams params;
   int inputs = 784;
   int neurons = 0;
-  std::vector<float> weights;      ///< inputs × neurons, input-major: w[i·neurons + j], in [0, w_max]
-  std::vector<float> theta_mv;     ///< neurons: adaptive threshold θ (the threshold is
-                                   ///< v_thresh + θ − θ_offset)
-  std::vector<uint8_t> labels;     ///< neurons: class 0..9 or kUnassigned (empty: not labelled)
+  std::vector<float> weights;  ///< inputs × neurons, input-major: w[i·neurons + j], in [0, w_max]
+  std::vector<float> theta_mv;  ///< neurons: adaptive threshold θ (the threshold is
+                                ///< v_thresh + θ − θ_offset)
+  std::vector<uint8_t> labels;  ///< neurons: class 0..9 or kUnassigned (empty: not labelled)
 
   // Provenance, stored in the file header.
   std::string dataset;
   uint64_t seed = 0;
-  int64_t trained_samples = 0;     ///< samples presented during training (epochs × images)
+  int64_t trained_samples = 0;  ///< samples presented during training (epochs × images)
 
   /// A fresh network: w = (U(0,1) + init_w_offset) · init_w_scale from
   /// RngStream(seed, "snn.init_weights", 0), θ = theta_init_mv, no labels.

@@ -30,9 +30,9 @@ struct SnnParams {
   bool reset_state = false;        ///< training: reset v, g, refractoriness before every sample
 
   // Poisson input: rate = pixel/255 · (max_rate_hz + a · retry_rate_increment_hz), attempt a ≥ 0.
-  double max_rate_hz = 63.75;            ///< rate of a 255 pixel on the first presentation
+  double max_rate_hz = 63.75;               ///< rate of a 255 pixel on the first presentation
   double retry_rate_increment_hz = 31.875;  ///< added per re-presentation (original: pixel/8 Hz)
-  int min_spikes = 5;          ///< fewer excitatory spikes than this → present again
+  int min_spikes = 5;                       ///< fewer excitatory spikes than this → present again
   int max_presentations = 10;  ///< cap on presentations per sample (the original has none)
 
   // Excitatory LIF neurons with adaptive threshold: spike when v > v_thresh + θ − θ_offset.
@@ -45,10 +45,10 @@ struct SnnParams {
   double exc_e_inh_mv = -100.0;  ///< reversal potential of gi
   double exc_tau_ge_ms = 1.0;
   double exc_tau_gi_ms = 2.0;
-  double theta_plus_mv = 0.05;   ///< θ increment per spike (training only)
-  double tau_theta_ms = 1e7;     ///< θ decay (training only; θ is frozen in inference)
-  double theta_init_mv = 20.0;   ///< θ of a fresh network
-  double theta_offset_mv = 20.0; ///< subtracted from θ in the threshold
+  double theta_plus_mv = 0.05;    ///< θ increment per spike (training only)
+  double tau_theta_ms = 1e7;      ///< θ decay (training only; θ is frozen in inference)
+  double theta_init_mv = 20.0;    ///< θ of a fresh network
+  double theta_offset_mv = 20.0;  ///< subtracted from θ in the threshold
 
   // Inhibitory LIF neurons (no synapses target their gi, so it is not modelled).
   double inh_v_rest_mv = -60.0;
@@ -65,8 +65,8 @@ struct SnnParams {
 
   // Plastic input→excitatory synapses.
   StdpRule stdp_rule = StdpRule::kDiehlCook;
-  double nu_pre = 1e-4;       ///< depression per pre spike, × post1
-  double nu_post = 1e-2;      ///< potentiation per post spike, × pre (× post2 before)
+  double nu_pre = 1e-4;   ///< depression per pre spike, × post1
+  double nu_post = 1e-2;  ///< potentiation per post spike, × pre (× post2 before)
   double tau_pre_ms = 20.0;
   double tau_post1_ms = 20.0;
   double tau_post2_ms = 40.0;
@@ -89,8 +89,8 @@ struct SnnParams {
 
 /// One row of the parameter table (docs/snn.md prints the same table).
 struct ParamInfo {
-  std::string key;          ///< dotted config key, e.g. "exc.tau_m_ms"
-  std::string unit;         ///< "ms", "mV", "Hz", "1" or "" for choices
+  std::string key;   ///< dotted config key, e.g. "exc.tau_m_ms"
+  std::string unit;  ///< "ms", "mV", "Hz", "1" or "" for choices
   std::string description;
   std::string default_value;
 };

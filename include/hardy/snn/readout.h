@@ -12,8 +12,8 @@ namespace hardy::snn {
 /// Neuron j's label = argmax over classes c of (Σ counts[s][j] over samples s of class c) /
 /// (number of samples of class c); ties go to the lower class; a neuron that never spiked gets
 /// kUnassigned (255) and does not vote. Classes without samples are never chosen.
-std::vector<uint8_t> assign_labels(std::span<const int32_t> counts,
-                                   std::span<const uint8_t> labels, int neurons, int classes = 10);
+std::vector<uint8_t> assign_labels(std::span<const int32_t> counts, std::span<const uint8_t> labels,
+                                   int neurons, int classes = 10);
 
 /// Same rule from accumulated sums: class_sums is classes × neurons (Σ counts of neuron j over
 /// samples of class c), class_samples the number of samples per class.

@@ -22,11 +22,13 @@ struct AlignedAllocator {
   template <class U>
   explicit AlignedAllocator(const AlignedAllocator<U>&) {}
   T* allocate(size_t n) {
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64}));
+    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{64}));
   }
-  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t{64}); }
+  void deallocate(T* p, size_t) { ::operator delete (p, std::align_val_t{64}); }
   template <class U>
-  bool operator==(const AlignedAllocator<U>&) const { return true; }
+  bool operator==(const AlignedAllocator<U>&) const {
+    return true;
+  }
 };
 template <class T>
 using AlignedVector = std::vector<T, AlignedAllocator<T>>;
@@ -68,8 +70,8 @@ class Recorder {
 
 /// How one sample went.
 struct SampleOutcome {
-  int presentations = 0;   ///< ≥ 1
-  int spikes = 0;          ///< excitatory spikes in the last presentation
+  int presentations = 0;     ///< ≥ 1
+  int spikes = 0;            ///< excitatory spikes in the last presentation
   int64_t input_spikes = 0;  ///< over all presentations
 };
 

@@ -24,16 +24,16 @@ inline constexpr const char* kEvalStream = "snn.eval.input";
 
 struct TrainOptions {
   int epochs = 1;
-  int64_t images = 0;   ///< first `images` of the dataset (0: all)
+  int64_t images = 0;  ///< first `images` of the dataset (0: all)
   uint64_t seed = 1;
-  std::string isa;      ///< kernel variant ("" = best)
+  std::string isa;  ///< kernel variant ("" = best)
 };
 
 struct TrainStats {
-  int64_t samples = 0;         ///< epochs × images
-  int64_t presentations = 0;   ///< ≥ samples (re-presentations)
+  int64_t samples = 0;        ///< epochs × images
+  int64_t presentations = 0;  ///< ≥ samples (re-presentations)
   int64_t input_spikes = 0;
-  int64_t exc_spikes = 0;      ///< in the counted (last) presentation of each sample
+  int64_t exc_spikes = 0;  ///< in the counted (last) presentation of each sample
   double seconds = 0.0;
   double samples_per_second = 0.0;
   double running_accuracy = -1.0;  ///< last block, labels from the block before (−1: none yet)
@@ -50,7 +50,7 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
                          const ProgressFn& progress = {});
 
 struct InferenceOptions {
-  int64_t images = 0;          ///< first `images` of the dataset (0: all)
+  int64_t images = 0;  ///< first `images` of the dataset (0: all)
   uint64_t seed = 1;
   const char* stream = kEvalStream;
   int threads = 1;
@@ -61,13 +61,13 @@ struct InferenceOptions {
 
 struct InferenceResult {
   int64_t images = 0;
-  int64_t correct = 0;               ///< only when the network is labelled
-  double accuracy = 0.0;             ///< correct / images
-  std::vector<int> predictions;      ///< per image; −1 = no labelled neuron spiked
-  std::vector<int32_t> counts;       ///< images × neurons when keep_counts
-  std::vector<int64_t> class_sums;   ///< 10 × neurons: spike counts summed per true class
+  int64_t correct = 0;                 ///< only when the network is labelled
+  double accuracy = 0.0;               ///< correct / images
+  std::vector<int> predictions;        ///< per image; −1 = no labelled neuron spiked
+  std::vector<int32_t> counts;         ///< images × neurons when keep_counts
+  std::vector<int64_t> class_sums;     ///< 10 × neurons: spike counts summed per true class
   std::vector<int64_t> class_samples;  ///< 10
-  std::vector<int64_t> confusion;    ///< 10 × 10 [true][predicted] (unpredicted not counted)
+  std::vector<int64_t> confusion;      ///< 10 × 10 [true][predicted] (unpredicted not counted)
   int64_t presentations = 0;
   int64_t input_spikes = 0;
   int64_t exc_spikes = 0;
