@@ -36,10 +36,13 @@ void draw_input_spikes(std::span<const uint8_t> pixels, double rate_hz, double d
     }
     const double inv = inv_log_q[v];
     if (inv == 0.0) continue;
-    double s = -1.0;
+    const auto limit = static_cast<double>(steps);
+    int64_t s = -1;
     for (;;) {
       const double u = 1.0 - rng.uniform();  // (0, 1]
-      s += 1.0 + std::floor(std::log(u) * inv);
+      const double gap = std::log(u) * inv;  // ≥ 0, so truncation is floor
+      if (gap >= limit) break;
+      s += 1 + static_cast<int64_t>(gap);
       if (s >= steps) break;
       flat.push_back(static_cast<uint64_t>(s) << 16 | i);
     }
