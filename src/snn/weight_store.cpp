@@ -28,7 +28,7 @@ WeightFormat WeightFormat::parse(const std::string& name) {
 }
 
 std::string WeightFormat::name() const {
-  return kind == Kind::kFp32 ? "fp32" : "q" + std::to_string(bits);
+  return kind == Kind::kFp32 ? std::string("fp32") : std::string("q").append(std::to_string(bits));
 }
 
 uint32_t quantize_weight(float w, float w_max, int bits) {
