@@ -33,41 +33,36 @@ std::vector<uint8_t> random_bytes(int64_t n, RngStream& rng) {
   return v;
 }
 
-QModel random_conv_model(const ConvShape& s, RngStream& rng) {
+// x → node(op) → y, with random quantization of x and y and the node's weights of `weight_shape`.
+QModel single_layer_model(OpKind op, Shape in, Shape out, Shape weight_shape, RngStream& rng) {
   QModel m;
-  WindowParams w{s.kernel_h, s.kernel_w,   s.stride_h,  s.stride_w, s.pad_top,
-                 s.pad_left, s.pad_bottom, s.pad_right, s.groups,   false};
-  const int oh = window_output(s.h, s.pad_top, s.pad_bottom, s.kernel_h, s.stride_h);
-  const int ow = window_output(s.w, s.pad_left, s.pad_right, s.kernel_w, s.stride_w);
-  m.values.push_back({"x", Shape{s.c_in, s.h, s.w}, random_params(rng)});
-  m.values.push_back({"y", Shape{s.c_out, oh, ow}, random_params(rng)});
+  const int64_t channels = weight_shape[0];
+  m.values.push_back({"x", std::move(in), random_params(rng)});
+  m.values.push_back({"y", std::move(out), random_params(rng)});
   m.input = 0;
   m.output = 1;
   QNode q;
-  q.op = OpKind::kConv;
+  q.op = op;
   q.inputs = {0};
   q.output = 1;
-  q.window = w;
-  q.weight = Tensor<int8_t>(Shape{s.c_out, s.c_in / s.groups, s.kernel_h, s.kernel_w});
-  fill_weights(q, s.c_out, rng);
+  q.weight = Tensor<int8_t>(std::move(weight_shape));
+  fill_weights(q, channels, rng);
   m.nodes.push_back(std::move(q));
   return m;
 }
 
-QModel random_dense_model(int k, int outs, RngStream& rng) {
-  QModel m;
-  m.values.push_back({"x", Shape{k}, random_params(rng)});
-  m.values.push_back({"y", Shape{outs}, random_params(rng)});
-  m.input = 0;
-  m.output = 1;
-  QNode q;
-  q.op = OpKind::kDense;
-  q.inputs = {0};
-  q.output = 1;
-  q.weight = Tensor<int8_t>(Shape{outs, k});
-  fill_weights(q, outs, rng);
-  m.nodes.push_back(std::move(q));
+QModel random_conv_model(const ConvShape& s, RngStream& rng) {
+  const int oh = window_output(s.h, s.pad_top, s.pad_bottom, s.kernel_h, s.stride_h);
+  const int ow = window_output(s.w, s.pad_left, s.pad_right, s.kernel_w, s.stride_w);
+  QModel m = single_layer_model(OpKind::kConv, Shape{s.c_in, s.h, s.w}, Shape{s.c_out, oh, ow},
+                                Shape{s.c_out, s.c_in / s.groups, s.kernel_h, s.kernel_w}, rng);
+  m.nodes[0].window = {s.kernel_h, s.kernel_w,   s.stride_h,  s.stride_w, s.pad_top,
+                       s.pad_left, s.pad_bottom, s.pad_right, s.groups,   false};
   return m;
+}
+
+QModel random_dense_model(int k, int outs, RngStream& rng) {
+  return single_layer_model(OpKind::kDense, Shape{k}, Shape{outs}, Shape{outs, k}, rng);
 }
 
 QModel random_add_model(int c, int h, int w, RngStream& rng) {
