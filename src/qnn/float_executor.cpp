@@ -46,13 +46,14 @@ void conv(const Node& n, const Shape& is, const std::vector<float>& x, const Sha
           for (int64_t oy = 0; oy < oh; ++oy) {
             const int64_t iy = oy * w.stride_h - w.pad_top + ky;
             if (iy < 0 || iy >= h) continue;
-            const float* in_row = plane + iy * wd + shift;
+            const float* in_row = plane + iy * wd;  // column ox reads in_row[ox·stride + shift]
             float* out_row = out + oy * ow;
             if (w.stride_w == 1) {
-              for (int64_t ox = ox_lo; ox < ox_hi; ++ox) out_row[ox] += wv * in_row[ox];
+              for (int64_t ox = ox_lo; ox < ox_hi; ++ox) out_row[ox] += wv * in_row[ox + shift];
             } else {
-              for (int64_t ox = ox_lo; ox < ox_hi; ++ox)
-                out_row[ox] += wv * in_row[ox * w.stride_w];
+              for (int64_t ox = ox_lo; ox < ox_hi; ++ox) {
+                out_row[ox] += wv * in_row[ox * w.stride_w + shift];
+              }
             }
           }
         }
