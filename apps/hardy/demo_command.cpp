@@ -9,8 +9,6 @@
 
 namespace hardy::cli {
 
-nlohmann::json evaluate_model(const ModelOptions& o);
-
 namespace {
 
 struct ZooEntry {

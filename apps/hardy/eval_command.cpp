@@ -10,7 +10,6 @@
 
 namespace hardy::cli {
 
-/// Imports, quantizes and evaluates; returns the result as JSON (the eval schema).
 nlohmann::json evaluate_model(const ModelOptions& o) {
   const qnn::Graph graph = qnn::import_onnx(o.model);
   const data::Dataset train = data::load_dataset(o.dataset, data::Split::kTrain);

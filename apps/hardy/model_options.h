@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "hardy/qnn/graph.h"
@@ -24,5 +25,8 @@ struct ModelOptions {
   qnn::CalibrationOptions calibration_options() const;
   qnn::KernelSet kernel_set() const;
 };
+
+/// Imports, quantizes and evaluates a model; the result in the `eval` JSON schema (docs/cli.md).
+nlohmann::json evaluate_model(const ModelOptions& o);
 
 }  // namespace hardy::cli
