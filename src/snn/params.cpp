@@ -42,6 +42,9 @@ const std::vector<Entry>& entries() {
        &SnnParams::min_spikes},
       {"input.max_presentations", "1", "presentations per sample at most",
        &SnnParams::max_presentations},
+      {"input.total_rate_hz", "Hz",
+       "per-image normalisation: first-presentation rates sum to this (0: off)",
+       &SnnParams::total_rate_hz},
       {"exc.v_rest_mv", "mV", "excitatory resting potential", &SnnParams::exc_v_rest_mv},
       {"exc.v_reset_mv", "mV", "excitatory reset potential", &SnnParams::exc_v_reset_mv},
       {"exc.v_thresh_mv", "mV", "excitatory threshold (plus theta - theta_offset)",
@@ -223,6 +226,13 @@ int SnnParams::rest_steps() const { return steps_of(rest_ms, dt_ms, "parameters"
 int SnnParams::exc_refractory_steps() const {
   return static_cast<int>(std::llround(exc_refractory_ms / dt_ms));
 }
+double SnnParams::full_pixel_rate_hz(int attempt, int64_t pixel_sum) const {
+  const double rate = max_rate_hz + attempt * retry_rate_increment_hz;
+  if (total_rate_hz <= 0.0 || pixel_sum <= 0 || max_rate_hz <= 0.0) return rate;
+  const double first_total = max_rate_hz * static_cast<double>(pixel_sum) / 255.0;
+  return rate * (total_rate_hz / first_total);
+}
+
 int SnnParams::inh_refractory_steps() const {
   return static_cast<int>(std::llround(inh_refractory_ms / dt_ms));
 }
@@ -238,6 +248,8 @@ void SnnParams::validate(const std::string& where) const {
           "a rate in [0, 1/dt]", max_rate_hz);
   require(retry_rate_increment_hz >= 0 && retry_rate_increment_hz <= 1e4, where,
           "input.retry_rate_increment_hz", "a value in [0, 1e4]", retry_rate_increment_hz);
+  require(total_rate_hz >= 0 && total_rate_hz <= 1e6, where, "input.total_rate_hz",
+          "a value in [0, 1e6] (0: off)", total_rate_hz);
   require(min_spikes >= 0 && min_spikes <= 100000, where, "input.min_spikes",
           "a count in [0, 100000]", min_spikes);
   require(max_presentations >= 1 && max_presentations <= 1000, where, "input.max_presentations",

@@ -488,7 +488,9 @@ template <bool kLearn>
 int Simulator::Impl::present(std::span<const uint8_t> image, int attempt, RngStream& rng,
                              int32_t* counts, int64_t sample, Recorder* rec) {
   HARDY_CHECK(static_cast<int>(image.size()) == inputs);
-  const double rate = p.max_rate_hz + attempt * p.retry_rate_increment_hz;
+  int64_t pixel_sum = 0;
+  for (uint8_t x : image) pixel_sum += x;
+  const double rate = p.full_pixel_rate_hz(attempt, pixel_sum);
   draw_input_spikes(image, rate, p.dt_ms, present_steps, rng, spikes);
   if (rec) rec->on_presentation(sample, attempt, step, rate, spikes);
   std::fill(counts, counts + n, 0);

@@ -45,6 +45,22 @@ TEST(SnnParams, DefaultsAreTheOriginalAndValid) {
   EXPECT_DOUBLE_EQ(p.max_rate_hz, 63.75);
 }
 
+TEST(SnnParams, PerImageNormalisationScalesRatesToTheTotal) {
+  SnnParams p;
+  EXPECT_DOUBLE_EQ(p.full_pixel_rate_hz(0, 1000), 63.75);  // off: the original rule
+  EXPECT_DOUBLE_EQ(p.full_pixel_rate_hz(2, 1000), 63.75 + 2 * 31.875);
+  p.total_rate_hz = 2000.0;
+  // 300 pixels of 255: first-presentation rates sum to 300 · r = 2000 Hz.
+  const int64_t sum = 300 * 255;
+  EXPECT_NEAR(300 * p.full_pixel_rate_hz(0, sum), 2000.0, 1e-9);
+  // Retries keep the image's factor: rate ∝ (max + a · increment).
+  EXPECT_NEAR(p.full_pixel_rate_hz(1, sum) / p.full_pixel_rate_hz(0, sum),
+              (63.75 + 31.875) / 63.75, 1e-12);
+  EXPECT_DOUBLE_EQ(p.full_pixel_rate_hz(0, 0), 63.75);  // a black image stays silent anyway
+  p.total_rate_hz = -1.0;
+  EXPECT_THROW(p.validate(), ConfigError);
+}
+
 TEST(SnnParams, TableAndMapAgreeAndKeysAreUnique) {
   const auto table = parameter_table();
   const auto map = params_to_map(SnnParams{});

@@ -2,6 +2,7 @@
 // names, a NEST-style parameter table, and YAML loading that rejects unknown keys.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ struct SnnParams {
   double retry_rate_increment_hz = 31.875;  ///< added per re-presentation (original: pixel/8 Hz)
   int min_spikes = 5;                       ///< fewer excitatory spikes than this → present again
   int max_presentations = 10;  ///< cap on presentations per sample (the original has none)
+  /// Per-image input normalisation (0: off, the original). When > 0, every rate of an image is
+  /// multiplied by f = total_rate_hz / (max_rate_hz · Σ pixel/255), so the rates of its first
+  /// presentation sum to total_rate_hz whatever the image's brightness (retries keep the factor).
+  double total_rate_hz = 0.0;
 
   // Excitatory LIF neurons with adaptive threshold: spike when v > v_thresh + θ − θ_offset.
   double exc_v_rest_mv = -65.0;
@@ -77,6 +82,10 @@ struct SnnParams {
   double init_w_offset = 0.01;
 
   /// Steps of one presentation / rest / refractory period (dt divides them; checked by validate).
+  /// Rate (Hz) of a 255 pixel on presentation attempt `attempt` of an image whose pixel values
+  /// sum to `pixel_sum` (the sum matters only with total_rate_hz > 0).
+  double full_pixel_rate_hz(int attempt, int64_t pixel_sum) const;
+
   int presentation_steps() const;
   int rest_steps() const;
   int exc_refractory_steps() const;
