@@ -40,11 +40,45 @@ static inline float exp_neg(float x) {
   return y * __builtin_bit_cast(float, e);
 }
 
+/// The conductance model's step uses the division-free form of exponential Euler for
+/// |x| < kPhiBound (x = g·dt/τ_m), with φ to degree 4 below kPhiBoundLow and to degree 7 above;
+/// at or above kPhiBound, the direct form (exc_step_conductance).
+inline constexpr float kPhiBoundLow = 0.1f;
+inline constexpr float kPhiBound = 0.5f;
+
+/// φ(x) = (1 − e^(−x))/x = Σ_k (−x)^k/(k+1)! in Horner form, to degree 4 for |x| < 0.1 and to
+/// degree 7 for |x| < 0.5: the first omitted term is < x⁵/6! ≤ 1.4e-8 resp. x⁸/9! ≤ 1.1e-8
+/// relative, a quarter of a float ulp. Plain float operations, so every build rounds the same.
+static inline float phi_deg4(float x) {
+  float p = 8.33333333e-3f;  // 1/5!
+  p = p * x - 4.16666667e-2f;  // −1/4!
+  p = p * x + 1.66666667e-1f;  // 1/3!
+  p = p * x - 0.5f;
+  return p * x + 1.0f;
+}
+static inline float phi_deg7(float x) {
+  float p = -2.48015873e-5f;  // −1/8!
+  p = p * x + 1.98412698e-4f;  // 1/7!
+  p = p * x - 1.38888889e-3f;  // −1/6!
+  p = p * x + 8.33333333e-3f;  // 1/5!
+  p = p * x - 4.16666667e-2f;  // −1/4!
+  p = p * x + 1.66666667e-1f;  // 1/3!
+  p = p * x - 0.5f;
+  return p * x + 1.0f;
+}
+
 /// One step of the excitatory layer (all arrays have `n` elements, 64-byte aligned, n a multiple
 /// of 16). Order per neuron j, mirroring Brian2's schedule (state update, then threshold):
 ///   refr ← max(refr − 1, 0); refractory = refr > 0
 ///   conductance model (exponential Euler with ge, gi at the start of the step):
-///     g = 1 + ge + gi; v∞ = (v_rest + ge·E_exc + gi·E_inh)/g; v ← v∞ + (v − v∞)·exp(−g·dt/τ)
+///     g = 1 + ge + gi; v∞ = (v_rest + ge·E_exc + gi·E_inh)/g; v ← v∞ + (v − v∞)·exp(−g·dt/τ),
+///     computed for |x| < kPhiBound, x = g·dt/τ, without a division or a range reduction as
+///       v ← v + ((v_rest − v) + ge·(E_exc − v) + gi·(E_inh − v))·(dt/τ)·φ(x)
+///     (since (v∞ − v)·(1 − e^(−x)) = (v∞ − v)·x·φ and (v∞ − v)·g = the bracket), and directly
+///     otherwise. Each
+///     neuron's form depends only on its own x; a step whose largest |x| (bounded from max |ge|
+///     and max |gi|) is below a form's bound runs a loop without the costlier forms, which
+///     gives every neuron the same result.
 ///   current model: v ← v_rest + (v − v_rest)·exp(−dt/τ) + ge + gi; ge ← gi ← 0
 ///   (v is left unchanged while refractory; inputs arriving then are dropped in the current model)
 ///   ge ← ge·decay_ge; gi ← gi·decay_gi

@@ -35,6 +35,102 @@ std::vector<Isa> available() {
   return v;
 }
 
+TEST(SnnKernels, PhiPolynomialsAreWithinTwoUlpOnTheirRanges) {
+  // φ(x) = (1 − e^(−x))/x = −expm1(−x)/x, in double as the reference.
+  auto worst_ulp = [](float (*f)(float), double hi) {
+    int worst = 0;
+    for (int i = 0; i <= 20000; ++i) {
+      const auto x = static_cast<float>(hi * i / 20000.0 * 0.99999);
+      const double xd = x;
+      const auto ref = static_cast<float>(xd == 0.0 ? 1.0 : -std::expm1(-xd) / xd);
+      worst = std::max(worst, ulp_distance(f(x), ref));
+    }
+    return worst;
+  };
+  EXPECT_LE(worst_ulp(phi_deg4, kPhiBoundLow), 2);
+  EXPECT_LE(worst_ulp(phi_deg7, kPhiBound), 2);
+  // And the degree-4 form is not good enough beyond its bound (so the bound is doing work).
+  EXPECT_GT(worst_ulp(phi_deg4, kPhiBound), 2);
+}
+
+ExcStep conductance_step(float* v, float* ge, float* gi, int32_t* refr, const float* theta,
+                         int32_t* spiked, int n) {
+  ExcStep s;
+  s.n = n;
+  s.v = v;
+  s.ge = ge;
+  s.gi = gi;
+  s.refr = refr;
+  s.theta = theta;
+  s.spiked = spiked;
+  s.thr_base = -72.0f;
+  s.v_rest = -65.0f;
+  s.e_exc = 0.0f;
+  s.e_inh = -100.0f;
+  s.neg_dt_over_tau = -0.005f;
+  s.decay_ge = 0.6065f;
+  s.decay_gi = 0.7788f;
+  return s;
+}
+
+TEST(SnnKernels, ExponentialEulerMatchesTheExactSolutionForEveryForm) {
+  // One step from random states whose x = g·dt/τ spans all three forms; the exact solution for
+  // constant conductances is v∞ + (v − v∞)·e^(−x), evaluated in double.
+  const int n = 64 * 16;
+  RngStream r(7, 7, 7);
+  AlignedVector<float> v(n), ge(n), gi(n), theta(n, 1e9f);
+  AlignedVector<int32_t> refr(n, 0), sp(n);
+  for (int j = 0; j < n; ++j) {
+    const auto u = static_cast<size_t>(j);
+    v[u] = static_cast<float>(-110 + 80 * r.uniform());
+    ge[u] = static_cast<float>(5 * r.uniform());
+    gi[u] = static_cast<float>(std::exp(8 * r.uniform()) - 1.0);  // 0 … 3,000: x up to 15
+  }
+  const auto v0 = v, ge0 = ge, gi0 = gi;
+  for (Isa isa : available()) {
+    v = v0, ge = ge0, gi = gi0;
+    kernels(isa).exc_step_conductance(
+        conductance_step(v.data(), ge.data(), gi.data(), refr.data(), theta.data(), sp.data(), n));
+    double worst = 0;
+    for (size_t u = 0; u < static_cast<size_t>(n); ++u) {
+      const double g = 1.0 + ge0[u] + gi0[u];
+      const double vinf = (-65.0 + gi0[u] * -100.0) / g;
+      const double exact = vinf + (v0[u] - vinf) * std::exp(-g * 0.005);
+      worst = std::max(worst, std::abs(v[u] - exact));
+    }
+    EXPECT_LT(worst, 5e-5) << isa_name(isa);  // mV; a float ulp at 100 mV is 7.6e-6
+  }
+}
+
+TEST(SnnKernels, ANeuronsStepDoesNotDependOnTheOtherNeurons) {
+  // Neurons 0…n−2 are the same in three layers; neuron n−1 alone decides which loop runs
+  // (every x < 0.1, some x in [0.1, 0.5), some x ≥ 0.5). The others must come out identical.
+  const int n = 4096;
+  RngStream r(8, 8, 8);
+  AlignedVector<float> v(n), ge(n), gi(n), theta(n, 20.0f);
+  for (int j = 0; j < n; ++j) {
+    const auto u = static_cast<size_t>(j);
+    v[u] = static_cast<float>(-80 + 30 * r.uniform());
+    ge[u] = static_cast<float>(2 * r.uniform());
+    gi[u] = static_cast<float>(16.5 * r.uniform());  // x < 0.0975
+  }
+  for (Isa isa : available()) {
+    std::vector<AlignedVector<float>> out;
+    for (float last_gi : {0.0f, 40.0f, 500.0f}) {
+      auto vv = v, gg = ge, hh = gi;
+      hh[n - 1] = last_gi;
+      AlignedVector<int32_t> refr(n, 0), sp(n);
+      kernels(isa).exc_step_conductance(
+          conductance_step(vv.data(), gg.data(), hh.data(), refr.data(), theta.data(), sp.data(),
+                           n));
+      vv.pop_back();
+      out.push_back(vv);
+    }
+    EXPECT_EQ(out[0], out[1]) << isa_name(isa);
+    EXPECT_EQ(out[0], out[2]) << isa_name(isa);
+  }
+}
+
 template <class T>
 AlignedVector<T> random_vector(int n, RngStream& r, double lo, double hi) {
   AlignedVector<T> v(static_cast<size_t>(n));
