@@ -78,17 +78,17 @@ TEST(SnnKernels, ExponentialEulerMatchesTheExactSolutionForEveryForm) {
   // constant conductances is v∞ + (v − v∞)·e^(−x), evaluated in double.
   const int n = 64 * 16;
   RngStream r(7, 7, 7);
-  AlignedVector<float> v(n), ge(n), gi(n), theta(n, 1e9f);
+  AlignedVector<float> v0(n), ge0(n), gi0(n), theta(n, 1e9f);
   AlignedVector<int32_t> refr(n, 0), sp(n);
   for (int j = 0; j < n; ++j) {
     const auto u = static_cast<size_t>(j);
-    v[u] = static_cast<float>(-110 + 80 * r.uniform());
-    ge[u] = static_cast<float>(5 * r.uniform());
-    gi[u] = static_cast<float>(std::exp(8 * r.uniform()) - 1.0);  // 0 … 3,000: x up to 15
+    v0[u] = static_cast<float>(-110 + 80 * r.uniform());
+    ge0[u] = static_cast<float>(5 * r.uniform());
+    gi0[u] = static_cast<float>(std::exp(8 * r.uniform()) - 1.0);  // 0 … 3,000: x up to 15
   }
-  const auto v0 = v, ge0 = ge, gi0 = gi;
   for (Isa isa : available()) {
-    v = v0, ge = ge0, gi = gi0;
+    AlignedVector<float> v(v0.begin(), v0.end()), ge(ge0.begin(), ge0.end()),
+        gi(gi0.begin(), gi0.end());
     kernels(isa).exc_step_conductance(
         conductance_step(v.data(), ge.data(), gi.data(), refr.data(), theta.data(), sp.data(), n));
     double worst = 0;
