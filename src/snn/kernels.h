@@ -107,6 +107,9 @@ struct Kernels {
   void (*add_row)(int n, float* ge, const float* w);
   /// ge += rows[0], then ge += rows[1], … (same result as add_row per row, fewer passes).
   void (*add_rows)(int n, float* ge, const float* const* rows, int count);
+  /// out[q] = ln(1 − (bits[q] >> 11)·2^−53), the log of an open-interval uniform (0, 1] made
+  /// from 64 random bits (as 1 − RngStream::uniform()), within 2 ulp of the exact value.
+  void (*log_uniforms)(const uint64_t* bits, double* out, int n);
   /// w[j] = min(w[j], w_max) (a row that normalisation pushed above w_max, on its next spike).
   void (*clamp_row)(int n, float* w, float w_max);
   /// x[j] += c for j < n.

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "hardy/core/error.h"
+#include "kernels.h"
 
 namespace hardy::snn {
 
@@ -28,6 +29,14 @@ void draw_input_spikes(std::span<const uint8_t> pixels, double rate_hz, double d
   // sort by step, which keeps inputs in increasing order within a step.
   std::vector<uint64_t>& flat = out.scratch;  // step << 16 | input
   flat.clear();
+  // ln u of the uniforms u = 1 − rng.uniform() in (0, 1], computed kBlock at a time (vectorized);
+  // the values not used are handed back to rng at the end, so it ends where one draw per use
+  // would have left it.
+  constexpr int kBlock = 64;
+  static const auto logs_of = detail::kernels(detail::best_isa()).log_uniforms;
+  std::array<uint64_t, kBlock> raw;
+  std::array<double, kBlock> logs;
+  int next_log = kBlock;
   for (size_t i = 0; i < pixels.size(); ++i) {
     const uint8_t v = pixels[i];
     if (every_step[v]) {
@@ -39,14 +48,19 @@ void draw_input_spikes(std::span<const uint8_t> pixels, double rate_hz, double d
     const auto limit = static_cast<double>(steps);
     int64_t s = -1;
     for (;;) {
-      const double u = 1.0 - rng.uniform();  // (0, 1]
-      const double gap = std::log(u) * inv;  // ≥ 0, so truncation is floor
+      if (next_log == kBlock) {
+        for (uint64_t& b : raw) b = rng.next_u64();
+        logs_of(raw.data(), logs.data(), kBlock);
+        next_log = 0;
+      }
+      const double gap = logs[next_log++] * inv;  // ln u · 1/ln(1−p) ≥ 0: truncation is floor
       if (gap >= limit) break;
       s += 1 + static_cast<int64_t>(gap);
       if (s >= steps) break;
       flat.push_back(static_cast<uint64_t>(s) << 16 | i);
     }
   }
+  rng.rewind(static_cast<uint64_t>(kBlock - next_log));
   // offsets[s] = number of spikes in steps ≤ s, then filled from the back so it ends as the
   // start of step s (keeping the input order within a step).
   for (uint64_t e : flat) ++out.offsets[e >> 16];

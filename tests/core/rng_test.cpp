@@ -22,6 +22,17 @@ TEST(Rng, SameKeySameSequenceDifferentKeysDiffer) {
   EXPECT_EQ(firsts.size(), 200u);
 }
 
+TEST(Rng, RewindRepeatsTheLastValues) {
+  RngStream r(3, 4, 5);
+  r.next_u64();
+  const uint64_t a = r.next_u64(), b = r.next_u64();
+  r.rewind(2);
+  EXPECT_EQ(r.next_u64(), a);
+  EXPECT_EQ(r.next_u64(), b);
+  r.rewind(0);
+  EXPECT_NE(r.next_u64(), b);
+}
+
 TEST(Rng, UniformBelowIsInRangeAndRoughlyUniform) {
   RngStream r(1, 2, 3);
   int counts[7] = {};

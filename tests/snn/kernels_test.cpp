@@ -131,6 +131,33 @@ TEST(SnnKernels, ANeuronsStepDoesNotDependOnTheOtherNeurons) {
   }
 }
 
+TEST(SnnKernels, LogOfUniformsIsWithinTwoUlpOnEveryVariant) {
+  std::vector<uint64_t> bits;
+  RngStream r(11, 11, 11);
+  for (int q = 0; q < 20000; ++q) bits.push_back(r.next_u64());
+  // Edges: u = 1 (k = 0), u = 2^-53 (largest k), u just below and above √½ and ½.
+  for (uint64_t k : {uint64_t{0}, (uint64_t{1} << 53) - 1, uint64_t{1}, uint64_t{1} << 52,
+                     (uint64_t{1} << 52) + 1, (uint64_t{1} << 52) - 1, uint64_t{2638219313819358},
+                     uint64_t{2638219313819359}}) {
+    bits.push_back(k << 11);
+  }
+  std::vector<double> ref_out(bits.size());
+  for (Isa isa : available()) {
+    std::vector<double> out(bits.size());
+    kernels(isa).log_uniforms(bits.data(), out.data(), static_cast<int>(bits.size()));
+    if (isa == Isa::kGeneric) ref_out = out;
+    EXPECT_EQ(out, ref_out) << isa_name(isa);
+    int64_t worst = 0;
+    for (size_t q = 0; q < bits.size(); ++q) {
+      const double u = 1.0 - static_cast<double>(bits[q] >> 11) * 0x1.0p-53;
+      const double exact = std::log(u);
+      worst = std::max<int64_t>(
+          worst, std::abs(std::bit_cast<int64_t>(out[q]) - std::bit_cast<int64_t>(exact)));
+    }
+    EXPECT_LE(worst, 2) << isa_name(isa);
+  }
+}
+
 template <class T>
 AlignedVector<T> random_vector(int n, RngStream& r, double lo, double hi) {
   AlignedVector<T> v(static_cast<size_t>(n));

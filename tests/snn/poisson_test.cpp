@@ -28,6 +28,20 @@ TEST(Poisson, SilentPixelsNeverFireAndOrderIsByStepThenInput) {
   }
 }
 
+TEST(Poisson, TheStreamEndsOneValuePastTheLastUniformUsed) {
+  // Each input with 0 < p < 1 uses one uniform per spike plus one that ends its train; the block
+  // draw must hand back the rest, so the stream continues exactly there.
+  std::vector<uint8_t> px(784, 0);
+  for (int i = 0; i < 784; i += 3) px[static_cast<size_t>(i)] = static_cast<uint8_t>(i % 256);
+  RngStream used(5, 6, 7), reference(5, 6, 7);
+  InputSpikes s;
+  draw_input_spikes(px, 63.75, 0.5, 700, used, s);
+  int64_t active = 0;
+  for (uint8_t v : px) active += v > 0;
+  for (int64_t q = 0; q < s.count() + active; ++q) reference.next_u64();
+  EXPECT_EQ(used.next_u64(), reference.next_u64());
+}
+
 TEST(Poisson, SameStreamSameSpikes) {
   std::vector<uint8_t> px(784, 200);
   InputSpikes a, b;

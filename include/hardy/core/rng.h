@@ -36,6 +36,9 @@ class RngStream {
     state_ += 0x9e3779b97f4a7c15ULL;
     return mix64(state_);
   }
+  /// Steps the stream back by n values: the next n calls of next_u64() return the last n values
+  /// again (for callers that draw ahead in blocks and hand back what they did not use).
+  void rewind(uint64_t n) { state_ -= n * 0x9e3779b97f4a7c15ULL; }
   /// Uniform double in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   /// Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject). Precondition: n > 0.
