@@ -110,6 +110,12 @@ struct Kernels {
   /// out[q] = ln(1 − (bits[q] >> 11)·2^−53), the log of an open-interval uniform (0, 1] made
   /// from 64 random bits (as 1 − RngStream::uniform()), within 2 ulp of the exact value.
   void (*log_uniforms)(const uint64_t* bits, double* out, int n);
+  /// For each row r in order: ge += rows[r] (as add_rows), then
+  /// rows[r][j] = min(max(rows[r][j] − dep[j], 0), w_max) for j < n: STDP depression of the
+  /// spiking inputs' rows with the amounts dep (0 where a neuron has no post1 trace, which leaves
+  /// w unchanged, or clips a row that normalisation left above w_max).
+  void (*add_rows_depress)(int n, float* ge, float* const* rows, int count, const float* dep,
+                           float w_max);
   /// w[j] = min(w[j], w_max) (a row that normalisation pushed above w_max, on its next spike).
   void (*clamp_row)(int n, float* w, float w_max);
   /// x[j] += c for j < n.

@@ -24,6 +24,9 @@ constexpr double kPost1Cutoff = 1e-6;
 // in closed form; the ge neglected moves v by < 6·ge mV ≈ 6e-7 mV. The rest switches to closed
 // form when every excitatory ge and gi is below it (effect on v < 1e-7 mV).
 constexpr float kQuietConductance = 1e-7f;
+// From this many neurons with a live post1 trace on, a spiking input's row is depressed densely
+// (every column, 0 where there is no trace) in the pass that adds it to ge.
+constexpr size_t kDenseDepression = 16;
 
 int padded(int n) { return (n + 15) / 16 * 16; }
 
@@ -116,6 +119,7 @@ struct Simulator::Impl {
   std::vector<uint8_t> in_post_active;
   std::vector<int> dep_idx;
   std::vector<float> dep_amount;
+  AlignedVector<float> dep_dense;  // dep_amount at dep_idx, 0 elsewhere (dense depression)
   // Rows that normalisation left with a weight above w_max: the next STDP update of the row clips
   // the whole row, as Brian2's clip() on every synapse of the spiking input would.
   std::vector<uint8_t> row_excess;
@@ -213,6 +217,7 @@ Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa is
   inh_last.resize(unp);
   inh_active.resize(unp);
   in_post_active.resize(unp);
+  dep_dense.assign(unp, 0.0f);
   last_pre.resize(static_cast<size_t>(inputs));
   row_excess.assign(static_cast<size_t>(inputs), 1);
   reset();
@@ -383,8 +388,19 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
   const auto w_max = static_cast<float>(p.w_max);
   row_ptrs.clear();
   for (uint16_t i : in) row_ptrs.push_back(m.weights.data() + static_cast<size_t>(i) * np);
-  k.add_rows(np, ge.data(), row_ptrs.data(), static_cast<int>(row_ptrs.size()));
-  if constexpr (kLearn) {
+  if (kLearn && dep_idx.size() >= kDenseDepression) {
+    // Many live post traces: ge += row and the depression of the whole row in one pass (the
+    // clip of a row with an excess included); the same values as the sparse path below.
+    for (size_t q = 0; q < dep_idx.size(); ++q) dep_dense[dep_idx[q]] = dep_amount[q];
+    k.add_rows_depress(np, ge.data(), row_ptrs.data(), static_cast<int>(row_ptrs.size()),
+                       dep_dense.data(), w_max);
+    for (int j : dep_idx) dep_dense[static_cast<size_t>(j)] = 0.0f;
+    for (uint16_t i : in) {
+      row_excess[i] = 0;
+      last_pre[i] = t;
+    }
+  } else if constexpr (kLearn) {
+    k.add_rows(np, ge.data(), row_ptrs.data(), static_cast<int>(row_ptrs.size()));
     for (size_t r = 0; r < in.size(); ++r) {
       const uint16_t i = in[r];
       float* row = row_ptrs[r];
@@ -400,6 +416,8 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
       }
       last_pre[i] = t;
     }
+  } else {
+    k.add_rows(np, ge.data(), row_ptrs.data(), static_cast<int>(row_ptrs.size()));
   }
   for (int j : exc_sp) {
     activate_inh(j, t);

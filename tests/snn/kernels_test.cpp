@@ -217,6 +217,32 @@ TEST(SnnKernels, EveryVariantMatchesTheReferenceBitForBit) {
         }
       }
     }
+    // Fused add + dense depression == add_rows, then the sparse depression of the columns with
+    // an amount and the clip of the rest (a row above w_max gets clipped, others unchanged).
+    for (int count : {1, 2, 3, 5}) {
+      RngStream rr(5, 5, static_cast<uint64_t>(count));
+      auto wa = random_vector<float>(count * n, rr, 0, 1.0), wb = wa;
+      wa[3] = wb[3] = 1.2f;  // an excess in row 0
+      auto dep = random_vector<float>(n, rr, 0, 2e-4);
+      for (int j = 0; j < n; j += 3) dep[static_cast<size_t>(j)] = 0.0f;
+      auto ga = random_vector<float>(n, rr, 0, 3), gb = ga;
+      std::vector<float*> ra, rb;
+      for (int q = 0; q < count; ++q) {
+        ra.push_back(wa.data() + q * n);
+        rb.push_back(wb.data() + q * n);
+      }
+      kernels(isa).add_rows_depress(n, ga.data(), ra.data(), count, dep.data(), 1.0f);
+      kernels_generic().add_rows(n, gb.data(), rb.data(), count);
+      for (float* row : rb) {
+        for (int j = 0; j < n; ++j) {
+          float x = row[j] - dep[static_cast<size_t>(j)];
+          x = x < 0.0f ? 0.0f : x;
+          row[j] = x > 1.0f ? 1.0f : x;
+        }
+      }
+      EXPECT_EQ(ga, gb) << isa_name(isa) << " " << count;
+      EXPECT_EQ(wa, wb) << isa_name(isa) << " " << count;
+    }
     // Dense row helpers.
     RngStream r(3, 3, 3);
     const int rows = 5;
