@@ -130,6 +130,17 @@ struct Simulator::Impl {
   std::vector<uint8_t> inh_active;
   std::vector<int> active, active_next;
   std::vector<int64_t> last_pre;
+  // Inputs a post spike's potentiation may change: every input whose pre trace is live (spiked
+  // within pre_table.size() steps) or whose row has an excess is in pre_live (expired ones are
+  // dropped when stdp_post meets them), so stdp_post need not look at the others.
+  std::vector<int> pre_live;
+  std::vector<uint8_t> in_pre_live;
+  void mark_pre_live(int i) {
+    if (!in_pre_live[static_cast<size_t>(i)]) {
+      in_pre_live[static_cast<size_t>(i)] = 1;
+      pre_live.push_back(i);
+    }
+  }
 
   int64_t step = 0, theta_fold_step = 0;
   bool closed_form_rest = true;
@@ -220,6 +231,8 @@ Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa is
   dep_dense.assign(unp, 0.0f);
   last_pre.resize(static_cast<size_t>(inputs));
   row_excess.assign(static_cast<size_t>(inputs), 1);
+  in_pre_live.assign(static_cast<size_t>(inputs), 0);
+  for (int i = 0; i < inputs; ++i) mark_pre_live(i);
   reset();
 }
 
@@ -258,6 +271,9 @@ void Simulator::Impl::normalise() {
   }
   k.scale_columns(inputs, np, np, m.weights.data(), factors.data(), static_cast<float>(p.w_max),
                   row_excess.data());
+  for (int i = 0; i < inputs; ++i) {
+    if (row_excess[static_cast<size_t>(i)]) mark_pre_live(i);
+  }
 }
 
 void Simulator::Impl::activate_inh(int j, int64_t t) {
@@ -319,17 +335,28 @@ void Simulator::Impl::stdp_post(int j, int64_t t) {
   }
   const auto w_max = static_cast<float>(p.w_max);
   const auto pre_n = static_cast<int64_t>(pre_table.size());
-  float* w = m.weights.data() + j;
+  float* column = m.weights.data() + j;
   // Brian2 on_post: w = clip(w + ν_post·pre·post2before, 0, w_max) on every synapse of j. Where
-  // pre = 0 (or the factor is 0) that is only a clip, a no-op unless the row has an excess.
-  for (int i = 0; i < inputs; ++i, w += np) {
-    const int64_t d = t - last_pre[static_cast<size_t>(i)];
+  // pre = 0 (or the factor is 0) that is only a clip, a no-op unless the row has an excess; the
+  // inputs outside pre_live are such. Each row's entry is independent of the others', so the
+  // order of pre_live (changed by dropping expired entries) does not matter.
+  for (size_t q = 0; q < pre_live.size();) {
+    const auto i = static_cast<size_t>(pre_live[q]);
+    const int64_t d = t - last_pre[i];
+    if (d >= pre_n && !row_excess[i]) {
+      in_pre_live[i] = 0;
+      pre_live[q] = pre_live.back();
+      pre_live.pop_back();
+      continue;
+    }
+    ++q;
     const float pre = d < pre_n ? pre_table[static_cast<size_t>(d)] : 0.0f;
     const float add = factor * pre;
-    if (add == 0.0f && !row_excess[static_cast<size_t>(i)]) continue;
-    float x = *w + add;
+    if (add == 0.0f && !row_excess[i]) continue;
+    float& w = column[i * static_cast<size_t>(np)];
+    float x = w + add;
     x = x < 0.0f ? 0.0f : x;
-    *w = x > w_max ? w_max : x;
+    w = x > w_max ? w_max : x;
   }
   last_post[u] = t;
   if (!in_post_active[u]) {
@@ -398,6 +425,7 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
     for (uint16_t i : in) {
       row_excess[i] = 0;
       last_pre[i] = t;
+      mark_pre_live(i);
     }
   } else if constexpr (kLearn) {
     k.add_rows(np, ge.data(), row_ptrs.data(), static_cast<int>(row_ptrs.size()));
@@ -415,6 +443,7 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
         row_excess[i] = 0;
       }
       last_pre[i] = t;
+      mark_pre_live(i);
     }
   } else {
     k.add_rows(np, ge.data(), row_ptrs.data(), static_cast<int>(row_ptrs.size()));

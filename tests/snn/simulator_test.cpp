@@ -160,6 +160,32 @@ TEST(Simulator, StdpHandCases) {
   EXPECT_NEAR(sim.view().theta_exc[0], 20.0 + 2 * 0.05, 1e-4);
 }
 
+TEST(Simulator, PotentiationReachesAnInputWhosePreTraceExpiredAndCameBack) {
+  // Post spikes skip inputs without a live pre trace; an input whose trace expired (and was
+  // dropped from that list) must be potentiated again once it spikes again.
+  SnnParams p;
+  Network net = sparse_network(1, {{5, 0, 0.5f}}, p);
+  ModelState m = ModelState::from(net);
+  Simulator sim(p, m);
+  auto w5 = [&] { return static_cast<double>(m.weights[5 * m.stride]); };
+  const uint16_t in5[] = {5};
+  sim.step(in5, true);  // step 0
+  sim.exc_ge()[0] = 100.0f;
+  sim.step({}, true);  // step 1: post spike (post2 before = 0: no change)
+  for (int k = 2; k < 3000; ++k) sim.step({}, true);  // pre trace of 5 expires (≈ 1,100 steps)
+  sim.exc_ge()[0] = 100.0f;
+  sim.step({}, true);  // step 3000: post spike; 5 has no trace (and is dropped)
+  EXPECT_EQ(w5(), 0.5);
+  sim.step(in5, true);  // step 3001: 5 spikes again; post1 of step 3000: depression
+  const double after_dep = 0.5 - 1e-4 * std::exp(-1 * 0.5 / 20.0);
+  EXPECT_NEAR(w5(), after_dep, 1e-7);
+  for (int k = 3002; k < 3011; ++k) sim.step({}, true);
+  sim.exc_ge()[0] = 100.0f;
+  sim.step({}, true);  // step 3011: Δw5 = ν_post·pre(10 steps)·post2(11 steps)
+  const double dw5 = 1e-2 * std::exp(-10 * 0.5 / 20.0) * std::exp(-11 * 0.5 / 40.0);
+  EXPECT_NEAR(w5(), after_dep + dw5, 1e-7);
+}
+
 TEST(Simulator, StdpClipsToZeroAndWmax) {
   Network net = sparse_network(1, {{5, 0, 1e-5f}, {6, 0, 0.999f}});
   ModelState m = ModelState::from(net);
