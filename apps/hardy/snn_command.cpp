@@ -186,6 +186,7 @@ void run_train(const TrainArgs& a) {
 
 struct EvalArgs {
   std::string net_path, dataset = "fashion-mnist", weight_format = "fp32", json, split = "test";
+  std::string readout = "vote";
   int64_t images = 0, first = 0;
   uint64_t seed = 1;
   int threads = 1;
@@ -229,10 +230,14 @@ void run_eval(const EvalArgs& a) {
     store =
         std::make_unique<snn::WeightStore>(fmt, static_cast<float>(net.params.w_max), net.weights);
   }
+  if (a.readout != "vote" && a.readout != "proportion") {
+    throw ConfigError("--readout must be vote or proportion, got '" + a.readout + "'");
+  }
   snn::InferenceOptions io;
   io.seed = a.seed;
   io.threads = a.threads;
   io.store = store.get();
+  io.readout = a.readout == "vote" ? snn::Readout::kVote : snn::Readout::kProportion;
   const int64_t m = d.size();
   Progress progress("eval", m, "images");
   const snn::InferenceResult r = snn::run_inference(
@@ -251,6 +256,7 @@ void run_eval(const EvalArgs& a) {
     j["split"] = a.split;
     j["first"] = a.first;
     j["weight_format"] = fmt.name();
+    j["readout"] = a.readout;
     j["weight_bits"] = fmt.bits;
     j["seed"] = a.seed;
     j["threads"] = a.threads;
@@ -302,6 +308,10 @@ void add_snn_command(CLI::App& app) {
   eval->add_option("--split", eval_args->split, "test or train")->capture_default_str();
   eval->add_option("--weight-format", eval_args->weight_format,
                    "stored weight format: fp32 or q4..q16 (k-bit fixed point)")
+      ->capture_default_str();
+  eval->add_option("--readout", eval_args->readout,
+                   "vote (Diehl & Cook: labelled neurons' mean count) or proportion (every "
+                   "neuron votes for every class in proportion to its responses)")
       ->capture_default_str();
   eval->add_option("--images", eval_args->images, "M images (0: all)")->capture_default_str();
   eval->add_option("--first", eval_args->first,

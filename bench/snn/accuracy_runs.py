@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Every accuracy figure of docs/results-snn.md, reproduced: trains and tests each network of the
-table with `hardy snn train` / `hardy snn eval` and prints the table (markdown) last.
+table with `hardy snn train` / `hardy snn eval` (both readouts: Diehl & Cook's vote and
+proportion weighting) and prints the table (markdown) last.
 
 Resumable: a run whose eval JSON exists is not run again (delete the directory to start over);
 an interrupted run starts again from its beginning. Progress: one line per finished step, and
@@ -72,23 +73,29 @@ def main():
                 cmd += ["--config", os.path.join(C, config)]
             run(cmd)
             run([a.hardy, "snn", "eval", "--net", base + ".snn", "--dataset", dataset,
+                 "--threads", str(a.threads), "--readout", "proportion", "--json",
+                 base + ".proportion.eval.json"])
+            # Written last: its presence marks the run as done.
+            run([a.hardy, "snn", "eval", "--net", base + ".snn", "--dataset", dataset,
                  "--threads", str(a.threads), "--json", base + ".eval.json"])
             print(f"[{k}/{len(todo)}] {name}: done in {time.time() - t0:.0f} s", flush=True)
         else:
             print(f"[{k}/{len(todo)}] {name}: already done", flush=True)
         tr = json.load(open(base + ".train.json"))
         ev = json.load(open(base + ".eval.json"))
-        rows.append((name, dataset, n, epochs, seed, config or "original", tr, ev))
+        pr = json.load(open(base + ".proportion.eval.json"))
+        rows.append((name, dataset, n, epochs, seed, config or "original", tr, ev, pr))
     print()
     print("| run | dataset | N | epochs | seed | parameters | training s | samples/s "
-          "| presentations/sample | exc spikes/sample | labelling acc | test acc |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for name, dataset, n, epochs, seed, config, tr, ev in rows:
+          "| presentations/sample | exc spikes/sample | labelling acc | test acc (vote) "
+          "| test acc (proportion) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, dataset, n, epochs, seed, config, tr, ev, pr in rows:
         lab = tr.get("labelling") or {}
         print(f"| {name} | {dataset} | {n} | {epochs} | {seed} | {config} | {tr['seconds']:.1f} "
               f"| {tr['samples_per_second']:.0f} | {tr['presentations'] / tr['samples']:.3f} "
               f"| {tr['exc_spikes_per_sample']:.1f} | {100 * lab.get('accuracy', 0):.2f}% "
-              f"| **{100 * ev['accuracy']:.2f}%** |")
+              f"| **{100 * ev['accuracy']:.2f}%** | {100 * pr['accuracy']:.2f}% |")
 
 
 if __name__ == "__main__":

@@ -161,6 +161,21 @@ void Network::check(const std::string& source) const {
       }
     }
   }
+  if (!class_responses.empty()) {
+    if (labels.empty()) throw FormatError(source, "class responses", "labels with them", "none");
+    if (class_responses.size() != static_cast<size_t>(10) * neurons) {
+      throw FormatError(source, "class responses", std::to_string(10 * neurons),
+                        std::to_string(class_responses.size()) + " values");
+    }
+    for (size_t k = 0; k < class_responses.size(); ++k) {
+      if (!(class_responses[k] >= 0.0f && class_responses[k] <= 1e6f)) {
+        throw FormatError(source,
+                          "class response " + std::to_string(k / neurons) + "," +
+                              std::to_string(k % neurons),
+                          "a mean spike count in [0, 1e6]", std::to_string(class_responses[k]));
+      }
+    }
+  }
 }
 
 void save_network(const Network& net, const std::string& path) {
@@ -173,7 +188,8 @@ void save_network(const Network& net, const std::string& path) {
                                  {"dataset", net.dataset},
                                  {"seed", net.seed},
                                  {"trained_samples", net.trained_samples},
-                                 {"labelled", !net.labels.empty()}};
+                                 {"labelled", !net.labels.empty()},
+                                 {"responses", !net.class_responses.empty()}};
   const std::string h = header.dump();
   std::vector<uint8_t> out(kMagic, kMagic + 8);
   out.reserve(64 + h.size() + (net.weights.size() + net.theta_mv.size() + 1) * sizeof(float) +
@@ -185,6 +201,10 @@ void save_network(const Network& net, const std::string& path) {
   put_section(out, "WGHT", net.weights.data(), net.weights.size() * sizeof(float));
   put_section(out, "THTA", net.theta_mv.data(), net.theta_mv.size() * sizeof(float));
   if (!net.labels.empty()) put_section(out, "LABL", net.labels.data(), net.labels.size());
+  if (!net.class_responses.empty()) {
+    put_section(out, "RESP", net.class_responses.data(),
+                net.class_responses.size() * sizeof(float));
+  }
   const uint64_t sum = fnv1a(out);
   put_section(out, "END!", &sum, sizeof sum);
 
@@ -202,9 +222,8 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
                       "'" + Reader::printable(magic) + "'");
   }
   const auto version = r.get<uint32_t>("version");
-  if (version != kNetworkFileVersion) {
-    throw FormatError(source, "version",
-                      std::to_string(kNetworkFileVersion) + " (this hardy reads version 1 only)",
+  if (version != 1 && version != 2) {
+    throw FormatError(source, "version", "1 or 2 (the versions this hardy reads)",
                       std::to_string(version));
   }
   const auto reserved = r.get<uint32_t>("reserved");
@@ -225,16 +244,23 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
   try {
     if (!header.is_object())
       throw FormatError(source, "JSON header", "an object", header.type_name());
-    static const char* kKeys[] = {"params", "inputs",          "neurons", "dataset",
-                                  "seed",   "trained_samples", "labelled"};
+    // Version 2 added "responses"; every key of the file's version is required.
+    static const char* kKeys[] = {"params",          "inputs",   "neurons",  "dataset", "seed",
+                                  "trained_samples", "labelled", "responses"};
+    const auto keys = std::span<const char* const>(kKeys).first(version == 1 ? 7 : 8);
     for (const auto& [k, v] : header.items()) {
-      if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys)) {
-        throw FormatError(source, "JSON header", "known keys", "unknown key '" + k + "'");
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+        throw FormatError(source, "JSON header", "known keys (version " + std::to_string(version) +
+                          ")", "unknown key '" + k + "'");
       }
     }
-    for (const char* k : kKeys) {
+    for (const char* k : keys) {
       if (!header.contains(k))
         throw FormatError(source, "JSON header", std::string("key '") + k + "'", "none");
+    }
+    if (version == 2 && !header.at("responses").is_boolean()) {
+      throw FormatError(source, "JSON header 'responses'", "true or false",
+                        header.at("responses").dump());
     }
     if (!header.at("params").is_object()) {
       throw FormatError(source, "JSON header 'params'", "an object",
@@ -281,6 +307,11 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
   if (labelled) {
     auto l = r.section("LABL", n);
     net.labels.assign(l.begin(), l.end());
+  }
+  if (version == 2 && header.at("responses").get<bool>()) {
+    auto c = r.section("RESP", 10 * n * sizeof(float));
+    net.class_responses.resize(10 * n);
+    std::memcpy(net.class_responses.data(), c.data(), c.size());
   }
   const size_t body = r.offset();
   auto end = r.section("END!", 8);

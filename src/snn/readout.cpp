@@ -68,4 +68,39 @@ int predict(std::span<const int32_t> counts, std::span<const uint8_t> neuron_lab
   return best;
 }
 
+std::vector<double> proportion_weights(std::span<const float> class_responses, int neurons,
+                                       int classes) {
+  HARDY_CHECK(neurons > 0 && classes > 0);
+  HARDY_CHECK(class_responses.size() == static_cast<size_t>(classes) * neurons);
+  std::vector<double> p(class_responses.size(), 0.0);
+  for (int j = 0; j < neurons; ++j) {
+    double total = 0.0;
+    for (int c = 0; c < classes; ++c) total += class_responses[static_cast<size_t>(c) * neurons + j];
+    if (total <= 0.0) continue;
+    for (int c = 0; c < classes; ++c) {
+      const size_t k = static_cast<size_t>(c) * neurons + j;
+      p[k] = class_responses[k] / total;
+    }
+  }
+  return p;
+}
+
+int predict_proportion(std::span<const int32_t> counts, std::span<const double> weights,
+                       int classes) {
+  const auto n = counts.size();
+  HARDY_CHECK(weights.size() == static_cast<size_t>(classes) * n);
+  int best = -1;
+  double best_score = 0.0;
+  for (int c = 0; c < classes; ++c) {
+    const double* p = weights.data() + static_cast<size_t>(c) * n;
+    double score = 0.0;
+    for (size_t j = 0; j < n; ++j) score += counts[j] * p[j];
+    if (score > best_score) {
+      best_score = score;
+      best = c;
+    }
+  }
+  return best;
+}
+
 }  // namespace hardy::snn

@@ -47,6 +47,30 @@ int64_t image_count(int64_t requested, const data::Dataset& d) {
   return requested == 0 ? d.size() : requested;
 }
 
+// Classifies spike counts with the network's labels and the chosen readout.
+class Classifier {
+ public:
+  Classifier(const Network& net, Readout readout) : net_(net), readout_(readout) {
+    if (readout == Readout::kProportion && !net.labels.empty()) {
+      if (net.class_responses.empty()) {
+        throw ConfigError(
+            "--readout proportion needs the network's class responses, which files written "
+            "before version 2 do not have; train (and label) the network again");
+      }
+      weights_ = proportion_weights(net.class_responses, net.neurons, kClasses);
+    }
+  }
+  int operator()(std::span<const int32_t> counts) const {
+    return readout_ == Readout::kVote ? predict(counts, net_.labels)
+                                      : predict_proportion(counts, weights_, kClasses);
+  }
+
+ private:
+  const Network& net_;
+  Readout readout_;
+  std::vector<double> weights_;
+};
+
 }  // namespace
 
 TrainStats train_network(Network& net, const data::Dataset& train, const TrainOptions& options,
@@ -104,6 +128,7 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
   model.write_to(net, static_cast<float>(net.params.w_max));
   net.trained_samples += total;
   net.labels.clear();
+  net.class_responses.clear();
   return st;
 }
 
@@ -137,6 +162,7 @@ InferenceResult run_inference(const Network& net, const data::Dataset& data,
     w.class_sums.assign(static_cast<size_t>(kClasses) * n, 0);
   }
   const bool labelled = !net.labels.empty();
+  const Classifier classify(net, options.readout);
   const uint64_t tag = stream_tag(options.stream);
   ThreadPool pool(threads);
   const int64_t batch = std::max<int64_t>(64, 32 * threads);
@@ -159,7 +185,7 @@ InferenceResult run_inference(const Network& net, const data::Dataset& data,
         if (options.keep_counts) {
           std::copy(w.counts.begin(), w.counts.end(), r.counts.begin() + q * n);
         }
-        if (labelled) r.predictions[static_cast<size_t>(q)] = predict(w.counts, net.labels);
+        if (labelled) r.predictions[static_cast<size_t>(q)] = classify(w.counts);
       }
     });
     for (int64_t q = b0; q < b1; ++q) {
@@ -188,16 +214,28 @@ InferenceResult label_network(Network& net, const data::Dataset& data, Inference
                               const ProgressFn& progress) {
   options.stream = kLabelStream;
   net.labels.clear();
+  net.class_responses.clear();
   InferenceResult r = run_inference(net, data, options, progress);
   net.labels = assign_labels_from_sums(r.class_sums, r.class_samples, net.neurons);
+  net.class_responses.assign(static_cast<size_t>(kClasses) * net.neurons, 0.0f);
+  for (int c = 0; c < kClasses; ++c) {
+    const int64_t samples = r.class_samples[static_cast<size_t>(c)];
+    if (samples == 0) continue;
+    for (int j = 0; j < net.neurons; ++j) {
+      const size_t k = static_cast<size_t>(c) * net.neurons + j;
+      net.class_responses[k] =
+          static_cast<float>(static_cast<double>(r.class_sums[k]) / static_cast<double>(samples));
+    }
+  }
   // Score the labelling data with the labels just assigned (needs the per-image counts).
   if (!r.counts.empty()) {
+    const Classifier classify(net, options.readout);
     r.correct = 0;
     std::fill(r.confusion.begin(), r.confusion.end(), 0);
     for (int64_t q = 0; q < r.images; ++q) {
       std::span<const int32_t> c(r.counts.data() + q * net.neurons,
                                  static_cast<size_t>(net.neurons));
-      const int pred = predict(c, net.labels);
+      const int pred = classify(c);
       r.predictions[static_cast<size_t>(q)] = pred;
       const int label = data.labels[static_cast<size_t>(q)];
       if (pred >= 0) ++r.confusion[static_cast<size_t>(label * kClasses + pred)];

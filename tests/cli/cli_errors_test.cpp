@@ -140,4 +140,51 @@ TEST(CliErrors, ValidSmallRunSucceeds) {
   }
 }
 
+// A small spiking network trained and labelled on the 4-image dataset under `root`.
+std::string train_small_snn(const std::string& root) {
+  const std::string net = temp("small.snn");
+  const CliRun r = run_hardy("snn train --dataset fashion-mnist --neurons 16 --out " + net,
+                             "HARDY_DATA_DIR=" + root);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return net;
+}
+
+TEST(CliErrors, SnnTrainAndEvalSucceedWithBothReadouts) {
+  const std::string root = write_dataset("snn_good", 0x08, 4);
+  const std::string net = train_small_snn(root);
+  for (const char* readout : {"vote", "proportion"}) {
+    const std::string json = temp(std::string("snn_") + readout + ".json");
+    const CliRun r = run_hardy("snn eval --net " + net + " --readout " + readout + " --json " + json,
+                               "HARDY_DATA_DIR=" + root);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(json);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    for (const char* key : {"\"accuracy\"", "\"neurons\"", "\"images\"",
+                            "\"samples_per_second\"", "\"readout\""}) {
+      EXPECT_NE(text.find(key), std::string::npos) << key;
+    }
+    EXPECT_NE(text.find(readout), std::string::npos);
+  }
+}
+
+TEST(CliErrors, SnnBadOptionsAndFiles) {
+  const std::string root = write_dataset("snn_bad", 0x08, 4);
+  const std::string env = "HARDY_DATA_DIR=" + root;
+  expect_one_error_line(run_hardy("snn train --neurons 0 --out " + temp("x.snn"), env),
+                        "--neurons");
+  expect_one_error_line(
+      run_hardy("snn train --neurons 16 --set exc.bogus_ms=1 --out " + temp("x.snn"), env),
+      "exc.bogus_ms");
+  expect_one_error_line(run_hardy("snn eval --net /nonexistent/n.snn", env), "/nonexistent/n.snn");
+  const std::string net = train_small_snn(root);
+  expect_one_error_line(run_hardy("snn eval --net " + net + " --readout best", env), "--readout");
+  expect_one_error_line(run_hardy("snn eval --net " + net + " --weight-format q3", env), "q3");
+  // A truncated network file names the file.
+  std::ifstream in(net, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const std::string cut = temp("cut.snn");
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  expect_one_error_line(run_hardy("snn eval --net " + cut, env), "cut.snn");
+}
+
 }  // namespace

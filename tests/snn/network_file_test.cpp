@@ -23,6 +23,10 @@ Network small_network() {
   Network n = Network::fresh(SnnParams{}, 784, 3, 7);
   n.theta_mv = {20.0f, 21.5f, 19.25f};
   n.labels = {3, kUnassigned, 9};
+  n.class_responses.assign(30, 0.0f);
+  n.class_responses[3 * 3 + 0] = 4.5f;  // neuron 0 answers class 3
+  n.class_responses[1 * 3 + 0] = 1.25f;
+  n.class_responses[9 * 3 + 2] = 2.0f;  // neuron 2 answers class 9
   n.dataset = "mnist";
   n.trained_samples = 1234;
   return n;
@@ -89,6 +93,7 @@ TEST(NetworkFile, RoundTrip) {
   EXPECT_EQ(m.weights, n.weights);
   EXPECT_EQ(m.theta_mv, n.theta_mv);
   EXPECT_EQ(m.labels, n.labels);
+  EXPECT_EQ(m.class_responses, n.class_responses);
   EXPECT_EQ(m.dataset, "mnist");
   EXPECT_EQ(m.seed, 7u);
   EXPECT_EQ(m.trained_samples, 1234);
@@ -96,8 +101,32 @@ TEST(NetworkFile, RoundTrip) {
   // An unlabelled network round-trips too.
   Network u = n;
   u.labels.clear();
+  u.class_responses.clear();
   save_network(u, path);
   EXPECT_TRUE(load_network(path).labels.empty());
+  // Responses need labels.
+  u.class_responses = n.class_responses;
+  EXPECT_THROW(save_network(u, path), FormatError);
+}
+
+TEST(NetworkFile, VersionOneFilesStillLoadWithoutResponses) {
+  Network n = small_network();
+  n.class_responses.clear();
+  const std::string path = temp_path("v1.snn");
+  save_network(n, path);
+  auto bytes = read_all(path);
+  bytes[8] = 1;  // version 1 had no "responses" key and no RESP section
+  const auto v1 = with_header(bytes, [](nlohmann::json& j) { j.erase("responses"); });
+  const Network m = parse_network(v1, "v1.snn");
+  EXPECT_EQ(m.labels, n.labels);
+  EXPECT_TRUE(m.class_responses.empty());
+  EXPECT_EQ(m.weights, n.weights);
+  // A version-1 header with the version-2 key, and a version-2 header without it, are errors.
+  std::string msg = parse_error(with_header(bytes, [](nlohmann::json&) {}));
+  EXPECT_NE(msg.find("responses"), std::string::npos) << msg;
+  bytes[8] = 2;
+  msg = parse_error(with_header(bytes, [](nlohmann::json& j) { j.erase("responses"); }));
+  EXPECT_NE(msg.find("responses"), std::string::npos) << msg;
 }
 
 TEST(NetworkFile, WrongMagicAndVersion) {
@@ -110,10 +139,10 @@ TEST(NetworkFile, WrongMagicAndVersion) {
   EXPECT_NE(msg.find("net.snn"), std::string::npos) << msg;
   EXPECT_NE(msg.find("magic"), std::string::npos) << msg;
   bad = bytes;
-  bad[8] = 2;
+  bad[8] = 3;
   msg = parse_error(bad);
   EXPECT_NE(msg.find("version"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("found 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("found 3"), std::string::npos) << msg;
 }
 
 TEST(NetworkFile, EveryTruncationIsAFormatErrorNeverACrash) {
@@ -202,11 +231,21 @@ TEST(NetworkFile, ValuesOutOfRangeAreRejected) {
   std::string msg = parse_error(bad);
   EXPECT_NE(msg.find("weight 3,1"), std::string::npos) << msg;
 
+  // Sections end with LABL (3 bytes), RESP (12-byte head + 30 floats), END! (20 bytes).
+  const size_t resp_end = bytes.size() - 20;
+  const size_t labels_end = resp_end - (12 + 30 * 4);
   bad = bytes;
-  bad[bytes.size() - 20 - 1] = 12;  // last label
+  bad[labels_end - 1] = 12;  // last label
   fix_checksum(bad);
   msg = parse_error(bad);
   EXPECT_NE(msg.find("label of neuron 2"), std::string::npos) << msg;
+
+  bad = bytes;
+  const float negative = -1.0f;
+  std::memcpy(bad.data() + resp_end - 4, &negative, 4);  // class 9, neuron 2
+  fix_checksum(bad);
+  msg = parse_error(bad);
+  EXPECT_NE(msg.find("class response 9,2"), std::string::npos) << msg;
 }
 
 TEST(NetworkFile, RandomMutationsAreRejectedOrReadNeverCrash) {

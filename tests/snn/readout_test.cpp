@@ -37,5 +37,24 @@ TEST(Readout, PredictionIsTheClassWithTheHighestMeanCount) {
   EXPECT_EQ(predict(std::vector<int32_t>{0, 0, 0, 9, 0}, neuron_labels), -1);  // nobody voted
 }
 
+TEST(Readout, ProportionWeightingVotesWithEveryNeuronsProfile) {
+  // Two classes, three neurons. Neuron 0 answers class 0 (3) and class 1 (1): p = 0.75 / 0.25;
+  // neuron 1 only class 1; neuron 2 never answered (no vote).
+  const std::vector<float> responses = {3.0f, 0.0f, 0.0f,   // class 0
+                                        1.0f, 2.0f, 0.0f};  // class 1
+  const auto p = proportion_weights(responses, 3, 2);
+  EXPECT_EQ(p, (std::vector<double>{0.75, 0.0, 0.0, 0.25, 1.0, 0.0}));
+  // Counts (4, 2, 9): class 0 scores 3, class 1 scores 1 + 2 = 3: a tie goes to the lower class.
+  EXPECT_EQ(predict_proportion(std::vector<int32_t>{4, 2, 9}, p, 2), 0);
+  // (4, 3, 0): the vote (neuron 0 labelled 0, neuron 1 labelled 1) says 0 (4 > 3); proportion
+  // weighting scores 3 vs 1 + 3 = 4 and says 1. (8, 3, 0): 6 vs 5, both say 0.
+  const std::vector<uint8_t> labels = {0, 1, kUnassigned};
+  EXPECT_EQ(predict(std::vector<int32_t>{4, 3, 0}, labels, 2), 0);
+  EXPECT_EQ(predict_proportion(std::vector<int32_t>{4, 3, 0}, p, 2), 1);
+  EXPECT_EQ(predict_proportion(std::vector<int32_t>{8, 3, 0}, p, 2), 0);
+  // Only the silent neuron spiked: no prediction.
+  EXPECT_EQ(predict_proportion(std::vector<int32_t>{0, 0, 5}, p, 2), -1);
+}
+
 }  // namespace
 }  // namespace hardy::snn

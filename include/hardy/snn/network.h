@@ -23,6 +23,9 @@ struct Network {
   std::vector<float> theta_mv;  ///< neurons: adaptive threshold θ (the threshold is
                                 ///< v_thresh + θ − θ_offset)
   std::vector<uint8_t> labels;  ///< neurons: class 0..9 or kUnassigned (empty: not labelled)
+  /// 10 × neurons, class-major: mean spike count of neuron j over the labelling samples of class
+  /// c (the labels are its argmax). Empty when not labelled or read from a version-1 file.
+  std::vector<float> class_responses;
 
   // Provenance, stored in the file header.
   std::string dataset;
@@ -36,22 +39,24 @@ struct Network {
   /// Weight of input i onto neuron j.
   float weight(int i, int j) const { return weights[static_cast<size_t>(i) * neurons + j]; }
   /// Throws FormatError(source, ...) unless sizes agree, weights are finite and in [0, w_max],
-  /// θ is finite and labels are 0..9 or kUnassigned.
+  /// θ is finite, labels are 0..9 or kUnassigned and class responses finite and ≥ 0 (and only
+  /// present with labels).
   void check(const std::string& source) const;
 };
 
-/// Current file format version written by save_network.
-inline constexpr uint32_t kNetworkFileVersion = 1;
+/// Current file format version written by save_network (version 1 files are still read).
+inline constexpr uint32_t kNetworkFileVersion = 2;
 
 /// Writes `net` to `path` (format below). Throws FileError.
 ///
 /// Layout (all integers little-endian):
 ///   "HARDYSNN" magic (8 bytes) · u32 version · u32 reserved (0) · u64 header length H ·
 ///   H bytes JSON header {"params": {key: value-string}, "inputs", "neurons", "dataset", "seed",
-///   "trained_samples", "labelled"} ·
+///   "trained_samples", "labelled", "responses" (version 2)} ·
 ///   sections, each a 4-byte tag, u64 payload length, payload:
 ///     "WGHT" inputs·neurons float32 (input-major), "THTA" neurons float32 (mV),
-///     "LABL" neurons u8 (only when labelled) ·
+///     "LABL" neurons u8 (only when labelled),
+///     "RESP" 10·neurons float32, class-major (only when "responses"; version 2) ·
 ///   "END!" u64 8 · FNV-1a 64 of every preceding byte.
 void save_network(const Network& net, const std::string& path);
 

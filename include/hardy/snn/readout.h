@@ -1,5 +1,6 @@
-// Diehl & Cook readout: each neuron is labelled with the class it answers most; a sample is
-// classified by the class whose labelled neurons spike most on average.
+// Readouts: Diehl & Cook's (each neuron is labelled with the class it answers most; a sample is
+// classified by the class whose labelled neurons spike most on average) and proportion
+// weighting (each neuron votes for every class in proportion to its responses).
 #pragma once
 
 #include <cstdint>
@@ -25,5 +26,22 @@ std::vector<uint8_t> assign_labels_from_sums(std::span<const int64_t> class_sums
 /// when no labelled neuron spiked (counted as wrong).
 int predict(std::span<const int32_t> counts, std::span<const uint8_t> neuron_labels,
             int classes = 10);
+
+/// How a sample's spike counts become a class.
+enum class Readout {
+  kVote,        ///< Diehl & Cook: the class whose labelled neurons spike most on average
+  kProportion,  ///< BindsNET's proportion weighting: every neuron votes for every class
+};
+
+/// Weights for proportion weighting from class responses (classes × neurons, class-major, as
+/// Network::class_responses): p[c·n + j] = r[c·n + j] / Σ_c' r[c'·n + j], 0 for a neuron that
+/// never answered.
+std::vector<double> proportion_weights(std::span<const float> class_responses, int neurons,
+                                       int classes = 10);
+
+/// Proportion-weighted prediction: argmax over c of Σ_j counts[j]·p[c·n + j]; ties go to the
+/// lower class. Returns −1 when every score is 0 (no neuron with a response profile spiked).
+int predict_proportion(std::span<const int32_t> counts, std::span<const double> weights,
+                       int classes = 10);
 
 }  // namespace hardy::snn

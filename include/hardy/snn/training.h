@@ -9,6 +9,7 @@
 
 #include "hardy/data/dataset.h"
 #include "hardy/snn/network.h"
+#include "hardy/snn/readout.h"
 
 namespace hardy::snn {
 
@@ -56,6 +57,7 @@ struct InferenceOptions {
   int threads = 1;
   std::string isa;
   const WeightStore* store = nullptr;  ///< use these (decoded) weights instead of net.weights
+  Readout readout = Readout::kVote;    ///< kProportion needs net.class_responses
   bool keep_counts = false;            ///< fill InferenceResult::counts
 };
 
@@ -81,8 +83,9 @@ struct InferenceResult {
 InferenceResult run_inference(const Network& net, const data::Dataset& data,
                               const InferenceOptions& options, const ProgressFn& progress = {});
 
-/// Assigns net.labels from a frozen pass over `data` (stream kLabelStream). Returns that pass
-/// (its accuracy is the accuracy on the labelling data with the new labels).
+/// Assigns net.labels and net.class_responses from a frozen pass over `data` (stream
+/// kLabelStream). Returns that pass (its accuracy is the accuracy on the labelling data with the
+/// new labels and options.readout).
 InferenceResult label_network(Network& net, const data::Dataset& data, InferenceOptions options,
                               const ProgressFn& progress = {});
 
