@@ -106,7 +106,8 @@ struct TrainArgs {
   int64_t label_images = -1;
   uint64_t seed = 1;
   int threads = 1;
-  std::string out, json;
+  std::string out, json, checkpoint;
+  bool resume = false;
   ParamOptions params;
 };
 
@@ -123,6 +124,8 @@ void run_train(const TrainArgs& a) {
   to.epochs = a.epochs;
   to.images = a.images;
   to.seed = a.seed;
+  to.checkpoint = a.checkpoint.empty() ? a.out + ".ckpt" : a.checkpoint;
+  to.resume = a.resume;
   const int64_t k = a.images == 0 ? train.size() : a.images;
   if (a.images < 0 || a.images > train.size()) {
     throw ConfigError("--images " + std::to_string(a.images) + ": the " + a.dataset +
@@ -132,8 +135,17 @@ void run_train(const TrainArgs& a) {
                static_cast<long long>(k), a.dataset.c_str(), a.epochs,
                static_cast<unsigned long long>(a.seed));
   Progress progress("train", k * a.epochs, "samples");
-  const snn::TrainStats st = snn::train_network(
-      net, train, to, [&](int64_t done, const std::string& note) { progress.update(done, note); });
+  bool first_update = true;
+  const snn::TrainStats st =
+      snn::train_network(net, train, to, [&](int64_t done, const std::string& note) {
+        if (first_update && done > 1) {
+          std::fprintf(stderr, "snn train: resumed from %s at sample %lld\n",
+                       to.checkpoint.c_str(), static_cast<long long>(done - 1));
+          progress.resumed_at(done - 1);
+        }
+        first_update = false;
+        progress.update(done, note);
+      });
   progress.finish(st.running_accuracy >= 0 ? "running acc " + percent(st.running_accuracy) : "");
   // Labels from a frozen pass over the training images (the original's test-mode pass).
   const int64_t label_images = a.label_images < 0 ? k : a.label_images;
@@ -296,6 +308,11 @@ void add_snn_command(CLI::App& app) {
                    "threads for the labelling pass (training itself is sequential)")
       ->capture_default_str();
   train->add_option("--out", train_args->out, "network file to write (.snn)")->required();
+  train->add_option("--checkpoint", train_args->checkpoint,
+                    "checkpoint file, rewritten during training and removed at the end "
+                    "(default: OUT.ckpt)");
+  train->add_flag("--resume", train_args->resume,
+                  "continue an interrupted run from its checkpoint (same result as uninterrupted)");
   train->add_option("--json", train_args->json, "write a JSON summary here");
   add_param_options(train, train_args->params);
   train->callback([train_args] { run_train(*train_args); });

@@ -21,7 +21,7 @@ double Progress::elapsed_seconds() const {
 
 std::string Progress::line(int64_t done, const std::string& note) const {
   const double t = elapsed_seconds();
-  const double rate = t > 0 ? static_cast<double>(done) / t : 0.0;
+  const double rate = t > 0 ? static_cast<double>(done - resumed_) / t : 0.0;
   char buf[256];
   const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
   std::snprintf(buf, sizeof buf, "%s: %lld/%lld %s, %.1f %s/s, elapsed %.0fs, ETA %.0fs",

@@ -3,9 +3,12 @@
 #include "hardy/snn/simulator.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <cmath>
 #include <limits>
 
+#include "binary_io.h"
 #include "hardy/core/error.h"
 #include "hardy/snn/weight_store.h"
 #include "kernels.h"
@@ -599,6 +602,119 @@ std::span<float> Simulator::exc_v() { return {impl_->v.data(), static_cast<size_
 std::span<float> Simulator::exc_ge() { return {impl_->ge.data(), static_cast<size_t>(impl_->n)}; }
 std::span<float> Simulator::exc_gi() { return {impl_->gi.data(), static_cast<size_t>(impl_->n)}; }
 void Simulator::set_closed_form_rest(bool on) { impl_->closed_form_rest = on; }
+
+namespace {
+
+template <class T, class A>
+void put_array(std::vector<uint8_t>& out, const std::vector<T, A>& v) {
+  detail::put<uint64_t>(out, v.size());
+  const auto* p = reinterpret_cast<const uint8_t*>(v.data());
+  out.insert(out.end(), p, p + v.size() * sizeof(T));
+}
+
+// Reads an array written by put_array into v, which must already have the expected size (fixed
+// arrays), or, when `max_size` ≥ 0, any size up to it (lists).
+template <class T, class A>
+void get_array(detail::Reader& r, std::vector<T, A>& v, const char* what, int64_t max_size = -1) {
+  const auto n = r.get<uint64_t>(std::string(what) + " size");
+  const bool fits = max_size < 0 ? n == v.size() : n <= static_cast<uint64_t>(max_size);
+  if (!fits) {
+    throw FormatError(r.source(), what,
+                      max_size < 0 ? std::to_string(v.size()) + " values"
+                                   : "at most " + std::to_string(max_size) + " values",
+                      std::to_string(n));
+  }
+  auto bytes = r.take(n * sizeof(T), what);
+  v.resize(static_cast<size_t>(n));
+  std::memcpy(v.data(), bytes.data(), bytes.size());
+}
+
+// Entries of a list of indices must be in [0, limit) and match their membership flags.
+void check_list(const std::vector<int>& list, const std::vector<uint8_t>& flags, int limit,
+                const char* what, const std::string& source) {
+  size_t flagged = 0;
+  for (uint8_t f : flags) flagged += f != 0;
+  if (flagged != list.size()) {
+    throw FormatError(source, what, std::to_string(flagged) + " entries (its flags)",
+                      std::to_string(list.size()));
+  }
+  for (int j : list) {
+    if (j < 0 || j >= limit || !flags[static_cast<size_t>(j)]) {
+      throw FormatError(source, what, "flagged indices below " + std::to_string(limit),
+                        std::to_string(j));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> Simulator::save_state() const {
+  const Impl& s = *impl_;
+  std::vector<uint8_t> out;
+  for (int64_t v : {int64_t{s.n}, int64_t{s.np}, int64_t{s.inputs}, s.step, s.theta_fold_step,
+                    s.explicit_steps, s.closed_steps}) {
+    detail::put<int64_t>(out, v);
+  }
+  put_array(out, s.v);
+  put_array(out, s.ge);
+  put_array(out, s.gi);
+  put_array(out, s.refr);
+  put_array(out, s.last_post);
+  put_array(out, s.in_post_active);
+  put_array(out, s.post_active);
+  put_array(out, s.row_excess);
+  put_array(out, s.vi);
+  put_array(out, s.gei);
+  put_array(out, s.refri);
+  put_array(out, s.inh_last);
+  put_array(out, s.inh_active);
+  put_array(out, s.active);
+  put_array(out, s.last_pre);
+  put_array(out, s.in_pre_live);
+  put_array(out, s.pre_live);
+  return out;
+}
+
+void Simulator::restore_state(std::span<const uint8_t> bytes, const std::string& source) {
+  Impl& s = *impl_;
+  detail::Reader r(bytes, source);
+  const auto sizes = std::array{r.get<int64_t>("neurons"), r.get<int64_t>("stride"),
+                                r.get<int64_t>("inputs")};
+  if (sizes != std::array<int64_t, 3>{s.n, s.np, s.inputs}) {
+    throw FormatError(source, "simulator sizes",
+                      std::to_string(s.n) + " neurons, " + std::to_string(s.inputs) + " inputs",
+                      std::to_string(sizes[0]) + " neurons, " + std::to_string(sizes[2]) +
+                          " inputs");
+  }
+  s.step = r.get<int64_t>("step");
+  s.theta_fold_step = r.get<int64_t>("theta fold step");
+  s.explicit_steps = r.get<int64_t>("explicit steps");
+  s.closed_steps = r.get<int64_t>("closed-form steps");
+  get_array(r, s.v, "v");
+  get_array(r, s.ge, "ge");
+  get_array(r, s.gi, "gi");
+  get_array(r, s.refr, "refractory counters");
+  get_array(r, s.last_post, "last post spikes");
+  get_array(r, s.in_post_active, "post trace flags");
+  get_array(r, s.post_active, "post trace list", s.n);
+  get_array(r, s.row_excess, "row excess flags");
+  get_array(r, s.vi, "inhibitory v");
+  get_array(r, s.gei, "inhibitory ge");
+  get_array(r, s.refri, "inhibitory refractory counters");
+  get_array(r, s.inh_last, "inhibitory last update");
+  get_array(r, s.inh_active, "inhibitory active flags");
+  get_array(r, s.active, "inhibitory active list", s.n);
+  get_array(r, s.last_pre, "last pre spikes");
+  get_array(r, s.in_pre_live, "pre trace flags");
+  get_array(r, s.pre_live, "pre trace list", s.inputs);
+  if (r.remaining() != 0) {
+    throw FormatError(source, "simulator state", "no bytes after it",
+                      std::to_string(r.remaining()) + " more");
+  }
+  check_list(s.post_active, s.in_post_active, s.n, "post trace list", source);
+  check_list(s.active, s.inh_active, s.n, "inhibitory active list", source);
+  check_list(s.pre_live, s.in_pre_live, s.inputs, "pre trace list", source);
+}
 
 SampleOutcome Simulator::train_sample(std::span<const uint8_t> image, RngStream& rng,
                                       std::span<int32_t> counts, int64_t sample_index) {

@@ -5,7 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
+#include <nlohmann/json.hpp>
+
+#include "checkpoint.h"
 #include "hardy/core/error.h"
 #include "hardy/core/rng.h"
 #include "hardy/core/thread_pool.h"
@@ -71,6 +75,22 @@ class Classifier {
   std::vector<double> weights_;
 };
 
+// What a checkpoint must match to be resumed: the data, sizes, seed, epochs and every parameter.
+std::string run_fingerprint(const Network& net, const data::Dataset& train, int64_t images,
+                            const TrainOptions& options) {
+  nlohmann::json j = {{"dataset", train.name},
+                      {"train_images", train.size()},
+                      {"images", images},
+                      {"epochs", options.epochs},
+                      {"seed", options.seed},
+                      {"inputs", net.inputs},
+                      {"neurons", net.neurons},
+                      {"network_seed", net.seed},
+                      {"trained_samples", net.trained_samples},
+                      {"params", params_to_map(net.params)}};
+  return j.dump();
+}
+
 }  // namespace
 
 TrainStats train_network(Network& net, const data::Dataset& train, const TrainOptions& options,
@@ -88,9 +108,37 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
   std::vector<uint8_t> labels;  // from the previous block
   int64_t block_correct = 0, block_predicted = 0;
   TrainStats st;
+  double earlier_seconds = 0.0;  // spent before a resumed checkpoint
+  const std::string fingerprint = run_fingerprint(net, train, k, options);
+  int64_t first = 0;
+  if (!options.checkpoint.empty() && options.resume &&
+      std::filesystem::exists(options.checkpoint)) {
+    const detail::TrainCheckpoint c = detail::read_checkpoint(options.checkpoint);
+    if (c.fingerprint != fingerprint) {
+      throw ConfigError("checkpoint " + options.checkpoint +
+                        " belongs to another run (different data, sizes, seed, epochs or "
+                        "parameters); delete it or train without --resume");
+    }
+    if (c.next_sample < 0 || c.next_sample > total || c.weights.size() != model.weights.size() ||
+        c.theta.size() != model.theta.size() ||
+        (!c.block_labels.empty() && c.block_labels.size() != static_cast<size_t>(n))) {
+      throw FormatError(options.checkpoint, "checkpoint contents", "this run's sizes",
+                        "other sizes");
+    }
+    std::copy(c.weights.begin(), c.weights.end(), model.weights.begin());
+    std::copy(c.theta.begin(), c.theta.end(), model.theta.begin());
+    sim.restore_state(c.simulator, options.checkpoint);
+    first = c.next_sample;
+    st.presentations = c.presentations;
+    st.input_spikes = c.input_spikes;
+    st.exc_spikes = c.exc_spikes;
+    st.running_accuracy = c.running_accuracy;
+    earlier_seconds = c.seconds;
+    labels = c.block_labels;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t tag = stream_tag(kTrainStream);
-  for (int64_t s = 0; s < total; ++s) {
+  for (int64_t s = first; s < total; ++s) {
     const int64_t img = s % k;
     RngStream rng(options.seed, tag, static_cast<uint64_t>(s));
     const int64_t slot = s % block;
@@ -111,6 +159,23 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
             static_cast<double>(block_correct) / static_cast<double>(block_predicted);
       }
       block_correct = block_predicted = 0;
+      if (!options.checkpoint.empty() && s + 1 < total) {
+        // Block boundaries are where a run's whole state is the network, the simulator and
+        // these few numbers, so a resumed run continues exactly.
+        detail::TrainCheckpoint c;
+        c.fingerprint = fingerprint;
+        c.next_sample = s + 1;
+        c.presentations = st.presentations;
+        c.input_spikes = st.input_spikes;
+        c.exc_spikes = st.exc_spikes;
+        c.seconds = earlier_seconds + seconds_since(t0);
+        c.running_accuracy = st.running_accuracy;
+        c.block_labels = labels;
+        c.weights.assign(model.weights.begin(), model.weights.end());
+        c.theta.assign(model.theta.begin(), model.theta.end());
+        c.simulator = sim.save_state();
+        detail::write_checkpoint(c, options.checkpoint);
+      }
     }
     if (progress) {
       std::string note;
@@ -123,7 +188,8 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
     }
   }
   st.samples = total;
-  st.seconds = seconds_since(t0);
+  st.seconds = earlier_seconds + seconds_since(t0);
+  if (!options.checkpoint.empty()) std::filesystem::remove(options.checkpoint);
   st.samples_per_second = st.seconds > 0 ? static_cast<double>(total) / st.seconds : 0.0;
   model.write_to(net, static_cast<float>(net.params.w_max));
   net.trained_samples += total;

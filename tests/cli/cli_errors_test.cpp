@@ -185,6 +185,43 @@ TEST(CliErrors, SnnBadOptionsAndFiles) {
   const std::string cut = temp("cut.snn");
   std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   expect_one_error_line(run_hardy("snn eval --net " + cut, env), "cut.snn");
+  // A damaged checkpoint is an error when resuming, not a crash or a silent fresh start.
+  const std::string out = temp("resume.snn");
+  std::ofstream(out + ".ckpt", std::ios::binary) << "HARDYCKP garbage";
+  // (stderr first has the run's "snn train: N16 on …" line; the error is the last line.)
+  const CliRun r = run_hardy("snn train --neurons 16 --resume --out " + out, env);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto last = r.err.rfind('\n', r.err.size() - 2);
+  const std::string last_line = r.err.substr(last == std::string::npos ? 0 : last + 1);
+  EXPECT_EQ(last_line.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_NE(last_line.find("resume.snn.ckpt"), std::string::npos) << r.err;
+  fs::remove(out + ".ckpt");
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST(CliSnn, TrainingKilledAndResumedWritesTheSameNetwork) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no Fashion-MNIST";
+  const std::string args = "snn train --dataset fashion-mnist --neurons 100 --images 12000 "
+                           "--label-images 200 --out ";
+  const std::string whole = temp("whole.snn"), resumed = temp("resumed.snn");
+  fs::remove(resumed + ".ckpt");
+  ASSERT_EQ(run_hardy(args + whole).exit_code, 0);
+  // SIGKILL the run once its first checkpoint (after 2,000 samples) exists, then resume it.
+  const std::string kill =
+      std::string("sh -c '") + HARDY_BIN + " " + args + resumed + " 2>/dev/null & p=$!; " +
+      "for i in $(seq 400); do [ -f " + resumed + ".ckpt ] && break; sleep 0.02; done; " +
+      "kill -9 $p; wait $p' >/dev/null 2>&1";
+  std::system(kill.c_str());
+  ASSERT_TRUE(fs::exists(resumed + ".ckpt"));  // the run was killed mid-way (2.4 s of training)
+  const CliRun r = run_hardy(args + resumed + " --resume");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(whole), read_file(resumed));
+  EXPECT_FALSE(fs::exists(resumed + ".ckpt"));
 }
 
 }  // namespace

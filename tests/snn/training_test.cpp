@@ -42,6 +42,48 @@ TEST(SnnTraining, DependsOnlyOnTheSeed) {
   for (float w : a.weights) ASSERT_TRUE(w >= 0.0f && w <= 1.0f);
 }
 
+TEST(SnnTraining, AKilledRunResumedFromItsCheckpointEndsLikeAnUninterruptedOne) {
+  if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  namespace fs = std::filesystem;
+  const std::string ckpt = (fs::temp_directory_path() / "hardy_snn_resume.ckpt").string();
+  const std::string killed = ckpt + ".at700";
+  fs::remove(ckpt);
+  TrainOptions o;
+  o.images = 600;
+  o.epochs = 2;  // 1,200 samples; checkpoints after samples 500 and 1,000
+  o.seed = 4;
+  o.checkpoint = ckpt;
+  // The uninterrupted run; at sample 700 its checkpoint is what a run killed then would leave.
+  Network a = Network::fresh(SnnParams{}, 784, 20, 4);
+  const TrainStats sa = train_network(a, fashion_train(), o, [&](int64_t done, const std::string&) {
+    if (done == 700) fs::copy_file(ckpt, killed, fs::copy_options::overwrite_existing);
+  });
+  EXPECT_FALSE(fs::exists(ckpt));  // removed when training finished
+  ASSERT_TRUE(fs::exists(killed));
+  fs::copy_file(killed, ckpt, fs::copy_options::overwrite_existing);
+  Network b = Network::fresh(SnnParams{}, 784, 20, 4);
+  o.resume = true;
+  int64_t first_done = -1;
+  const TrainStats sb = train_network(b, fashion_train(), o, [&](int64_t done, const std::string&) {
+    if (first_done < 0) first_done = done;
+  });
+  EXPECT_EQ(first_done, 501);  // resumed after the checkpointed block, not from the start
+  EXPECT_EQ(a.weights, b.weights);
+  EXPECT_EQ(a.theta_mv, b.theta_mv);
+  EXPECT_EQ(a.trained_samples, b.trained_samples);
+  EXPECT_EQ(sa.presentations, sb.presentations);
+  EXPECT_EQ(sa.input_spikes, sb.input_spikes);
+  EXPECT_EQ(sa.exc_spikes, sb.exc_spikes);
+  EXPECT_EQ(sa.running_accuracy, sb.running_accuracy);
+  // A checkpoint of another run (here: another seed) is refused, not silently used.
+  fs::copy_file(killed, ckpt, fs::copy_options::overwrite_existing);
+  o.seed = 5;
+  Network c = Network::fresh(SnnParams{}, 784, 20, 5);
+  EXPECT_THROW(train_network(c, fashion_train(), o), ConfigError);
+  fs::remove(ckpt);
+  fs::remove(killed);
+}
+
 TEST(SnnTraining, InferenceIsIdenticalForAnyThreadCount) {
   if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
   Network net = trained(3);

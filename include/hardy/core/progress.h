@@ -17,6 +17,9 @@ class Progress {
   void update(int64_t done, const std::string& note = "");
   /// Prints the final line (on a TTY always; in logs if any progress line was printed).
   void finish(const std::string& note = "");
+  /// A resumed run: `done` units were finished before this one started (rate and ETA count only
+  /// the units done since).
+  void resumed_at(int64_t done) { resumed_ = done; }
   double elapsed_seconds() const;
 
  private:
@@ -27,6 +30,7 @@ class Progress {
   bool tty_;
   std::chrono::steady_clock::time_point start_, last_draw_;
   int last_decile_ = -1;
+  int64_t resumed_ = 0;
 };
 
 }  // namespace hardy

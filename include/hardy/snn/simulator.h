@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "hardy/core/rng.h"
@@ -125,6 +126,14 @@ class Simulator {
   /// When false, rests are integrated step by step (for tests and the cross-check of the closed
   /// form). Default true.
   void set_closed_form_rest(bool on);
+
+  /// Everything that carries from one training sample to the next apart from the ModelState
+  /// (membrane, conductance and trace state, refractoriness, step counter, bookkeeping lists), as
+  /// bytes. restore_state on a simulator built with the same parameters and model sizes makes it
+  /// continue exactly as the saved one would (training checkpoints); bytes that do not fit are a
+  /// FormatError naming `source`.
+  std::vector<uint8_t> save_state() const;
+  void restore_state(std::span<const uint8_t> bytes, const std::string& source);
 
   /// Internal timing counters (for the benchmark): steps integrated explicitly and steps of rest
   /// done in closed form.

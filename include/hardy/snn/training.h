@@ -28,6 +28,12 @@ struct TrainOptions {
   int64_t images = 0;  ///< first `images` of the dataset (0: all)
   uint64_t seed = 1;
   std::string isa;  ///< kernel variant ("" = best)
+  /// When set, the run's whole state is written here at the end of every running-accuracy block
+  /// (atomically) and the file is removed when training finishes.
+  std::string checkpoint;
+  /// Continue from `checkpoint` if it exists (it must belong to the same run: data, sizes,
+  /// seed, epochs, parameters); the result is identical to an uninterrupted run.
+  bool resume = false;
 };
 
 struct TrainStats {
