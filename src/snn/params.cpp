@@ -228,7 +228,7 @@ int SnnParams::exc_refractory_steps() const {
 }
 double SnnParams::full_pixel_rate_hz(int attempt, int64_t pixel_sum) const {
   const double rate = max_rate_hz + attempt * retry_rate_increment_hz;
-  if (total_rate_hz <= 0.0 || pixel_sum <= 0 || max_rate_hz <= 0.0) return rate;
+  if (total_rate_hz <= 0.0 || pixel_sum <= 0) return rate;
   const double first_total = max_rate_hz * static_cast<double>(pixel_sum) / 255.0;
   return rate * (total_rate_hz / first_total);
 }
@@ -250,6 +250,8 @@ void SnnParams::validate(const std::string& where) const {
           "input.retry_rate_increment_hz", "a value in [0, 1e4]", retry_rate_increment_hz);
   require(total_rate_hz >= 0 && total_rate_hz <= 1e6, where, "input.total_rate_hz",
           "a value in [0, 1e6] (0: off)", total_rate_hz);
+  require(total_rate_hz == 0 || max_rate_hz > 0, where, "input.total_rate_hz",
+          "0 when input.max_rate_hz is 0 (normalisation scales the rates it sets)", total_rate_hz);
   require(min_spikes >= 0 && min_spikes <= 100000, where, "input.min_spikes",
           "a count in [0, 100000]", min_spikes);
   require(max_presentations >= 1 && max_presentations <= 1000, where, "input.max_presentations",

@@ -28,7 +28,8 @@ constexpr double kPost1Cutoff = 1e-6;
 // form when every excitatory ge and gi is below it (effect on v < 1e-7 mV).
 constexpr float kQuietConductance = 1e-7f;
 // From this many neurons with a live post1 trace on, a spiking input's row is depressed densely
-// (every column, 0 where there is no trace) in the pass that adds it to ge.
+// (every column, 0 where there is no trace) in the pass that adds it to ge (by default; tests
+// move it to show both paths give the same weights).
 constexpr size_t kDenseDepression = 16;
 
 int padded(int n) { return (n + 15) / 16 * 16; }
@@ -147,6 +148,7 @@ struct Simulator::Impl {
 
   int64_t step = 0, theta_fold_step = 0;
   bool closed_form_rest = true;
+  size_t dense_depression = kDenseDepression;
   int64_t explicit_steps = 0, closed_steps = 0;
   InputSpikes spikes;
   std::vector<int> exc_sp, inh_sp;
@@ -418,7 +420,7 @@ void Simulator::Impl::integrate_step(std::span<const uint16_t> in, int32_t* coun
   const auto w_max = static_cast<float>(p.w_max);
   row_ptrs.clear();
   for (uint16_t i : in) row_ptrs.push_back(m.weights.data() + static_cast<size_t>(i) * np);
-  if (kLearn && dep_idx.size() >= kDenseDepression) {
+  if (kLearn && dep_idx.size() >= dense_depression) {
     // Many live post traces: ge += row and the depression of the whole row in one pass (the
     // clip of a row with an excess included); the same values as the sparse path below.
     for (size_t q = 0; q < dep_idx.size(); ++q) dep_dense[dep_idx[q]] = dep_amount[q];
@@ -590,7 +592,10 @@ int64_t Simulator::closed_form_steps() const { return impl_->closed_steps; }
 StateView Simulator::view() { return impl_->make_view(); }
 
 void Simulator::step(std::span<const uint16_t> input_spikes, bool learn) {
-  for (uint16_t i : input_spikes) HARDY_CHECK(i < impl_->inputs);
+  for (size_t r = 0; r < input_spikes.size(); ++r) {
+    HARDY_CHECK(input_spikes[r] < impl_->inputs);
+    HARDY_CHECK(r == 0 || input_spikes[r - 1] < input_spikes[r]);  // strictly increasing
+  }
   if (learn) {
     impl_->integrate_step<true>(input_spikes, nullptr, recorder_);
   } else {
@@ -602,6 +607,9 @@ std::span<float> Simulator::exc_v() { return {impl_->v.data(), static_cast<size_
 std::span<float> Simulator::exc_ge() { return {impl_->ge.data(), static_cast<size_t>(impl_->n)}; }
 std::span<float> Simulator::exc_gi() { return {impl_->gi.data(), static_cast<size_t>(impl_->n)}; }
 void Simulator::set_closed_form_rest(bool on) { impl_->closed_form_rest = on; }
+void Simulator::set_dense_depression_from(size_t live_traces) {
+  impl_->dense_depression = live_traces;
+}
 
 namespace {
 
@@ -629,19 +637,29 @@ void get_array(detail::Reader& r, std::vector<T, A>& v, const char* what, int64_
   std::memcpy(v.data(), bytes.data(), bytes.size());
 }
 
-// Entries of a list of indices must be in [0, limit) and match their membership flags.
+// A list of indices must hold exactly the flagged indices, each once, all below `limit`.
 void check_list(const std::vector<int>& list, const std::vector<uint8_t>& flags, int limit,
                 const char* what, const std::string& source) {
-  size_t flagged = 0;
-  for (uint8_t f : flags) flagged += f != 0;
-  if (flagged != list.size()) {
-    throw FormatError(source, what, std::to_string(flagged) + " entries (its flags)",
-                      std::to_string(list.size()));
-  }
+  std::vector<uint8_t> seen(flags.size(), 0);
   for (int j : list) {
-    if (j < 0 || j >= limit || !flags[static_cast<size_t>(j)]) {
-      throw FormatError(source, what, "flagged indices below " + std::to_string(limit),
+    if (j < 0 || j >= limit || !flags[static_cast<size_t>(j)] || seen[static_cast<size_t>(j)]) {
+      throw FormatError(source, what, "distinct flagged indices below " + std::to_string(limit),
                         std::to_string(j));
+    }
+    seen[static_cast<size_t>(j)] = 1;
+  }
+  if (seen != flags) {
+    throw FormatError(source, what, "every flagged index", "some missing");
+  }
+}
+
+// Event times must not lie in the future of `step` (kNever marks "never").
+void check_times(const std::vector<int64_t>& times, int64_t step, const char* what,
+                 const std::string& source) {
+  for (int64_t t : times) {
+    if (t > step || (t < 0 && t != kNever)) {
+      throw FormatError(source, what, "steps in [0, " + std::to_string(step) + "] or never",
+                        std::to_string(t));
     }
   }
 }
@@ -711,9 +729,25 @@ void Simulator::restore_state(std::span<const uint8_t> bytes, const std::string&
     throw FormatError(source, "simulator state", "no bytes after it",
                       std::to_string(r.remaining()) + " more");
   }
+  if (s.step < 0 || s.theta_fold_step < 0 || s.theta_fold_step > s.step) {
+    throw FormatError(source, "step counters", "0 ≤ θ fold step ≤ step",
+                      std::to_string(s.theta_fold_step) + ", " + std::to_string(s.step));
+  }
   check_list(s.post_active, s.in_post_active, s.n, "post trace list", source);
   check_list(s.active, s.inh_active, s.n, "inhibitory active list", source);
   check_list(s.pre_live, s.in_pre_live, s.inputs, "pre trace list", source);
+  check_times(s.last_post, s.step, "last post spikes", source);
+  check_times(s.last_pre, s.step, "last pre spikes", source);
+  check_times(s.inh_last, s.step, "inhibitory last update", source);
+  // pre_live must hold every input a post spike could change (see stdp_post).
+  const auto pre_n = static_cast<int64_t>(s.pre_table.size());
+  for (size_t i = 0; i < s.last_pre.size(); ++i) {
+    const bool live = s.last_pre[i] != kNever && s.step - s.last_pre[i] < pre_n;
+    if ((live || s.row_excess[i]) && !s.in_pre_live[i]) {
+      throw FormatError(source, "pre trace list", "every live or over-w_max input",
+                        "input " + std::to_string(i) + " missing");
+    }
+  }
 }
 
 SampleOutcome Simulator::train_sample(std::span<const uint8_t> image, RngStream& rng,

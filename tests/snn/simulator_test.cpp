@@ -186,6 +186,34 @@ TEST(Simulator, PotentiationReachesAnInputWhosePreTraceExpiredAndCameBack) {
   EXPECT_NEAR(w5(), after_dep + dw5, 1e-7);
 }
 
+TEST(Simulator, DenseAndSparseDepressionGiveTheSameWeights) {
+  // Training with the depression always dense, never dense and switching at the default point
+  // must give bit-identical weights and thresholds (the dense pass leaves columns without a
+  // trace unchanged and clips rows above w_max exactly as the sparse path's clamp_row).
+  std::vector<uint8_t> image(784);
+  RngStream pix(6, 6, 6);
+  for (auto& p : image) p = static_cast<uint8_t>(pix.uniform_below(256));
+  std::vector<std::vector<float>> results;
+  int64_t exc_spikes = 0;
+  for (size_t from : {size_t{0}, size_t{16}, size_t{1} << 30}) {
+    Network net = Network::fresh(SnnParams{}, 784, 64, 2);
+    ModelState m = ModelState::from(net);
+    Simulator sim(net.params, m);
+    sim.set_dense_depression_from(from);
+    std::vector<int32_t> counts(64);
+    exc_spikes = 0;
+    for (int s = 0; s < 6; ++s) {
+      RngStream rng(2, 2, static_cast<uint64_t>(s));
+      exc_spikes += sim.train_sample(image, rng, counts, s).spikes;
+    }
+    results.emplace_back(m.weights.begin(), m.weights.end());
+    results.back().insert(results.back().end(), m.theta.begin(), m.theta.end());
+  }
+  EXPECT_GT(exc_spikes, 30);  // enough post spikes that both paths ran
+  EXPECT_EQ(results[1], results[0]);
+  EXPECT_EQ(results[2], results[0]);
+}
+
 TEST(Simulator, StdpClipsToZeroAndWmax) {
   Network net = sparse_network(1, {{5, 0, 1e-5f}, {6, 0, 0.999f}});
   ModelState m = ModelState::from(net);

@@ -24,7 +24,8 @@ struct Network {
                                 ///< v_thresh + θ − θ_offset)
   std::vector<uint8_t> labels;  ///< neurons: class 0..9 or kUnassigned (empty: not labelled)
   /// 10 × neurons, class-major: mean spike count of neuron j over the labelling samples of class
-  /// c (the labels are its argmax). Empty when not labelled or read from a version-1 file.
+  /// c (from the same pass that assigned the labels). Empty when not labelled or read from a
+  /// version-1 file.
   std::vector<float> class_responses;
 
   // Provenance, stored in the file header.

@@ -116,7 +116,7 @@ class Simulator {
 
   int64_t step() const;
 
-  /// Advances one explicit step with these input spikes (inputs in increasing order); `learn`
+  /// Advances one explicit step with these input spikes (inputs strictly increasing); `learn`
   /// turns STDP and θ adaptation on. For tests and tools; samples use train/infer_sample.
   void step(std::span<const uint16_t> input_spikes, bool learn);
   /// Mutable excitatory state (size neurons), for tests that set up analytical cases.
@@ -126,6 +126,10 @@ class Simulator {
   /// When false, rests are integrated step by step (for tests and the cross-check of the closed
   /// form). Default true.
   void set_closed_form_rest(bool on);
+  /// The STDP depression of a spiking input's row runs densely (one pass over the row, fused
+  /// with the add to ge) once this many neurons have a live post1 trace, sparsely below; both
+  /// give the same weights. Default 16; for tests.
+  void set_dense_depression_from(size_t live_traces);
 
   /// Everything that carries from one training sample to the next apart from the ModelState
   /// (membrane, conductance and trace state, refractoriness, step counter, bookkeeping lists), as
