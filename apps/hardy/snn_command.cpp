@@ -107,6 +107,7 @@ struct TrainArgs {
   uint64_t seed = 1;
   int threads = 1;
   std::string out, json, checkpoint;
+  double checkpoint_every = 10.0;
   bool resume = false;
   ParamOptions params;
 };
@@ -126,6 +127,8 @@ void run_train(const TrainArgs& a) {
   to.seed = a.seed;
   to.checkpoint = a.checkpoint.empty() ? a.out + ".ckpt" : a.checkpoint;
   to.resume = a.resume;
+  if (!(a.checkpoint_every >= 0)) throw ConfigError("--checkpoint-every must be >= 0 seconds");
+  to.checkpoint_seconds = a.checkpoint_every;
   const int64_t k = a.images == 0 ? train.size() : a.images;
   if (a.images < 0 || a.images > train.size()) {
     throw ConfigError("--images " + std::to_string(a.images) + ": the " + a.dataset +
@@ -311,6 +314,9 @@ void add_snn_command(CLI::App& app) {
   train->add_option("--checkpoint", train_args->checkpoint,
                     "checkpoint file, rewritten during training and removed at the end "
                     "(default: OUT.ckpt)");
+  train->add_option("--checkpoint-every", train_args->checkpoint_every,
+                    "seconds between checkpoints (written at block ends)")
+      ->capture_default_str();
   train->add_flag("--resume", train_args->resume,
                   "continue an interrupted run from its checkpoint (same result as uninterrupted)");
   train->add_option("--json", train_args->json, "write a JSON summary here");

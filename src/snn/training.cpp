@@ -137,6 +137,7 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
     labels = c.block_labels;
   }
   const auto t0 = std::chrono::steady_clock::now();
+  auto last_checkpoint = t0;
   const uint64_t tag = stream_tag(kTrainStream);
   for (int64_t s = first; s < total; ++s) {
     const int64_t img = s % k;
@@ -159,7 +160,9 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
             static_cast<double>(block_correct) / static_cast<double>(block_predicted);
       }
       block_correct = block_predicted = 0;
-      if (!options.checkpoint.empty() && s + 1 < total) {
+      if (!options.checkpoint.empty() && s + 1 < total &&
+          seconds_since(last_checkpoint) >= options.checkpoint_seconds) {
+        last_checkpoint = std::chrono::steady_clock::now();
         // Block boundaries are where a run's whole state is the network, the simulator and
         // these few numbers, so a resumed run continues exactly.
         detail::TrainCheckpoint c;

@@ -53,6 +53,7 @@ TEST(SnnTraining, AKilledRunResumedFromItsCheckpointEndsLikeAnUninterruptedOne) 
   o.epochs = 2;  // 1,200 samples; checkpoints after samples 500 and 1,000
   o.seed = 4;
   o.checkpoint = ckpt;
+  o.checkpoint_seconds = 0.0;  // at every block end
   // The uninterrupted run; at sample 700 its checkpoint is what a run killed then would leave.
   Network a = Network::fresh(SnnParams{}, 784, 20, 4);
   const TrainStats sa = train_network(a, fashion_train(), o, [&](int64_t done, const std::string&) {

@@ -28,9 +28,11 @@ struct TrainOptions {
   int64_t images = 0;  ///< first `images` of the dataset (0: all)
   uint64_t seed = 1;
   std::string isa;  ///< kernel variant ("" = best)
-  /// When set, the run's whole state is written here at the end of every running-accuracy block
-  /// (atomically) and the file is removed when training finishes.
+  /// When set, the run's whole state is written here (atomically) at the end of a
+  /// running-accuracy block once `checkpoint_seconds` have passed since the last write (or the
+  /// start), and the file is removed when training finishes.
   std::string checkpoint;
+  double checkpoint_seconds = 10.0;
   /// Continue from `checkpoint` if it exists (it must belong to the same run: data, sizes,
   /// seed, epochs, parameters); the result is identical to an uninterrupted run.
   bool resume = false;
