@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,6 +38,29 @@ inline void put_section(std::vector<uint8_t>& out, const char tag[4], const void
   out.insert(out.end(), p, p + bytes);
 }
 
+// Appends the trailer every format ends with: section END!, the FNV-1a 64 of every byte before it.
+inline void put_checksum(std::vector<uint8_t>& out) {
+  const uint64_t sum = fnv1a(out);
+  put_section(out, "END!", &sum, sizeof sum);
+}
+
+// Whole-file I/O with FileError naming the path and `what` the file is.
+inline std::vector<uint8_t> read_file(const std::string& path, const std::string& what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw FileError(path, "cannot open " + what);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw FileError(path, "read failed");
+  return bytes;
+}
+inline void write_file(const std::string& path, std::span<const uint8_t> bytes,
+                       const std::string& what) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw FileError(path, "cannot create " + what);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  f.flush();
+  if (!f) throw FileError(path, "write failed");
+}
+
 // Sequential reader that reports truncation with the offset and what it was reading.
 class Reader {
  public:
@@ -62,20 +87,54 @@ class Reader {
     std::memcpy(&v, take(sizeof(T), what).data(), sizeof(T));
     return v;
   }
+  // The 8-byte magic that opens a file; `description` says what it should have been.
+  void magic(const char expected[8], const std::string& description) {
+    auto m = take(8, "magic");
+    if (std::memcmp(m.data(), expected, 8) != 0) {
+      throw FormatError(source_, "magic",
+                        "'" + std::string(expected, 8) + "' (" + description + ")",
+                        "'" + printable(m) + "'");
+    }
+  }
   // Reads a section header and checks its tag and length.
   std::span<const uint8_t> section(const char tag[4], uint64_t expected_bytes) {
-    const size_t at = pos_;
-    auto t = take(4, std::string("section tag ") + std::string(tag, 4));
-    if (std::memcmp(t.data(), tag, 4) != 0) {
-      throw FormatError(source_, "offset " + std::to_string(at),
-                        "section '" + std::string(tag, 4) + "'", "'" + printable(t) + "'");
-    }
-    const uint64_t n = get<uint64_t>(std::string(tag, 4) + " length");
+    const uint64_t n = section_header(tag);
     if (n != expected_bytes) {
       throw FormatError(source_, std::string("section ") + std::string(tag, 4) + " length",
                         std::to_string(expected_bytes) + " bytes", std::to_string(n));
     }
     return take(n, std::string(tag, 4) + " payload");
+  }
+  // A section of any length up to `max_bytes`, as whole elements of T.
+  template <class T>
+  std::vector<T> vector_section(const char tag[4], uint64_t max_bytes) {
+    const uint64_t n = section_header(tag);
+    if (n > max_bytes || n % sizeof(T) != 0) {
+      throw FormatError(source_, std::string("section ") + std::string(tag, 4) + " length",
+                        "a multiple of " + std::to_string(sizeof(T)) + " bytes up to " +
+                            std::to_string(max_bytes),
+                        std::to_string(n));
+    }
+    auto bytes = take(n, std::string(tag, 4) + " payload");
+    std::vector<T> v(static_cast<size_t>(n / sizeof(T)));
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    return v;
+  }
+  // The END! trailer: the checksum of everything before it, and nothing after it.
+  void checksum_and_end() {
+    const size_t body = pos_;
+    auto end = section("END!", 8);
+    uint64_t stored = 0;
+    std::memcpy(&stored, end.data(), 8);
+    const uint64_t actual = fnv1a(bytes_.subspan(0, body));
+    if (stored != actual) {
+      throw FormatError(source_, "checksum", "FNV-1a " + std::to_string(actual),
+                        std::to_string(stored) + " (file corrupted)");
+    }
+    if (remaining() != 0) {
+      throw FormatError(source_, "end of file", "no bytes after END!",
+                        std::to_string(remaining()) + " trailing bytes");
+    }
   }
   static std::string printable(std::span<const uint8_t> b) {
     std::string s;
@@ -84,6 +143,16 @@ class Reader {
   }
 
  private:
+  uint64_t section_header(const char tag[4]) {
+    const size_t at = pos_;
+    auto t = take(4, std::string("section tag ") + std::string(tag, 4));
+    if (std::memcmp(t.data(), tag, 4) != 0) {
+      throw FormatError(source_, "offset " + std::to_string(at),
+                        "section '" + std::string(tag, 4) + "'", "'" + printable(t) + "'");
+    }
+    return get<uint64_t>(std::string(tag, 4) + " length");
+  }
+
   std::span<const uint8_t> bytes_;
   const std::string& source_;
   size_t pos_ = 0;

@@ -18,10 +18,12 @@ namespace hardy::snn {
 
 static_assert(std::endian::native == std::endian::little, "the .snn format assumes little-endian");
 
-using detail::fnv1a;
 using detail::put;
+using detail::put_checksum;
 using detail::put_section;
+using detail::read_file;
 using detail::Reader;
+using detail::write_file;
 
 namespace {
 
@@ -136,22 +138,13 @@ void save_network(const Network& net, const std::string& path) {
     put_section(out, "RESP", net.class_responses.data(),
                 net.class_responses.size() * sizeof(float));
   }
-  const uint64_t sum = fnv1a(out);
-  put_section(out, "END!", &sum, sizeof sum);
-
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw FileError(path, "cannot create file");
-  f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-  if (!f) throw FileError(path, "write failed");
+  put_checksum(out);
+  write_file(path, out, "network file");
 }
 
 Network parse_network(std::span<const uint8_t> bytes, const std::string& source) {
   Reader r(bytes, source);
-  auto magic = r.take(8, "magic");
-  if (std::memcmp(magic.data(), kMagic, 8) != 0) {
-    throw FormatError(source, "magic", "'HARDYSNN' (a hardy spiking network file)",
-                      "'" + Reader::printable(magic) + "'");
-  }
+  r.magic(kMagic, "a hardy spiking network file");
   const auto version = r.get<uint32_t>("version");
   if (version != 1 && version != 2) {
     throw FormatError(source, "version", "1 or 2 (the versions this hardy reads)",
@@ -244,29 +237,13 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
     net.class_responses.resize(10 * n);
     std::memcpy(net.class_responses.data(), c.data(), c.size());
   }
-  const size_t body = r.offset();
-  auto end = r.section("END!", 8);
-  uint64_t stored = 0;
-  std::memcpy(&stored, end.data(), 8);
-  const uint64_t actual = fnv1a(bytes.subspan(0, body));
-  if (stored != actual) {
-    throw FormatError(source, "checksum", "FNV-1a " + std::to_string(actual),
-                      std::to_string(stored) + " (file corrupted)");
-  }
-  if (r.remaining() != 0) {
-    throw FormatError(source, "end of file", "no bytes after END!",
-                      std::to_string(r.remaining()) + " trailing bytes");
-  }
+  r.checksum_and_end();
   net.check(source);
   return net;
 }
 
 Network load_network(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw FileError(path, "cannot open network file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw FileError(path, "read failed");
-  return parse_network(bytes, path);
+  return parse_network(read_file(path, "network file"), path);
 }
 
 }  // namespace hardy::snn

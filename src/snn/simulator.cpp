@@ -180,6 +180,29 @@ struct Simulator::Impl {
   int present(std::span<const uint8_t> image, int attempt, RngStream& rng, int32_t* counts,
               int64_t sample, Recorder* rec);
   StateView make_view();
+
+  // Every array of dynamic state, in checkpoint order, as f(array, name, max size): −1 for
+  // arrays of fixed size, the bound for lists. One list for save_state and restore_state.
+  template <class Self, class F>
+  static void visit_state_arrays(Self& s, F&& f) {
+    f(s.v, "v", -1);
+    f(s.ge, "ge", -1);
+    f(s.gi, "gi", -1);
+    f(s.refr, "refractory counters", -1);
+    f(s.last_post, "last post spikes", -1);
+    f(s.in_post_active, "post trace flags", -1);
+    f(s.post_active, "post trace list", s.n);
+    f(s.row_excess, "row excess flags", -1);
+    f(s.vi, "inhibitory v", -1);
+    f(s.gei, "inhibitory ge", -1);
+    f(s.refri, "inhibitory refractory counters", -1);
+    f(s.inh_last, "inhibitory last update", -1);
+    f(s.inh_active, "inhibitory active flags", -1);
+    f(s.active, "inhibitory active list", s.n);
+    f(s.last_pre, "last pre spikes", -1);
+    f(s.in_pre_live, "pre trace flags", -1);
+    f(s.pre_live, "pre trace list", s.inputs);
+  }
 };
 
 Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa isa_choice)
@@ -673,23 +696,7 @@ std::vector<uint8_t> Simulator::save_state() const {
                     s.explicit_steps, s.closed_steps}) {
     detail::put<int64_t>(out, v);
   }
-  put_array(out, s.v);
-  put_array(out, s.ge);
-  put_array(out, s.gi);
-  put_array(out, s.refr);
-  put_array(out, s.last_post);
-  put_array(out, s.in_post_active);
-  put_array(out, s.post_active);
-  put_array(out, s.row_excess);
-  put_array(out, s.vi);
-  put_array(out, s.gei);
-  put_array(out, s.refri);
-  put_array(out, s.inh_last);
-  put_array(out, s.inh_active);
-  put_array(out, s.active);
-  put_array(out, s.last_pre);
-  put_array(out, s.in_pre_live);
-  put_array(out, s.pre_live);
+  Impl::visit_state_arrays(s, [&](const auto& a, const char*, int64_t) { put_array(out, a); });
   return out;
 }
 
@@ -708,23 +715,8 @@ void Simulator::restore_state(std::span<const uint8_t> bytes, const std::string&
   s.theta_fold_step = r.get<int64_t>("theta fold step");
   s.explicit_steps = r.get<int64_t>("explicit steps");
   s.closed_steps = r.get<int64_t>("closed-form steps");
-  get_array(r, s.v, "v");
-  get_array(r, s.ge, "ge");
-  get_array(r, s.gi, "gi");
-  get_array(r, s.refr, "refractory counters");
-  get_array(r, s.last_post, "last post spikes");
-  get_array(r, s.in_post_active, "post trace flags");
-  get_array(r, s.post_active, "post trace list", s.n);
-  get_array(r, s.row_excess, "row excess flags");
-  get_array(r, s.vi, "inhibitory v");
-  get_array(r, s.gei, "inhibitory ge");
-  get_array(r, s.refri, "inhibitory refractory counters");
-  get_array(r, s.inh_last, "inhibitory last update");
-  get_array(r, s.inh_active, "inhibitory active flags");
-  get_array(r, s.active, "inhibitory active list", s.n);
-  get_array(r, s.last_pre, "last pre spikes");
-  get_array(r, s.in_pre_live, "pre trace flags");
-  get_array(r, s.pre_live, "pre trace list", s.inputs);
+  Impl::visit_state_arrays(
+      s, [&](auto& a, const char* what, int64_t max_size) { get_array(r, a, what, max_size); });
   if (r.remaining() != 0) {
     throw FormatError(source, "simulator state", "no bytes after it",
                       std::to_string(r.remaining()) + " more");
