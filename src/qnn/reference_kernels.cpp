@@ -5,47 +5,53 @@
 
 namespace hardy::qnn {
 
-void conv_reference(const QNode& node, const NodeIo& io) {
+int32_t accumulator_reference(const QNode& node, const NodeIo& io, int64_t index) {
+  const int32_t zx = io.in[0]->quant.zero_point;
+  if (node.op == OpKind::kDense) {
+    const int64_t k = node.weight.shape[1];
+    int32_t acc = node.bias[static_cast<size_t>(index)];
+    for (int64_t i = 0; i < k; ++i) {
+      acc += (int32_t{io.x[0][i]} - zx) * int32_t{node.weight[index * k + i]};
+    }
+    return acc;
+  }
+  HARDY_CHECK(node.op == OpKind::kConv);
   const WindowParams& w = node.window;
   const Shape &is = io.in[0]->shape, &os = io.out->shape;
-  const int64_t c_in = is[0], h = is[1], wd = is[2], c_out = os[0], oh = os[1], ow = os[2];
-  const int64_t icg = c_in / w.groups, ocg = c_out / w.groups;
-  const int32_t zx = io.in[0]->quant.zero_point, zy = io.out->quant.zero_point;
-  for (int64_t oc = 0; oc < c_out; ++oc) {
-    const int64_t g = oc / ocg;
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        int32_t acc = node.bias[static_cast<size_t>(oc)];
-        for (int64_t ic = 0; ic < icg; ++ic) {
-          for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
-            const int64_t iy = oy * w.stride_h - w.pad_top + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-              const int64_t ix = ox * w.stride_w - w.pad_left + kx;
-              if (ix < 0 || ix >= wd) continue;
-              acc += (int32_t{io.x[0][((g * icg + ic) * h + iy) * wd + ix]} - zx) *
-                     int32_t{node.weight[((oc * icg + ic) * w.kernel_h + ky) * w.kernel_w + kx]};
-            }
-          }
-        }
-        io.y[(oc * oh + oy) * ow + ox] = requantize(acc, node.multiplier[static_cast<size_t>(oc)],
-                                                    zy, node.out_min, node.out_max);
+  const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
+  const int64_t icg = is[0] / w.groups, ocg = os[0] / w.groups;
+  const int64_t oc = index / (oh * ow), oy = index / ow % oh, ox = index % ow, g = oc / ocg;
+  int32_t acc = node.bias[static_cast<size_t>(oc)];
+  for (int64_t ic = 0; ic < icg; ++ic) {
+    for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+      const int64_t iy = oy * w.stride_h - w.pad_top + ky;
+      if (iy < 0 || iy >= h) continue;
+      for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+        const int64_t ix = ox * w.stride_w - w.pad_left + kx;
+        if (ix < 0 || ix >= wd) continue;
+        acc += (int32_t{io.x[0][((g * icg + ic) * h + iy) * wd + ix]} - zx) *
+               int32_t{node.weight[((oc * icg + ic) * w.kernel_h + ky) * w.kernel_w + kx]};
       }
     }
   }
+  return acc;
 }
 
-void dense_reference(const QNode& node, const NodeIo& io) {
-  const int64_t outs = node.weight.shape[0], k = node.weight.shape[1];
-  const int32_t zx = io.in[0]->quant.zero_point, zy = io.out->quant.zero_point;
-  for (int64_t o = 0; o < outs; ++o) {
-    int32_t acc = node.bias[static_cast<size_t>(o)];
-    for (int64_t i = 0; i < k; ++i) {
-      acc += (int32_t{io.x[0][i]} - zx) * int32_t{node.weight[o * k + i]};
-    }
-    io.y[o] =
-        requantize(acc, node.multiplier[static_cast<size_t>(o)], zy, node.out_min, node.out_max);
+namespace {
+
+// Every output of a Conv or Dense node: its accumulator, requantized.
+void requantize_every_accumulator(const QNode& node, const NodeIo& io) {
+  const int64_t n = io.out->shape.elements();
+  for (int64_t i = 0; i < n; ++i) {
+    io.y[i] = requantize_output(node, *io.out, i, accumulator_reference(node, io, i));
   }
+}
+
+}  // namespace
+
+void conv_reference(const QNode& node, const NodeIo& io) { requantize_every_accumulator(node, io); }
+void dense_reference(const QNode& node, const NodeIo& io) {
+  requantize_every_accumulator(node, io);
 }
 
 namespace {
@@ -121,6 +127,15 @@ void clamp_reference(const QNode& node, const NodeIo& io) {
   for (int64_t i = 0; i < n; ++i) io.y[i] = std::clamp(io.x[0][i], node.out_min, node.out_max);
 }
 
+void minimum_reference(const QNode& node, const NodeIo& io) {
+  const int64_t n = io.out->shape.elements();
+  for (int64_t i = 0; i < n; ++i) {
+    uint8_t m = io.x[0][i];
+    for (size_t k = 1; k < io.x.size(); ++k) m = std::min(m, io.x[k][i]);
+    io.y[i] = std::clamp(m, node.out_min, node.out_max);
+  }
+}
+
 void run_node_reference(const QNode& node, const NodeIo& io) {
   switch (node.op) {
     case OpKind::kConv:
@@ -145,6 +160,9 @@ void run_node_reference(const QNode& node, const NodeIo& io) {
     case OpKind::kClip:
     case OpKind::kFlatten:
       clamp_reference(node, io);
+      return;
+    case OpKind::kMinimum:
+      minimum_reference(node, io);
       return;
   }
   HARDY_CHECK(false);

@@ -22,11 +22,26 @@ Isa detect_isa();
 const char* isa_name(Isa isa);
 bool isa_supported(Isa isa);
 
-/// A QModel's weights re-laid out for the optimized kernels. Immutable after construction, so
-/// one instance serves every thread.
+/// A QModel's weights re-laid out for the optimized kernels, with each Conv/Dense bias corrected
+/// for the input zero point (bias − zp_x · Σ_k w). The model must outlive it and stay at the same
+/// address.
+///
+/// Patching contract: after a Conv/Dense node's weights or bias change in the model, the packed
+/// copy follows only through update_weight() (one weight) or repack() (anything else in the
+/// node); until then run_node() uses the old values. Patching must not run concurrently with
+/// run_node(); between patches, any number of threads may call run_node() (each with its own
+/// scratch).
 class PackedModel {
  public:
   explicit PackedModel(const QModel& model, Isa isa = detect_isa());
+  PackedModel(const PackedModel&) = delete;
+  PackedModel& operator=(const PackedModel&) = delete;
+
+  /// Re-derives node `index`'s packed weights, corrected bias and multipliers from the model.
+  void repack(size_t index);
+  /// Follows a change of weight `weight_index` (row-major in node.weight) of node `index` from
+  /// `previous` to the value the model now holds: one packed byte and one corrected bias.
+  void update_weight(size_t index, int64_t weight_index, int8_t previous);
 
   /// Bytes of per-thread scratch run_node needs (im2col panel, padded dense input).
   size_t scratch_bytes() const { return scratch_bytes_; }
@@ -48,6 +63,9 @@ class PackedModel {
   };
 
  private:
+  static int64_t packed_index(const Layer& layer, bool conv, int64_t channel, int64_t k);
+  size_t layer_scratch_bytes(size_t index) const;
+
   const QModel& model_;
   Isa isa_;
   std::vector<Layer> layers_;  ///< one per node (empty for non-Conv/Dense)

@@ -4,15 +4,17 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 
 #include "hardy/qnn/qmodel.h"
 
 namespace hardy::qnn {
 
-/// Operands of one node for one image: inputs (up to two) and output, with their quantization.
+/// Operands of one node for one image: its inputs (any number, in the node's order) and its
+/// output, with their quantization. in[k] describes x[k].
 struct NodeIo {
-  const QValue* in[2] = {nullptr, nullptr};
-  const uint8_t* x[2] = {nullptr, nullptr};
+  std::span<const QValue* const> in;
+  std::span<const uint8_t* const> x;
   const QValue* out = nullptr;
   uint8_t* y = nullptr;
 };
@@ -22,6 +24,18 @@ inline uint8_t requantize(int32_t acc, QuantizedMultiplier m, int32_t zero_point
                           uint8_t hi) {
   const int64_t v = int64_t{multiply_by_quantized_multiplier(acc, m)} + zero_point;
   return static_cast<uint8_t>(std::clamp<int64_t>(v, lo, hi));
+}
+
+/// The int32 accumulator of output element `index` (row-major in the output shape) of a Conv or
+/// Dense node: bias + Σ (x − zp_x) · w over the window (padding contributes nothing), with the
+/// node's current weights. This is the value an accumulator fault corrupts before requantization.
+int32_t accumulator_reference(const QNode& node, const NodeIo& io, int64_t index);
+/// The stored byte of output element `index` of a Conv or Dense node (output value `out`) whose
+/// accumulator is `acc`.
+inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t index, int32_t acc) {
+  const int64_t per_channel = out.shape.elements() / node.weight.shape[0];
+  return requantize(acc, node.multiplier[static_cast<size_t>(index / per_channel)],
+                    out.quant.zero_point, node.out_min, node.out_max);
 }
 
 /// Σ (x − zp_x) · w over the window (padding contributes nothing), + bias, requantized.
@@ -39,6 +53,8 @@ void global_average_pool_reference(const QNode& node, const NodeIo& io);
 void add_reference(const QNode& node, const NodeIo& io);
 /// clamp(q, out_min, out_max) (Relu, Clip) or a copy (Flatten).
 void clamp_reference(const QNode& node, const NodeIo& io);
+/// Element-wise minimum of all inputs (which share the output's scale and zero point), clamped.
+void minimum_reference(const QNode& node, const NodeIo& io);
 
 /// Dispatches on node.op to the kernels above.
 void run_node_reference(const QNode& node, const NodeIo& io);
