@@ -22,7 +22,7 @@ TEST(ReferenceKernels, ConvPaddingContributesNothingAndRequantizes) {
   const QValue* ins[] = {&in};
   const uint8_t* xs[] = {x};
   NodeIo io{ins, xs, &out, y};
-  conv_reference(n, io);
+  run_node_reference(n, io);
   // Every 3×3 window covers all four pixels: (1+2+3+4 + 4) / 2 = 7, + zero point 3.
   for (uint8_t v : y) EXPECT_EQ(v, 10);
 }
@@ -41,7 +41,7 @@ TEST(ReferenceKernels, DenseClampsToFusedRange) {
   uint8_t y[2];
   const QValue* ins[] = {&in};
   const uint8_t* xs[] = {x};
-  dense_reference(n, {ins, xs, &out, y});
+  run_node_reference(n, {ins, xs, &out, y});
   EXPECT_EQ(y[0], 250);  // 500 saturates at the clamp
   EXPECT_EQ(y[1], 5);    // −500 clamps at the fused ReLU bound
 }
@@ -55,13 +55,15 @@ TEST(ReferenceKernels, AveragePoolRoundsHalfUpAndMaxPoolIgnoresPadding) {
   const QValue* ins[] = {&in};
   const uint8_t* xs[] = {x};
   NodeIo io{ins, xs, &out, y};
-  average_pool_reference(n, io);
+  n.op = OpKind::kAveragePool;
+  run_node_reference(n, io);
   EXPECT_EQ(y[0], 2);
   // Max with padding 1 over a 2×2 window at the corner: padding (below every value) never wins.
   n.window = {2, 2, 2, 2, 1, 1, 1, 1, 1, false};
   const QValue out2 = value(Shape{1, 2, 2}, 1.0f, 200);
   uint8_t y2[4];
-  max_pool_reference(n, {ins, xs, &out2, y2});
+  n.op = OpKind::kMaxPool;
+  run_node_reference(n, {ins, xs, &out2, y2});
   EXPECT_EQ(y2[0], 1);
   EXPECT_EQ(y2[3], 1);
 }
@@ -80,7 +82,7 @@ TEST(ReferenceKernels, AddRescalesBothInputs) {
   uint8_t y[1];
   const QValue* ins[] = {&a, &b};
   const uint8_t* xs[] = {xa, xb};
-  add_reference(n, {ins, xs, &out, y});
+  run_node_reference(n, {ins, xs, &out, y});
   EXPECT_EQ(y[0], 7);
 }
 

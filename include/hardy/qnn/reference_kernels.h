@@ -38,25 +38,21 @@ inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t i
                     out.quant.zero_point, node.out_min, node.out_max);
 }
 
-/// Σ (x − zp_x) · w over the window (padding contributes nothing), + bias, requantized.
-void conv_reference(const QNode& node, const NodeIo& io);
-/// Σ (x − zp_x) · w + bias, requantized.
-void dense_reference(const QNode& node, const NodeIo& io);
-/// Max of the valid window elements (same scale and zero point as the input).
-void max_pool_reference(const QNode& node, const NodeIo& io);
-/// (Σ q + count/2) / count over the window: rounding half up on raw values.
-void average_pool_reference(const QNode& node, const NodeIo& io);
-/// (Σ q + HW/2) / HW per channel.
-void global_average_pool_reference(const QNode& node, const NodeIo& io);
-/// TFLite Add: both inputs rescaled to 2·max(s_a, s_b) with 20 bits of headroom, summed,
-/// rescaled to the output, clamped.
-void add_reference(const QNode& node, const NodeIo& io);
-/// clamp(q, out_min, out_max) (Relu, Clip) or a copy (Flatten).
-void clamp_reference(const QNode& node, const NodeIo& io);
-/// Element-wise minimum of all inputs (which share the output's scale and zero point), clamped.
-void minimum_reference(const QNode& node, const NodeIo& io);
+/// Output element `index` (row-major in the output shape) of any node, by the rule that defines
+/// its operator:
+/// - Conv, Dense: requantize_output(accumulator_reference), TFLite requantization + fused clamp;
+/// - MaxPool: max of the valid window elements (padding never wins); AveragePool: (Σ q +
+///   count/2) / count over the window, rounding half up on raw values (padding counted only with
+///   count_include_pad, as the zero point); GlobalAveragePool: (Σ q + HW/2) / HW per channel;
+///   all on raw values (the output shares the input's scale and zero point);
+/// - Add (TFLite): both inputs rescaled to 2·max(s_a, s_b) with 20 bits of headroom, summed,
+///   rescaled to the output, clamped;
+/// - Relu, Clip, Flatten: clamp(q, out_min, out_max); Minimum: the clamped minimum of all inputs
+///   (which share the output's scale and zero point).
+/// Fault injection recomputes single elements with it; the kernels below are loops over it.
+uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index);
 
-/// Dispatches on node.op to the kernels above.
+/// Every output element of the node (element_reference over the output).
 void run_node_reference(const QNode& node, const NodeIo& io);
 
 }  // namespace hardy::qnn
