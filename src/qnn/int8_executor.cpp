@@ -48,7 +48,7 @@ Int8Executor::Workspace Int8Executor::make_workspace() const {
   return ws;
 }
 
-NodeIo Int8Executor::node_io(int index, const Workspace& ws, uint8_t* y) const {
+NodeIo Int8Executor::make_io(int index, const Workspace& ws, uint8_t* y) const {
   const auto i = static_cast<size_t>(index);
   const size_t b = input_begin_[i], e = input_begin_[i + 1];
   return {std::span<const QValue* const>(input_values_.data() + b, e - b),
@@ -58,7 +58,7 @@ NodeIo Int8Executor::node_io(int index, const Workspace& ws, uint8_t* y) const {
 
 void Int8Executor::run_node(int index, Workspace& ws) const {
   if (!plan_->runs(index)) return;
-  const NodeIo io = node_io(index, ws, value(ws, model_->node(index).output).data());
+  const NodeIo io = node_io(index, ws);
   if (packed_) {
     packed_->run_node(static_cast<size_t>(index), io, ws.scratch.data());
   } else {
@@ -90,7 +90,7 @@ int32_t Int8Executor::accumulator(int node, int64_t index, const Workspace& ws) 
   const QNode& n = model_->node(node);
   HARDY_CHECK(n.op == OpKind::kConv || n.op == OpKind::kDense);
   HARDY_CHECK(index >= 0 && index < model_->value(n.output).shape.elements());
-  return accumulator_reference(n, node_io(node, ws, nullptr), index);
+  return accumulator_reference(n, make_io(node, ws, nullptr), index);
 }
 
 uint8_t Int8Executor::requantize_accumulator(int node, int64_t index, int32_t acc) const {

@@ -65,6 +65,11 @@ class Int8Executor {
   std::span<const uint8_t> value(const Workspace& ws, int v) const;
   std::span<const uint8_t> output(const Workspace& ws) const { return value(ws, model_->output); }
 
+  /// Operands of node `index` with its inputs and output in ws's arena (valid while ws lives).
+  NodeIo node_io(int index, Workspace& ws) const {
+    return make_io(index, ws, value(ws, model_->node(index).output).data());
+  }
+
   /// The int32 accumulator of output element `index` of Conv/Dense node `node`, computed by the
   /// reference rule (accumulator_reference) from the inputs in ws and the current weights.
   int32_t accumulator(int node, int64_t index, const Workspace& ws) const;
@@ -90,7 +95,7 @@ class Int8Executor {
   Isa isa() const { return isa_; }
 
  private:
-  NodeIo node_io(int index, const Workspace& ws, uint8_t* y) const;
+  NodeIo make_io(int index, const Workspace& ws, uint8_t* y) const;
   void build_tables();
 
   std::unique_ptr<QModel> model_;  // stable address: the plan's pointers and packed_ refer to it
