@@ -12,17 +12,9 @@
 #include <vector>
 
 #include "hardy/core/error.h"
+#include "hardy/core/hash.h"
 
 namespace hardy::snn::detail {
-
-inline uint64_t fnv1a(std::span<const uint8_t> bytes) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (uint8_t b : bytes) {
-    h ^= b;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 template <class T>
 void put(std::vector<uint8_t>& out, T v) {
@@ -31,7 +23,8 @@ void put(std::vector<uint8_t>& out, T v) {
   out.insert(out.end(), b, b + sizeof(T));
 }
 
-inline void put_section(std::vector<uint8_t>& out, const char tag[4], const void* data, uint64_t bytes) {
+inline void put_section(std::vector<uint8_t>& out, const char tag[4], const void* data,
+                        uint64_t bytes) {
   out.insert(out.end(), tag, tag + 4);
   put<uint64_t>(out, bytes);
   const auto* p = static_cast<const uint8_t*>(data);
@@ -40,7 +33,7 @@ inline void put_section(std::vector<uint8_t>& out, const char tag[4], const void
 
 // Appends the trailer every format ends with: section END!, the FNV-1a 64 of every byte before it.
 inline void put_checksum(std::vector<uint8_t>& out) {
-  const uint64_t sum = fnv1a(out);
+  const uint64_t sum = fnv1a64(out);
   put_section(out, "END!", &sum, sizeof sum);
 }
 
@@ -126,7 +119,7 @@ class Reader {
     auto end = section("END!", 8);
     uint64_t stored = 0;
     std::memcpy(&stored, end.data(), 8);
-    const uint64_t actual = fnv1a(bytes_.subspan(0, body));
+    const uint64_t actual = fnv1a64(bytes_.subspan(0, body));
     if (stored != actual) {
       throw FormatError(source_, "checksum", "FNV-1a " + std::to_string(actual),
                         std::to_string(stored) + " (file corrupted)");
@@ -157,6 +150,5 @@ class Reader {
   const std::string& source_;
   size_t pos_ = 0;
 };
-
 
 }  // namespace hardy::snn::detail
