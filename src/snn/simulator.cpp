@@ -48,17 +48,14 @@ float decay(double steps, double dt_ms, double tau_ms) {
   return static_cast<float>(std::exp(-steps * dt_ms / tau_ms));
 }
 
-detail::Isa parse_isa(const std::string& name) {
-  if (name.empty()) return detail::best_isa();
-  for (detail::Isa isa : {detail::Isa::kGeneric, detail::Isa::kAvx2, detail::Isa::kAvx512}) {
-    if (name == detail::isa_name(isa)) {
-      if (!detail::isa_available(isa)) {
-        throw ConfigError("kernel variant '" + name + "' is not available on this CPU/build");
-      }
-      return isa;
-    }
+// The kernel variant for a requested ceiling (unset: what the CPU, or HARDY_ISA, allows).
+Isa choose_kernels(std::optional<Isa> ceiling) {
+  if (!ceiling) return detail::kernel_isa(detect_isa());
+  if (!cpu_supports(*ceiling)) {
+    throw ConfigError(std::string("kernel variant '") + isa_name(*ceiling) +
+                      "' is not available on this CPU");
   }
-  throw ConfigError("kernel variant '" + name + "': expected generic, avx2 or avx512");
+  return detail::kernel_isa(*ceiling);
 }
 
 }  // namespace
@@ -99,11 +96,11 @@ void ModelState::write_to(Network& net, float w_max) const {
 }
 
 struct Simulator::Impl {
-  Impl(const SnnParams& params, ModelState& model, detail::Isa isa_choice);
+  Impl(const SnnParams& params, ModelState& model, Isa isa_choice);
 
   SnnParams p;
   ModelState& m;
-  detail::Isa isa;
+  Isa isa;
   const detail::Kernels& k;
   bool conductance;
   int n, np, inputs;
@@ -205,7 +202,7 @@ struct Simulator::Impl {
   }
 };
 
-Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa isa_choice)
+Simulator::Impl::Impl(const SnnParams& params, ModelState& model, Isa isa_choice)
     : p(params),
       m(model),
       isa(isa_choice),
@@ -599,12 +596,12 @@ StateView Simulator::Impl::make_view() {
                    view_theta, view_vi,        view_gei};
 }
 
-Simulator::Simulator(const SnnParams& params, ModelState& model, const std::string& isa)
-    : impl_(std::make_unique<Impl>(params, model, parse_isa(isa))) {}
+Simulator::Simulator(const SnnParams& params, ModelState& model, std::optional<Isa> isa)
+    : impl_(std::make_unique<Impl>(params, model, choose_kernels(isa))) {}
 
 Simulator::~Simulator() = default;
 
-const char* Simulator::isa() const { return detail::isa_name(impl_->isa); }
+Isa Simulator::isa() const { return impl_->isa; }
 
 void Simulator::reset_state() { impl_->reset(); }
 
