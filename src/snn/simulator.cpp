@@ -8,7 +8,7 @@
 #include <cmath>
 #include <limits>
 
-#include "binary_io.h"
+#include "hardy/core/binary_io.h"
 #include "hardy/core/error.h"
 #include "hardy/snn/weight_store.h"
 #include "kernels.h"
@@ -635,7 +635,7 @@ namespace {
 
 template <class T, class A>
 void put_array(std::vector<uint8_t>& out, const std::vector<T, A>& v) {
-  detail::put<uint64_t>(out, v.size());
+  binio::put<uint64_t>(out, v.size());
   const auto* p = reinterpret_cast<const uint8_t*>(v.data());
   out.insert(out.end(), p, p + v.size() * sizeof(T));
 }
@@ -643,7 +643,7 @@ void put_array(std::vector<uint8_t>& out, const std::vector<T, A>& v) {
 // Reads an array written by put_array into v, which must already have the expected size (fixed
 // arrays), or, when `max_size` ≥ 0, any size up to it (lists).
 template <class T, class A>
-void get_array(detail::Reader& r, std::vector<T, A>& v, const char* what, int64_t max_size = -1) {
+void get_array(binio::Reader& r, std::vector<T, A>& v, const char* what, int64_t max_size = -1) {
   const auto n = r.get<uint64_t>(std::string(what) + " size");
   const bool fits = max_size < 0 ? n == v.size() : n <= static_cast<uint64_t>(max_size);
   if (!fits) {
@@ -691,7 +691,7 @@ std::vector<uint8_t> Simulator::save_state() const {
   std::vector<uint8_t> out;
   for (int64_t v : {int64_t{s.n}, int64_t{s.np}, int64_t{s.inputs}, s.step, s.theta_fold_step,
                     s.explicit_steps, s.closed_steps}) {
-    detail::put<int64_t>(out, v);
+    binio::put<int64_t>(out, v);
   }
   Impl::visit_state_arrays(s, [&](const auto& a, const char*, int64_t) { put_array(out, a); });
   return out;
@@ -699,7 +699,7 @@ std::vector<uint8_t> Simulator::save_state() const {
 
 void Simulator::restore_state(std::span<const uint8_t> bytes, const std::string& source) {
   Impl& s = *impl_;
-  detail::Reader r(bytes, source);
+  binio::Reader r(bytes, source);
   const auto sizes = std::array{r.get<int64_t>("neurons"), r.get<int64_t>("stride"),
                                 r.get<int64_t>("inputs")};
   if (sizes != std::array<int64_t, 3>{s.n, s.np, s.inputs}) {
