@@ -176,11 +176,18 @@ TEST(CliErrors, SnnBadOptionsAndFiles) {
                         "--neurons");
   expect_one_error_line(
       run_hardy("snn train --neurons 16 --set exc.bogus_ms=1 --out " + temp("x.snn"), env),
-      "exc.bogus_ms");
+      "--set: parameter override 'exc.bogus_ms=1': unknown key 'exc.bogus_ms'");
+  expect_one_error_line(run_hardy("snn train --neurons 16 --epochs 0 --out " + temp("x.snn"), env),
+                        "--epochs must be >= 1, got 0");
+  expect_one_error_line(
+      run_hardy("snn train --neurons 16 --label-images 5 --out " + temp("x.snn"), env),
+      "--label-images 5: the fashion-mnist training split has 4 images");
   expect_one_error_line(run_hardy("snn eval --net /nonexistent/n.snn", env), "/nonexistent/n.snn");
   const std::string net = train_small_snn(root);
   expect_one_error_line(run_hardy("snn eval --net " + net + " --readout best", env), "--readout");
   expect_one_error_line(run_hardy("snn eval --net " + net + " --weight-format q3", env), "q3");
+  expect_one_error_line(run_hardy("snn eval --net " + net + " --threads 0", env),
+                        "--threads must be >= 1, got 0");
   // A truncated network file names the file.
   std::ifstream in(net, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
