@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "hardy/core/error.h"
+#include "hardy/core/isa.h"
 #include "json_output.h"
 
 int main(int argc, char** argv) {
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    // A bad HARDY_ISA fails every command up front, not after minutes of loading.
+    if (known_command) hardy::detect_isa();
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

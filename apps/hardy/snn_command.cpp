@@ -31,7 +31,13 @@ void add_param_options(CLI::App* cmd, ParamOptions& o) {
 snn::SnnParams resolve_params(const ParamOptions& o) {
   snn::SnnParams p;
   if (!o.config.empty()) p = snn::load_params(o.config);
-  for (const auto& s : o.sets) p = snn::apply_override(p, s);
+  for (const auto& s : o.sets) {
+    try {
+      p = snn::apply_override(p, s);
+    } catch (const ConfigError& e) {
+      throw ConfigError(std::string("--set: ") + e.what());
+    }
+  }
   return p;
 }
 
@@ -134,6 +140,12 @@ void run_train(const TrainArgs& a) {
     throw ConfigError("--images " + std::to_string(a.images) + ": the " + a.dataset +
                       " training split has " + std::to_string(train.size()) + " images");
   }
+  if (a.label_images > train.size()) {
+    throw ConfigError("--label-images " + std::to_string(a.label_images) + ": the " + a.dataset +
+                      " training split has " + std::to_string(train.size()) + " images");
+  }
+  if (a.epochs < 1) throw ConfigError("--epochs must be >= 1, got " + std::to_string(a.epochs));
+  if (a.threads < 1) throw ConfigError("--threads must be >= 1, got " + std::to_string(a.threads));
   std::fprintf(stderr, "snn train: N%d on %lld %s images x %d epoch(s), seed %llu\n", a.neurons,
                static_cast<long long>(k), a.dataset.c_str(), a.epochs,
                static_cast<unsigned long long>(a.seed));
@@ -142,8 +154,8 @@ void run_train(const TrainArgs& a) {
   const snn::TrainStats st =
       snn::train_network(net, train, to, [&](int64_t done, const std::string& note) {
         if (first_update && done > 1) {
-          std::fprintf(stderr, "snn train: resumed from %s at sample %lld\n",
-                       to.checkpoint.c_str(), static_cast<long long>(done - 1));
+          std::fprintf(stderr, "snn train: resumed from %s at sample %lld\n", to.checkpoint.c_str(),
+                       static_cast<long long>(done - 1));
           progress.resumed_at(done - 1);
         }
         first_update = false;
@@ -248,6 +260,12 @@ void run_eval(const EvalArgs& a) {
   if (a.readout != "vote" && a.readout != "proportion") {
     throw ConfigError("--readout must be vote or proportion, got '" + a.readout + "'");
   }
+  if (a.readout == "proportion" && net.class_responses.empty()) {
+    throw ConfigError("--readout proportion: " + a.net_path +
+                      " has no class responses (written before file version 2); train it again "
+                      "or use --readout vote");
+  }
+  if (a.threads < 1) throw ConfigError("--threads must be >= 1, got " + std::to_string(a.threads));
   snn::InferenceOptions io;
   io.seed = a.seed;
   io.threads = a.threads;
@@ -314,8 +332,9 @@ void add_snn_command(CLI::App& app) {
   train->add_option("--checkpoint", train_args->checkpoint,
                     "checkpoint file, rewritten during training and removed at the end "
                     "(default: OUT.ckpt)");
-  train->add_option("--checkpoint-every", train_args->checkpoint_every,
-                    "seconds between checkpoints (written at block ends)")
+  train
+      ->add_option("--checkpoint-every", train_args->checkpoint_every,
+                   "seconds between checkpoints (written at block ends)")
       ->capture_default_str();
   train->add_flag("--resume", train_args->resume,
                   "continue an interrupted run from its checkpoint (same result as uninterrupted)");

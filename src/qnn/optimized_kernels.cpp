@@ -203,28 +203,10 @@ detail::OutputStage output_stage(const QNode& node, const PackedModel::Layer& L,
 
 }  // namespace
 
-bool isa_supported(Isa isa) {
-  if (isa == Isa::kPortable) return true;
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vnni");
-#else
-  return false;
-#endif
-}
+Isa gemm_isa(Isa isa) { return isa >= Isa::kAvx512Vnni ? Isa::kAvx512Vnni : Isa::kGeneric; }
 
-Isa detect_isa() {
-  const char* forced = std::getenv("HARDY_ISA");
-  if (forced && std::string(forced) == "portable") return Isa::kPortable;
-  return isa_supported(Isa::kAvx512Vnni) ? Isa::kAvx512Vnni : Isa::kPortable;
-}
-
-const char* isa_name(Isa isa) { return isa == Isa::kAvx512Vnni ? "avx512-vnni" : "portable"; }
-
-PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(isa) {
-  if (!isa_supported(isa)) throw ConfigError(std::string("this CPU lacks ") + isa_name(isa));
+PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(gemm_isa(isa)) {
+  if (!cpu_supports(isa)) throw ConfigError(std::string("this CPU lacks ") + isa_name(isa));
   layers_.resize(model.nodes.size());
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     repack(i);

@@ -124,6 +124,7 @@ TEST(CliErrors, BadOptions) {
   expect_one_error_line(run_hardy("eval --model x.onnx --threads 0"), "--threads");
   expect_one_error_line(run_hardy("eval --model x.onnx --dataset cifar"), "--dataset");
   expect_one_error_line(run_hardy("frobnicate"), "frobnicate");
+  expect_one_error_line(run_hardy("eval --model x.onnx", "HARDY_ISA=bogus"), "HARDY_ISA");
 }
 
 TEST(CliErrors, ValidSmallRunSucceeds) {
@@ -154,13 +155,14 @@ TEST(CliErrors, SnnTrainAndEvalSucceedWithBothReadouts) {
   const std::string net = train_small_snn(root);
   for (const char* readout : {"vote", "proportion"}) {
     const std::string json = temp(std::string("snn_") + readout + ".json");
-    const CliRun r = run_hardy("snn eval --net " + net + " --readout " + readout + " --json " + json,
-                               "HARDY_DATA_DIR=" + root);
+    const CliRun r =
+        run_hardy("snn eval --net " + net + " --readout " + readout + " --json " + json,
+                  "HARDY_DATA_DIR=" + root);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::ifstream in(json);
     std::string text((std::istreambuf_iterator<char>(in)), {});
-    for (const char* key : {"\"accuracy\"", "\"neurons\"", "\"images\"",
-                            "\"samples_per_second\"", "\"readout\""}) {
+    for (const char* key :
+         {"\"accuracy\"", "\"neurons\"", "\"images\"", "\"samples_per_second\"", "\"readout\""}) {
       EXPECT_NE(text.find(key), std::string::npos) << key;
     }
     EXPECT_NE(text.find(readout), std::string::npos);
@@ -174,11 +176,18 @@ TEST(CliErrors, SnnBadOptionsAndFiles) {
                         "--neurons");
   expect_one_error_line(
       run_hardy("snn train --neurons 16 --set exc.bogus_ms=1 --out " + temp("x.snn"), env),
-      "exc.bogus_ms");
+      "--set: parameter override 'exc.bogus_ms=1': unknown key 'exc.bogus_ms'");
+  expect_one_error_line(run_hardy("snn train --neurons 16 --epochs 0 --out " + temp("x.snn"), env),
+                        "--epochs must be >= 1, got 0");
+  expect_one_error_line(
+      run_hardy("snn train --neurons 16 --label-images 5 --out " + temp("x.snn"), env),
+      "--label-images 5: the fashion-mnist training split has 4 images");
   expect_one_error_line(run_hardy("snn eval --net /nonexistent/n.snn", env), "/nonexistent/n.snn");
   const std::string net = train_small_snn(root);
   expect_one_error_line(run_hardy("snn eval --net " + net + " --readout best", env), "--readout");
   expect_one_error_line(run_hardy("snn eval --net " + net + " --weight-format q3", env), "q3");
+  expect_one_error_line(run_hardy("snn eval --net " + net + " --threads 0", env),
+                        "--threads must be >= 1, got 0");
   // A truncated network file names the file.
   std::ifstream in(net, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
@@ -205,16 +214,17 @@ std::string read_file(const std::string& path) {
 
 TEST(CliSnn, TrainingKilledAndResumedWritesTheSameNetwork) {
   if (!fs::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no Fashion-MNIST";
-  const std::string args = "snn train --dataset fashion-mnist --neurons 100 --images 12000 "
-                           "--label-images 200 --checkpoint-every 0 --out ";
+  const std::string args =
+      "snn train --dataset fashion-mnist --neurons 100 --images 12000 "
+      "--label-images 200 --checkpoint-every 0 --out ";
   const std::string whole = temp("whole.snn"), resumed = temp("resumed.snn");
   fs::remove(resumed + ".ckpt");
   ASSERT_EQ(run_hardy(args + whole).exit_code, 0);
   // SIGKILL the run once its first checkpoint (after 2,000 samples) exists, then resume it.
-  const std::string kill =
-      std::string("sh -c '") + HARDY_BIN + " " + args + resumed + " 2>/dev/null & p=$!; " +
-      "for i in $(seq 400); do [ -f " + resumed + ".ckpt ] && break; sleep 0.02; done; " +
-      "kill -9 $p; wait $p' >/dev/null 2>&1";
+  const std::string kill = std::string("sh -c '") + HARDY_BIN + " " + args + resumed +
+                           " 2>/dev/null & p=$!; " + "for i in $(seq 400); do [ -f " + resumed +
+                           ".ckpt ] && break; sleep 0.02; done; " +
+                           "kill -9 $p; wait $p' >/dev/null 2>&1";
   std::system(kill.c_str());
   ASSERT_TRUE(fs::exists(resumed + ".ckpt"));  // the run was killed mid-way (2.4 s of training)
   const CliRun r = run_hardy(args + resumed + " --resume");

@@ -16,8 +16,8 @@ namespace hardy::qnn {
 namespace {
 
 std::vector<Isa> available_isas() {
-  std::vector<Isa> isas = {Isa::kPortable};
-  if (isa_supported(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
+  std::vector<Isa> isas = {Isa::kGeneric};
+  if (cpu_supports(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
   return isas;
 }
 

@@ -24,8 +24,8 @@ TEST_P(ZooKernels, ReferenceEqualsOptimized) {
   ThreadPool pool(2);
   const int64_t n = images_to_compare(z);
   const auto reference = Int8Executor(z.model, KernelSet::kReference).run_dataset(z.test, n, pool);
-  std::vector<Isa> isas = {Isa::kPortable};
-  if (isa_supported(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
+  std::vector<Isa> isas = {Isa::kGeneric};
+  if (cpu_supports(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
   for (Isa isa : isas) {
     const auto optimized =
         Int8Executor(z.model, KernelSet::kOptimized, isa).run_dataset(z.test, n, pool);

@@ -6,21 +6,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "hardy/core/isa.h"
 #include "hardy/qnn/qmodel.h"
 #include "hardy/qnn/reference_kernels.h"
 
 namespace hardy::qnn {
 
-/// Instruction set of the GEMM inner loops.
-enum class Isa {
-  kPortable,    ///< plain C++ over the same packed layout (any x86-64 / other CPU)
-  kAvx512Vnni,  ///< vpdpbusd: 64 u8×s8 MACs per instruction, vectorized requantization
-};
-
-/// The best Isa this CPU supports, unless HARDY_ISA=portable forces the portable path.
-Isa detect_isa();
-const char* isa_name(Isa isa);
-bool isa_supported(Isa isa);
+/// The GEMM inner loops built for a CPU capability (hardy::Isa, core/isa.h): Isa::kAvx512Vnni
+/// (vpdpbusd: 64 u8×s8 MACs per instruction, vectorized requantization) when `isa` reaches it,
+/// else Isa::kGeneric, the portable loops over the same packed layout (any CPU).
+Isa gemm_isa(Isa isa);
 
 /// A QModel's weights re-laid out for the optimized kernels, with each Conv/Dense bias corrected
 /// for the input zero point (bias − zp_x · Σ_k w). The model must outlive it and stay at the same
@@ -33,6 +28,7 @@ bool isa_supported(Isa isa);
 /// scratch).
 class PackedModel {
  public:
+  /// Packs for the loops gemm_isa(isa) selects. Throws ConfigError if the CPU lacks `isa`.
   explicit PackedModel(const QModel& model, Isa isa = detect_isa());
   PackedModel(const PackedModel&) = delete;
   PackedModel& operator=(const PackedModel&) = delete;
@@ -47,6 +43,7 @@ class PackedModel {
   size_t scratch_bytes() const { return scratch_bytes_; }
   /// Runs node `index` of the model; scratch holds scratch_bytes() bytes.
   void run_node(size_t index, const NodeIo& io, uint8_t* scratch) const;
+  /// The loops in use: Isa::kAvx512Vnni or Isa::kGeneric (gemm_isa).
   Isa isa() const { return isa_; }
 
   struct Layer {
