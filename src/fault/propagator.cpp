@@ -2,6 +2,8 @@
 #include "hardy/fault/propagator.h"
 
 #include <algorithm>
+#include <array>
+#include <climits>
 
 #include "hardy/core/error.h"
 #include "hardy/qnn/reference_kernels.h"
@@ -14,6 +16,48 @@ using qnn::QNode;
 namespace {
 
 bool is_mac(const QNode& n) { return n.op == OpKind::kConv || n.op == OpKind::kDense; }
+
+}  // namespace
+
+namespace {
+
+// Per channel and byte b: the accumulators that requantize to b (empty: lo > hi).
+void fill_ranges(const QNode& n, const qnn::QValue& out, std::vector<int32_t>& lo,
+                 std::vector<int32_t>& hi) {
+  const auto channels = static_cast<size_t>(n.weight.shape[0]);
+  lo.assign(channels * 256, 1);
+  hi.assign(channels * 256, 0);
+  for (size_t c = 0; c < channels; ++c) {
+    const QuantizedMultiplier m = n.multiplier[c];
+    if (m.multiplier < 0) continue;  // not monotone: every output is requantized
+    const auto byte = [&](int64_t acc) {
+      return qnn::requantize(static_cast<int32_t>(acc), m, out.quant.zero_point, n.out_min,
+                             n.out_max);
+    };
+    // t[b] = the smallest accumulator whose byte is ≥ b (2^31 if none), by bisection.
+    std::array<int64_t, 257> t{};
+    t[0] = INT32_MIN;
+    t[256] = int64_t{INT32_MAX} + 1;
+    for (int b = 1; b < 256; ++b) {
+      int64_t a = INT32_MIN, z = int64_t{INT32_MAX} + 1;  // byte(a) < b ≤ byte(z), z past end
+      if (byte(a) >= b) {
+        t[static_cast<size_t>(b)] = a;
+        continue;
+      }
+      while (z - a > 1) {
+        const int64_t mid = a + (z - a) / 2;
+        (byte(mid) >= b ? z : a) = mid;
+      }
+      t[static_cast<size_t>(b)] = z;
+    }
+    for (int b = 0; b < 256; ++b) {
+      const int64_t l = t[static_cast<size_t>(b)], h = t[static_cast<size_t>(b) + 1] - 1;
+      if (l > h || l > INT32_MAX) continue;
+      lo[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(l);
+      hi[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(std::min<int64_t>(h, INT32_MAX));
+    }
+  }
+}
 
 }  // namespace
 
@@ -38,15 +82,33 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     const auto& readers = plan_.readers(static_cast<int>(v));
     if (!readers.empty()) last_reader_[v] = readers.back();
   }
-  golden_acc_.resize(nn);
-  acc_ready_.assign(nn, 0);
-  acc_rent_.assign(nn, 0);
-  delta_.resize(nn);
+  mac_index_.assign(nn, -1);
   for (size_t i = 0; i < nn; ++i) {
-    if (!is_mac(model_.nodes[i])) continue;
-    const auto outputs = static_cast<size_t>(model_.value(model_.nodes[i].output).shape.elements());
-    golden_acc_[i].assign(outputs, 0);
-    delta_[i].assign(outputs, 0);
+    const QNode& n = model_.nodes[i];
+    if (!is_mac(n)) continue;
+    mac_index_[i] = static_cast<int>(macs_.size());
+    MacLayer m;
+    m.node = static_cast<int>(i);
+    m.dense = n.op == OpKind::kDense;
+    m.channels = n.weight.shape[0];
+    m.reduction = n.reduction_size();
+    m.positions = model_.value(n.output).shape.elements() / m.channels;
+    const auto outputs = static_cast<size_t>(m.channels * m.positions);
+    m.delta.assign(outputs, 0);
+    m.golden_acc.assign(outputs, 0);
+    m.touched_at.assign(static_cast<size_t>(m.positions), 0);
+    // Transposed weights: tap k of output channel c (group g) at [(g·K + k)·ocg + c − g·ocg].
+    const int64_t groups = m.dense ? 1 : n.window.groups, ocg = m.channels / groups;
+    m.weights_t.assign(static_cast<size_t>(m.channels * m.reduction), 0);
+    for (int64_t c = 0; c < m.channels; ++c) {
+      const int64_t g = c / ocg;
+      for (int64_t k = 0; k < m.reduction; ++k) {
+        m.weights_t[static_cast<size_t>((g * m.reduction + k) * ocg + c - g * ocg)] =
+            n.weight[c * m.reduction + k];
+      }
+    }
+    fill_ranges(n, model_.value(n.output), m.range_lo, m.range_hi);
+    macs_.push_back(std::move(m));
   }
 }
 
@@ -55,28 +117,37 @@ void FaultPropagator::set_image(std::span<const uint8_t> image) {
   std::copy(golden_.arena.begin(), golden_.arena.end(), work_.arena.begin());
   const auto out = golden_output();
   golden_top1_ = qnn::argmax(out.data(), static_cast<int64_t>(out.size()));
-  std::fill(acc_ready_.begin(), acc_ready_.end(), 0);
-  std::fill(acc_rent_.begin(), acc_rent_.end(), 0);
+  for (MacLayer& m : macs_) {
+    m.acc_ready = false;
+    m.acc_rent = 0;
+  }
 }
 
-void FaultPropagator::ensure_golden_accumulators(int node, int64_t wanted) {
-  const auto i = static_cast<size_t>(node);
-  if (acc_ready_[i]) return;
-  const QNode& n = model_.nodes[i];
-  const auto outputs = static_cast<int64_t>(golden_acc_[i].size());
+void FaultPropagator::ensure_golden_accumulators(MacLayer& m, int64_t wanted) {
+  if (m.acc_ready) return;
   // Rent or buy: single look-ups until they would cost as much as the whole layer.
-  if ((acc_rent_[i] + wanted) * n.reduction_size() < outputs * n.reduction_size()) return;
-  for (int64_t o = 0; o < outputs; ++o) {
-    golden_acc_[i][static_cast<size_t>(o)] = qnn::accumulator_reference(n, golden_io_[i], o);
+  if (m.acc_rent + wanted < m.channels * m.positions) return;
+  const QNode& n = model_.node(m.node);
+  const qnn::NodeIo& io = golden_io_[static_cast<size_t>(m.node)];
+  for (int64_t c = 0; c < m.channels; ++c) {
+    for (int64_t p = 0; p < m.positions; ++p) {
+      m.golden_acc[static_cast<size_t>(p * m.channels + c)] =
+          qnn::accumulator_reference(n, io, c * m.positions + p);
+    }
   }
-  acc_ready_[i] = 1;
+  m.acc_ready = true;
+}
+
+int32_t FaultPropagator::golden_acc_pm(MacLayer& m, int64_t position, int64_t channel) {
+  if (m.acc_ready) return m.golden_acc[static_cast<size_t>(position * m.channels + channel)];
+  ++m.acc_rent;
+  return qnn::accumulator_reference(model_.node(m.node), golden_io_[static_cast<size_t>(m.node)],
+                                    channel * m.positions + position);
 }
 
 int32_t FaultPropagator::golden_accumulator(int node, int64_t element) {
-  const auto i = static_cast<size_t>(node);
-  if (acc_ready_[i]) return golden_acc_[i][static_cast<size_t>(element)];
-  ++acc_rent_[i];
-  return qnn::accumulator_reference(model_.nodes[i], golden_io_[i], element);
+  MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
+  return golden_acc_pm(m, element % m.positions, element / m.positions);
 }
 
 void FaultPropagator::record_change(int value, int64_t element, uint8_t faulty) {
@@ -89,27 +160,37 @@ void FaultPropagator::record_change(int value, int64_t element, uint8_t faulty) 
   }
 }
 
-void FaultPropagator::touch(int node, int64_t output, int32_t delta) {
-  int32_t& d = delta_[static_cast<size_t>(node)][static_cast<size_t>(output)];
-  // A zero delta may still be a touched output; touched_ may hold duplicates, settled once.
-  if (d == 0) touched_.push_back(static_cast<int32_t>(output));
-  d += delta;
+void FaultPropagator::touch_position(MacLayer& m, int64_t position) {
+  uint64_t& at = m.touched_at[static_cast<size_t>(position)];
+  if (at != epoch_) {
+    at = epoch_;
+    m.touched.push_back(static_cast<int32_t>(position));
+  }
 }
 
-void FaultPropagator::add_input_delta(int node, int64_t element, int32_t dx) {
-  const QNode& n = model_.node(node);
-  if (n.op == OpKind::kDense) {
-    const int64_t k = n.weight.shape[1], outs = n.weight.shape[0];
-    const int8_t* w = n.weight.data.data() + element;
-    for (int64_t o = 0; o < outs; ++o) touch(node, o, int32_t{w[o * k]} * dx);
+namespace {
+
+// delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize.
+void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w, int64_t n, int32_t dx) {
+  for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;
+}
+
+}  // namespace
+
+void FaultPropagator::add_input_delta(MacLayer& m, int64_t element, int32_t dx) {
+  if (m.dense) {
+    add_scaled(m.delta.data(), m.weights_t.data() + element * m.channels, m.channels, dx);
+    touch_position(m, 0);
     return;
   }
+  const QNode& n = model_.node(m.node);
   const qnn::WindowParams& win = n.window;
   const Shape &is = model_.value(n.inputs[0]).shape, &os = model_.value(n.output).shape;
   const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-  const int64_t icg = is[0] / win.groups, ocg = os[0] / win.groups;
+  const int64_t icg = is[0] / win.groups, ocg = m.channels / win.groups;
   const int64_t c = element / (h * wd), iy = element / wd % h, ix = element % wd;
-  const int64_t g = c / icg, cl = c % icg;
+  const int64_t g = c / icg;
+  const int64_t taps = win.kernel_h * win.kernel_w;
   for (int64_t ky = 0; ky < win.kernel_h; ++ky) {
     const int64_t ty = iy + win.pad_top - ky;
     if (ty < 0 || ty % win.stride_h) continue;
@@ -120,29 +201,35 @@ void FaultPropagator::add_input_delta(int node, int64_t element, int32_t dx) {
       if (tx < 0 || tx % win.stride_w) continue;
       const int64_t ox = tx / win.stride_w;
       if (ox >= ow) continue;
-      for (int64_t oc = g * ocg; oc < (g + 1) * ocg; ++oc) {
-        const int8_t w = n.weight[((oc * icg + cl) * win.kernel_h + ky) * win.kernel_w + kx];
-        touch(node, (oc * oh + oy) * ow + ox, int32_t{w} * dx);
-      }
+      const int64_t p = oy * ow + ox;
+      // Tap k = (c − g·icg)·KH·KW + ky·KW + kx of group g.
+      const int64_t k = g * m.reduction + (c - g * icg) * taps + ky * win.kernel_w + kx;
+      add_scaled(m.delta.data() + p * m.channels + g * ocg, m.weights_t.data() + k * ocg, ocg, dx);
+      touch_position(m, p);
     }
   }
 }
 
-void FaultPropagator::settle_mac_outputs(int node) {
-  const auto i = static_cast<size_t>(node);
-  const QNode& n = model_.nodes[i];
+void FaultPropagator::settle(MacLayer& m) {
+  const QNode& n = model_.node(m.node);
   const qnn::QValue& out = model_.value(n.output);
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
-  ensure_golden_accumulators(node, static_cast<int64_t>(touched_.size()));
-  for (int32_t o : touched_) {
-    int32_t& d = delta_[i][static_cast<size_t>(o)];
-    if (d == 0) continue;  // cancelled out, or a duplicate already settled
-    const int32_t acc = golden_accumulator(node, o) + d;
-    d = 0;
-    const uint8_t b = qnn::requantize_output(n, out, o, acc);
-    if (b != golden[o]) record_change(n.output, o, b);
+  ensure_golden_accumulators(m, static_cast<int64_t>(m.touched.size()) * m.channels);
+  for (int32_t p : m.touched) {
+    int32_t* delta = m.delta.data() + static_cast<int64_t>(p) * m.channels;
+    for (int64_t c = 0; c < m.channels; ++c) {
+      const int32_t d = delta[c];
+      if (d == 0) continue;
+      delta[c] = 0;
+      const int32_t acc = golden_acc_pm(m, p, c) + d;
+      const int64_t o = c * m.positions + p;
+      const size_t r = static_cast<size_t>(c) * 256 + golden[o];
+      if (acc >= m.range_lo[r] && acc <= m.range_hi[r]) continue;  // still the golden byte
+      const uint8_t b = qnn::requantize_output(n, out, o, acc);
+      if (b != golden[o]) record_change(n.output, o, b);
+    }
   }
-  touched_.clear();
+  m.touched.clear();
 }
 
 void FaultPropagator::recompute_elementwise(int node) {
@@ -150,14 +237,14 @@ void FaultPropagator::recompute_elementwise(int node) {
   const auto out_v = static_cast<size_t>(n.output);
   const Shape& os = model_.value(n.output).shape;
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
-  // Affected outputs are listed in touched_ (deduplicated with the output value's marks, which
+  // Affected outputs are listed in scratch_ (deduplicated with the output value's marks, which
   // this node's output cannot have yet: it is written only here).
   const uint64_t stamp = ++epoch_;
   auto& mark = marked_[out_v];
   const auto add = [&](int64_t o) {
     if (mark[static_cast<size_t>(o)] != stamp) {
       mark[static_cast<size_t>(o)] = stamp;
-      touched_.push_back(static_cast<int32_t>(o));
+      scratch_.push_back(static_cast<int32_t>(o));
     }
   };
   for (int in : n.inputs) {
@@ -187,15 +274,12 @@ void FaultPropagator::recompute_elementwise(int node) {
   }
   // The output value's marks now hold `stamp`; record_change must not mistake them for this
   // fault's listing, so changes are recorded with a fresh epoch afterwards.
-  std::vector<int32_t> outputs;
-  outputs.swap(touched_);
   ++epoch_;
-  for (int32_t o : outputs) {
+  for (int32_t o : scratch_) {
     const uint8_t b = qnn::element_reference(n, work_io_[static_cast<size_t>(node)], o);
     if (b != golden[o]) record_change(n.output, o, b);
   }
-  outputs.clear();
-  touched_.swap(outputs);
+  scratch_.clear();
 }
 
 Outcome FaultPropagator::propagate(int value) {
@@ -209,14 +293,15 @@ Outcome FaultPropagator::propagate(int value) {
     if (!fed) continue;
     const size_t dirty_before = dirty_values_.size();
     if (is_mac(n)) {
+      MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(i)])];
       const auto sv = static_cast<size_t>(plan_.storage(n.inputs[0]));
       const uint8_t* golden_in = golden_.arena.data() + plan_.offset(n.inputs[0]);
       const uint8_t* work_in = work_.arena.data() + plan_.offset(n.inputs[0]);
       for (int32_t e : changes_[sv]) {
         const int32_t dx = int32_t{work_in[e]} - int32_t{golden_in[e]};
-        if (dx != 0) add_input_delta(i, e, dx);
+        if (dx != 0) add_input_delta(m, e, dx);
       }
-      settle_mac_outputs(i);
+      settle(m);
     } else {
       recompute_elementwise(i);
     }
@@ -236,6 +321,14 @@ Outcome FaultPropagator::propagate(int value) {
   return outcome;
 }
 
+Outcome FaultPropagator::masked_outcome() {
+  if (capture_) {
+    const auto out = golden_output();
+    last_output_.assign(out.begin(), out.end());
+  }
+  return Outcome::kMasked;
+}
+
 void FaultPropagator::restore() {
   for (int v : dirty_values_) {
     const size_t off = plan_.offset(v);
@@ -251,32 +344,27 @@ Outcome FaultPropagator::inject_neuron(int value, int64_t element, uint8_t fault
   const int sv = plan_.storage(value);
   ++epoch_;
   if (faulty != golden_byte(sv, element)) record_change(sv, element, faulty);
-  if (dirty_values_.empty()) {
-    if (capture_) {
-      const auto out = golden_output();
-      last_output_.assign(out.begin(), out.end());
-    }
-    return Outcome::kMasked;
-  }
-  return propagate(sv);
+  return dirty_values_.empty() ? masked_outcome() : propagate(sv);
 }
 
 Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
   const QNode& n = model_.node(node);
   HARDY_CHECK(is_mac(n));
+  MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
   const int32_t dw = int32_t{faulty} - int32_t{n.weight[index]};
   ++epoch_;
   if (dw != 0) {
     const uint8_t* x = golden_.arena.data() + plan_.offset(n.inputs[0]);
     const int32_t zx = model_.value(n.inputs[0]).quant.zero_point;
-    const int64_t k = n.reduction_size(), oc = index / k, r = index % k;
-    if (n.op == OpKind::kDense) {
-      touch(node, oc, dw * (int32_t{x[r]} - zx));
+    const int64_t oc = index / m.reduction, r = index % m.reduction;
+    if (m.dense) {
+      m.delta[static_cast<size_t>(oc)] += dw * (int32_t{x[r]} - zx);
+      touch_position(m, 0);
     } else {
       const qnn::WindowParams& w = n.window;
       const Shape &is = model_.value(n.inputs[0]).shape, &os = model_.value(n.output).shape;
       const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-      const int64_t icg = is[0] / w.groups, ocg = os[0] / w.groups;
+      const int64_t icg = is[0] / w.groups, ocg = m.channels / w.groups;
       const int64_t cl = r / (w.kernel_h * w.kernel_w), ky = r / w.kernel_w % w.kernel_h,
                     kx = r % w.kernel_w;
       const int64_t ic = oc / ocg * icg + cl;
@@ -286,20 +374,16 @@ Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
         for (int64_t ox = 0; ox < ow; ++ox) {
           const int64_t ix = ox * w.stride_w - w.pad_left + kx;
           if (ix < 0 || ix >= wd) continue;
-          touch(node, (oc * oh + oy) * ow + ox, dw * (int32_t{x[(ic * h + iy) * wd + ix]} - zx));
+          const int64_t p = oy * ow + ox;
+          m.delta[static_cast<size_t>(p * m.channels + oc)] +=
+              dw * (int32_t{x[(ic * h + iy) * wd + ix]} - zx);
+          touch_position(m, p);
         }
       }
     }
-    settle_mac_outputs(node);
+    settle(m);
   }
-  if (dirty_values_.empty()) {
-    if (capture_) {
-      const auto out = golden_output();
-      last_output_.assign(out.begin(), out.end());
-    }
-    return Outcome::kMasked;
-  }
-  return propagate(n.output);
+  return dirty_values_.empty() ? masked_outcome() : propagate(n.output);
 }
 
 Outcome FaultPropagator::inject_accumulator(int node, int64_t element, int32_t faulty) {
@@ -308,14 +392,7 @@ Outcome FaultPropagator::inject_accumulator(int node, int64_t element, int32_t f
   ++epoch_;
   const uint8_t b = qnn::requantize_output(n, model_.value(n.output), element, faulty);
   if (b != golden_byte(n.output, element)) record_change(n.output, element, b);
-  if (dirty_values_.empty()) {
-    if (capture_) {
-      const auto out = golden_output();
-      last_output_.assign(out.begin(), out.end());
-    }
-    return Outcome::kMasked;
-  }
-  return propagate(n.output);
+  return dirty_values_.empty() ? masked_outcome() : propagate(n.output);
 }
 
 std::vector<uint8_t> reference_faulty_output(qnn::Int8Executor& exec,

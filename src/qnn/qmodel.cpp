@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "hardy/core/error.h"
+#include "hardy/core/hash.h"
 
 namespace hardy::qnn {
 namespace {
@@ -133,6 +134,49 @@ std::vector<std::vector<int>> QModel::readers() const {
     }
   }
   return r;
+}
+
+uint64_t model_fingerprint(const QModel& m) {
+  Fnv1a64 h;
+  const auto mix = [&](const auto& v) {
+    h.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&v), sizeof v));
+  };
+  const auto mix_vector = [&](const auto& v) {
+    h.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data()),
+                                      v.size() * sizeof(v[0])));
+  };
+  mix(m.input);
+  mix(m.output);
+  for (const QValue& v : m.values) {
+    mix_vector(v.shape.dims);
+    mix(v.quant.scale);
+    mix(v.quant.zero_point);
+  }
+  for (const QNode& n : m.nodes) {
+    mix(n.op);
+    mix_vector(n.inputs);
+    mix(n.output);
+    const WindowParams& w = n.window;
+    for (int f : {w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.pad_top, w.pad_left,
+                  w.pad_bottom, w.pad_right, w.groups, static_cast<int>(w.count_include_pad)}) {
+      mix(f);
+    }
+    mix(n.out_min);
+    mix(n.out_max);
+    mix_vector(n.weight.data);
+    mix_vector(n.bias);
+    for (const auto& q : n.multiplier) {
+      mix(q.multiplier);
+      mix(q.shift);
+    }
+    for (const auto& q : n.add_input_multiplier) {
+      mix(q.multiplier);
+      mix(q.shift);
+    }
+    mix(n.add_output_multiplier.multiplier);
+    mix(n.add_output_multiplier.shift);
+  }
+  return h.digest();
 }
 
 }  // namespace hardy::qnn

@@ -44,21 +44,41 @@ class FaultPropagator {
   const std::vector<uint8_t>& last_output() const { return last_output_; }
 
  private:
+  // A Conv/Dense node's propagation state. Deltas and golden accumulators are position-major
+  // ([p · channels + c], p < positions; Dense has one position), so the channels an input feeds
+  // are contiguous; weights are transposed to [input tap][channel of its group] for the same
+  // reason.
+  struct MacLayer {
+    int node = -1;
+    bool dense = false;
+    int64_t channels = 0, positions = 0, reduction = 0;
+    std::vector<int32_t> weights_t;   // [ic · KH · KW + ky · KW + kx][channel in group]
+    std::vector<int32_t> delta;       // Δacc, position-major; all zero between faults
+    std::vector<int32_t> golden_acc;  // position-major, valid when acc_ready
+    bool acc_ready = false;
+    int64_t acc_rent = 0;  // single look-ups paid for this image
+    // acc ∈ [range_lo, range_hi][c · 256 + b] ⇔ channel c stores byte b (requantization is
+    // monotone): an output whose faulty accumulator stays in its golden byte's range is unchanged.
+    std::vector<int32_t> range_lo, range_hi;
+    std::vector<int32_t> touched;      // positions with a nonzero delta somewhere
+    std::vector<uint64_t> touched_at;  // per position: epoch when listed
+  };
+
   // Changes of the running fault: a value's element now differs from golden in work_.
   void record_change(int value, int64_t element, uint8_t faulty);
-  // Adds Δacc for every output of MAC node `node` that input element `element` (changed by dx)
-  // feeds, marking them touched.
-  void add_input_delta(int node, int64_t element, int32_t dx);
-  void touch(int node, int64_t output, int32_t delta);
-  // Requantizes every touched output of MAC node `node` (golden acc + delta) and records those
-  // that differ from golden.
-  void settle_mac_outputs(int node);
+  // Adds Δacc for every output that changed input element `element` (by dx) feeds.
+  void add_input_delta(MacLayer& m, int64_t element, int32_t dx);
+  void touch_position(MacLayer& m, int64_t position);
+  // Requantizes the touched outputs (golden acc + delta) and records those that differ.
+  void settle(MacLayer& m);
   // Recomputes the outputs of a non-MAC node fed by changed input elements.
   void recompute_elementwise(int node);
   // Runs the cone of `value` (whose changes are seeded) and classifies the result.
   Outcome propagate(int value);
+  Outcome masked_outcome();
   void restore();
-  void ensure_golden_accumulators(int node, int64_t wanted);
+  void ensure_golden_accumulators(MacLayer& m, int64_t wanted);
+  int32_t golden_acc_pm(MacLayer& m, int64_t position, int64_t channel);
 
   const qnn::Int8Executor& exec_;
   const qnn::QModel& model_;
@@ -73,14 +93,9 @@ class FaultPropagator {
   std::vector<std::vector<uint64_t>> marked_;  // per storage value: epoch when last listed
   std::vector<int> dirty_values_;              // values with changes in this fault
   std::vector<int> last_reader_;               // per storage value: last running reader or −1
-
-  // Per MAC node: golden accumulators (valid when acc_ready_), the look-ups paid for this image,
-  // the running deltas and the touched outputs.
-  std::vector<std::vector<int32_t>> golden_acc_;
-  std::vector<uint8_t> acc_ready_;
-  std::vector<int64_t> acc_rent_;
-  std::vector<std::vector<int32_t>> delta_;
-  std::vector<int32_t> touched_;
+  std::vector<int> mac_index_;                 // per node: index into macs_ or −1
+  std::vector<MacLayer> macs_;
+  std::vector<int32_t> scratch_;
 
   bool capture_ = false;
   std::vector<uint8_t> last_output_;

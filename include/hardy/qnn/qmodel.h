@@ -80,6 +80,10 @@ struct QModel {
   std::vector<std::vector<int>> readers() const;
 };
 
+/// FNV-1a 64 of everything that determines the model's int8 outputs: graph structure, shapes,
+/// quantization, weights, biases, multipliers, clamps (not names or the source path).
+uint64_t model_fingerprint(const QModel& model);
+
 /// Index of the largest element; ties go to the lowest index.
 int argmax(const uint8_t* v, int64_t n);
 int argmax(const float* v, int64_t n);
