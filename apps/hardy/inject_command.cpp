@@ -111,6 +111,7 @@ void run_inject(const InjectArgs& a) {
       progress = Progress("inject", total, "faults");
       progress.resumed_at(done);
       if (done > 0) std::fprintf(stderr, "inject: resumed from %s\n", checkpoint.c_str());
+      return;
     }
     progress.update(done);
     const auto now = std::chrono::steady_clock::now();

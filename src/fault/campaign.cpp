@@ -359,6 +359,7 @@ void Campaign::run(CampaignCounts& counts, ThreadPool& pool, const Observer& obs
       todo.push_back(c);
     }
   }
+  if (observer) observer(counts, done, shard_total);
   std::atomic<size_t> next{0};
   std::mutex mutex;
   pool.parallel_for(pool.threads(), [&](int64_t, int64_t, int worker_index) {

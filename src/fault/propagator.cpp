@@ -96,6 +96,9 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     const auto outputs = static_cast<size_t>(m.channels * m.positions);
     m.delta.assign(outputs, 0);
     m.golden_acc.assign(outputs, 0);
+    m.slack_lo.assign(outputs, 0);
+    m.slack_hi.assign(outputs, 0);
+    m.flags.assign(static_cast<size_t>(m.channels), 0);
     m.touched_at.assign(static_cast<size_t>(m.positions), 0);
     // Transposed weights: tap k of output channel c (group g) at [(g·K + k)·ocg + c − g·ocg].
     const int64_t groups = m.dense ? 1 : n.window.groups, ocg = m.channels / groups;
@@ -129,10 +132,18 @@ void FaultPropagator::ensure_golden_accumulators(MacLayer& m, int64_t wanted) {
   if (m.acc_rent + wanted < m.channels * m.positions) return;
   const QNode& n = model_.node(m.node);
   const qnn::NodeIo& io = golden_io_[static_cast<size_t>(m.node)];
+  const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
   for (int64_t c = 0; c < m.channels; ++c) {
     for (int64_t p = 0; p < m.positions; ++p) {
-      m.golden_acc[static_cast<size_t>(p * m.channels + c)] =
-          qnn::accumulator_reference(n, io, c * m.positions + p);
+      const auto pm = static_cast<size_t>(p * m.channels + c);
+      const int32_t acc = qnn::accumulator_reference(n, io, c * m.positions + p);
+      m.golden_acc[pm] = acc;
+      const size_t r = static_cast<size_t>(c) * 256 + golden[c * m.positions + p];
+      const auto clamp32 = [](int64_t v) {
+        return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+      };
+      m.slack_lo[pm] = clamp32(int64_t{m.range_lo[r]} - acc);
+      m.slack_hi[pm] = clamp32(int64_t{m.range_hi[r]} - acc);
     }
   }
   m.acc_ready = true;
@@ -210,42 +221,66 @@ void FaultPropagator::add_input_delta(MacLayer& m, int64_t element, int32_t dx) 
   }
 }
 
+namespace {
+
+// flags[c] = delta[c] ∉ [lo[c], hi[c]]; returns whether any is set. Branch-free, so it vectorizes.
+bool flag_outside(const int32_t* __restrict delta, const int32_t* __restrict lo,
+                  const int32_t* __restrict hi, uint8_t* __restrict flags, int64_t n) {
+  uint8_t any = 0;
+  for (int64_t c = 0; c < n; ++c) {
+    const auto f = static_cast<uint8_t>((delta[c] < lo[c]) | (delta[c] > hi[c]));
+    flags[c] = f;
+    any |= f;
+  }
+  return any != 0;
+}
+
+}  // namespace
+
 void FaultPropagator::settle(MacLayer& m) {
   const QNode& n = model_.node(m.node);
   const qnn::QValue& out = model_.value(n.output);
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
   ensure_golden_accumulators(m, static_cast<int64_t>(m.touched.size()) * m.channels);
+  // The exact rule for one output: requantize golden acc + delta (int64: no wrap-around).
+  const auto requantize_changed = [&](int64_t p, int64_t c, int32_t d) {
+    const int64_t o = c * m.positions + p;
+    const int64_t acc = int64_t{golden_acc_pm(m, p, c)} + d;
+    const uint8_t b = qnn::requantize(
+        static_cast<int32_t>(std::clamp<int64_t>(acc, INT32_MIN, INT32_MAX)),
+        n.multiplier[static_cast<size_t>(c)], out.quant.zero_point, n.out_min, n.out_max);
+    if (b != golden[o]) record_change(n.output, o, b);
+  };
   for (int32_t p : m.touched) {
-    int32_t* delta = m.delta.data() + static_cast<int64_t>(p) * m.channels;
-    for (int64_t c = 0; c < m.channels; ++c) {
-      const int32_t d = delta[c];
-      if (d == 0) continue;
-      delta[c] = 0;
-      const int32_t acc = golden_acc_pm(m, p, c) + d;
-      const int64_t o = c * m.positions + p;
-      const size_t r = static_cast<size_t>(c) * 256 + golden[o];
-      if (acc >= m.range_lo[r] && acc <= m.range_hi[r]) continue;  // still the golden byte
-      const uint8_t b = qnn::requantize_output(n, out, o, acc);
-      if (b != golden[o]) record_change(n.output, o, b);
+    const size_t base = static_cast<size_t>(p) * static_cast<size_t>(m.channels);
+    int32_t* delta = m.delta.data() + base;
+    if (m.acc_ready) {
+      if (flag_outside(delta, m.slack_lo.data() + base, m.slack_hi.data() + base,
+                       m.flags.data(), m.channels)) {
+        for (int64_t c = 0; c < m.channels; ++c) {
+          if (m.flags[static_cast<size_t>(c)] && delta[c] != 0) requantize_changed(p, c, delta[c]);
+        }
+      }
+    } else {
+      for (int64_t c = 0; c < m.channels; ++c) {
+        if (delta[c] != 0) requantize_changed(p, c, delta[c]);
+      }
     }
+    std::fill(delta, delta + m.channels, 0);
   }
   m.touched.clear();
 }
 
 void FaultPropagator::recompute_elementwise(int node) {
+  // Inputs are final when a node is reached (topological order), so each affected output is
+  // recomputed as soon as it is found; one fed by several changed inputs is recomputed again,
+  // to the same byte, and listed once by record_change.
   const QNode& n = model_.node(node);
-  const auto out_v = static_cast<size_t>(n.output);
   const Shape& os = model_.value(n.output).shape;
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
-  // Affected outputs are listed in scratch_ (deduplicated with the output value's marks, which
-  // this node's output cannot have yet: it is written only here).
-  const uint64_t stamp = ++epoch_;
-  auto& mark = marked_[out_v];
-  const auto add = [&](int64_t o) {
-    if (mark[static_cast<size_t>(o)] != stamp) {
-      mark[static_cast<size_t>(o)] = stamp;
-      scratch_.push_back(static_cast<int32_t>(o));
-    }
+  const qnn::NodeIo& io = work_io_[static_cast<size_t>(node)];
+  const auto update = [&](int64_t o, uint8_t b) {
+    if (b != golden[o]) record_change(n.output, o, b);
   };
   for (int in : n.inputs) {
     const auto sv = static_cast<size_t>(plan_.storage(in));
@@ -262,24 +297,18 @@ void FaultPropagator::recompute_elementwise(int node) {
         const int64_t ox0 = std::max<int64_t>(0, (tx - w.kernel_w + w.stride_w) / w.stride_w);
         const int64_t ox1 = std::min<int64_t>(ow - 1, tx / w.stride_w);
         for (int64_t oy = oy0; oy <= oy1; ++oy) {
-          for (int64_t ox = ox0; ox <= ox1; ++ox) add((c * oh + oy) * ow + ox);
+          for (int64_t ox = ox0; ox <= ox1; ++ox) {
+            update((c * oh + oy) * ow + ox, qnn::pool_window_reference(n, io, c, oy, ox));
+          }
         }
-      } else if (n.op == OpKind::kGlobalAveragePool) {
-        const Shape& is = model_.value(in).shape;
-        add(e / (is[1] * is[2]));
       } else {
-        add(e);
+        const int64_t o = n.op == OpKind::kGlobalAveragePool
+                              ? e / (model_.value(in).shape[1] * model_.value(in).shape[2])
+                              : e;
+        update(o, qnn::element_reference(n, io, o));
       }
     }
   }
-  // The output value's marks now hold `stamp`; record_change must not mistake them for this
-  // fault's listing, so changes are recorded with a fresh epoch afterwards.
-  ++epoch_;
-  for (int32_t o : scratch_) {
-    const uint8_t b = qnn::element_reference(n, work_io_[static_cast<size_t>(node)], o);
-    if (b != golden[o]) record_change(n.output, o, b);
-  }
-  scratch_.clear();
 }
 
 Outcome FaultPropagator::propagate(int value) {

@@ -37,6 +37,34 @@ int32_t accumulator_reference(const QNode& node, const NodeIo& io, int64_t index
   return acc;
 }
 
+uint8_t pool_window_reference(const QNode& node, const NodeIo& io, int64_t c, int64_t oy,
+                              int64_t ox) {
+  // Raw uint8 values: the output's scale and zero point equal the input's.
+  const WindowParams& w = node.window;
+  const Shape& is = io.in[0]->shape;
+  const int64_t h = is[1], wd = is[2];
+  const int32_t pad_value = io.in[0]->quant.zero_point;  // real 0
+  int32_t best = 0, sum = 0, count = 0;
+  for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+    const int64_t iy = oy * w.stride_h - w.pad_top + ky;
+    for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+      const int64_t ix = ox * w.stride_w - w.pad_left + kx;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+        if (w.count_include_pad) {
+          sum += pad_value;
+          ++count;
+        }
+        continue;
+      }
+      const int32_t v = io.x[0][(c * h + iy) * wd + ix];
+      best = std::max(best, v);
+      sum += v;
+      ++count;
+    }
+  }
+  return static_cast<uint8_t>(node.op == OpKind::kMaxPool ? best : (sum + count / 2) / count);
+}
+
 uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
   switch (node.op) {
     case OpKind::kConv:
@@ -44,31 +72,9 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
       return requantize_output(node, *io.out, index, accumulator_reference(node, io, index));
     case OpKind::kMaxPool:
     case OpKind::kAveragePool: {
-      // Raw uint8 values: the output's scale and zero point equal the input's.
-      const WindowParams& w = node.window;
-      const Shape &is = io.in[0]->shape, &os = io.out->shape;
-      const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-      const int64_t c = index / (oh * ow), oy = index / ow % oh, ox = index % ow;
-      const int32_t pad_value = io.in[0]->quant.zero_point;  // real 0
-      int32_t best = 0, sum = 0, count = 0;
-      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
-        const int64_t iy = oy * w.stride_h - w.pad_top + ky;
-        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-          const int64_t ix = ox * w.stride_w - w.pad_left + kx;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
-            if (w.count_include_pad) {
-              sum += pad_value;
-              ++count;
-            }
-            continue;
-          }
-          const int32_t v = io.x[0][(c * h + iy) * wd + ix];
-          best = std::max(best, v);
-          sum += v;
-          ++count;
-        }
-      }
-      return static_cast<uint8_t>(node.op == OpKind::kMaxPool ? best : (sum + count / 2) / count);
+      const Shape& os = io.out->shape;
+      const int64_t oh = os[1], ow = os[2];
+      return pool_window_reference(node, io, index / (oh * ow), index / ow % oh, index % ow);
     }
     case OpKind::kGlobalAveragePool: {
       const Shape& is = io.in[0]->shape;

@@ -60,6 +60,10 @@ class FaultPropagator {
     // acc ∈ [range_lo, range_hi][c · 256 + b] ⇔ channel c stores byte b (requantization is
     // monotone): an output whose faulty accumulator stays in its golden byte's range is unchanged.
     std::vector<int32_t> range_lo, range_hi;
+    // With the golden accumulators: the deltas that keep each output's golden byte,
+    // [slack_lo, slack_hi] (position-major; 0 is inside unless the channel has no ranges).
+    std::vector<int32_t> slack_lo, slack_hi;
+    std::vector<uint8_t> flags;       // per channel: delta outside the slack
     std::vector<int32_t> touched;      // positions with a nonzero delta somewhere
     std::vector<uint64_t> touched_at;  // per position: epoch when listed
   };

@@ -52,6 +52,10 @@ inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t i
 /// Fault injection recomputes single elements with it; the kernels below are loops over it.
 uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index);
 
+/// element_reference of a MaxPool/AveragePool output at channel c, row oy, column ox.
+uint8_t pool_window_reference(const QNode& node, const NodeIo& io, int64_t c, int64_t oy,
+                              int64_t ox);
+
 /// Every output element of the node (element_reference over the output).
 void run_node_reference(const QNode& node, const NodeIo& io);
 
