@@ -255,8 +255,8 @@ void FaultPropagator::settle(MacLayer& m) {
     const size_t base = static_cast<size_t>(p) * static_cast<size_t>(m.channels);
     int32_t* delta = m.delta.data() + base;
     if (m.acc_ready) {
-      if (flag_outside(delta, m.slack_lo.data() + base, m.slack_hi.data() + base,
-                       m.flags.data(), m.channels)) {
+      if (flag_outside(delta, m.slack_lo.data() + base, m.slack_hi.data() + base, m.flags.data(),
+                       m.channels)) {
         for (int64_t c = 0; c < m.channels; ++c) {
           if (m.flags[static_cast<size_t>(c)] && delta[c] != 0) requantize_changed(p, c, delta[c]);
         }
