@@ -181,6 +181,7 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
         c.theta.assign(model.theta.begin(), model.theta.end());
         c.simulator = sim.save_state();
         detail::write_checkpoint(c, options.checkpoint);
+        if (options.on_checkpoint) options.on_checkpoint(c.next_sample);
       }
     }
     if (progress) {

@@ -38,6 +38,9 @@ struct TrainOptions {
   /// Continue from `checkpoint` if it exists (it must belong to the same run: data, sizes,
   /// seed, epochs, parameters); the result is identical to an uninterrupted run.
   bool resume = false;
+  /// Called on the training thread right after each checkpoint is complete on disk, with the
+  /// number of samples it holds (for logs; the CLI's kill-after-checkpoint test hook uses it).
+  std::function<void(int64_t samples_done)> on_checkpoint;
 };
 
 struct TrainStats {
