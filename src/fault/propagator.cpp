@@ -181,8 +181,15 @@ void FaultPropagator::touch_position(MacLayer& m, int64_t position) {
 
 namespace {
 
-// delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize.
-void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w, int64_t n, int32_t dx) {
+// delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize; built
+// for AVX-512, AVX2 and baseline x86-64 and chosen at load time (integer: identical results).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HARDY_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HARDY_VECTOR_CLONES
+#endif
+HARDY_VECTOR_CLONES void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w,
+                                    int64_t n, int32_t dx) {
   for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;
 }
 
@@ -224,8 +231,9 @@ void FaultPropagator::add_input_delta(MacLayer& m, int64_t element, int32_t dx) 
 namespace {
 
 // flags[c] = delta[c] ∉ [lo[c], hi[c]]; returns whether any is set. Branch-free, so it vectorizes.
-bool flag_outside(const int32_t* __restrict delta, const int32_t* __restrict lo,
-                  const int32_t* __restrict hi, uint8_t* __restrict flags, int64_t n) {
+HARDY_VECTOR_CLONES bool flag_outside(const int32_t* __restrict delta, const int32_t* __restrict lo,
+                                      const int32_t* __restrict hi, uint8_t* __restrict flags,
+                                      int64_t n) {
   uint8_t any = 0;
   for (int64_t c = 0; c < n; ++c) {
     const auto f = static_cast<uint8_t>((delta[c] < lo[c]) | (delta[c] > hi[c]));
