@@ -61,6 +61,22 @@ void fill_ranges(const QNode& n, const qnn::QValue& out, std::vector<int32_t>& l
 
 }  // namespace
 
+namespace {
+
+// delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize; built
+// for AVX-512, AVX2 and baseline x86-64 and chosen at load time (integer: identical results).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HARDY_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HARDY_VECTOR_CLONES
+#endif
+HARDY_VECTOR_CLONES void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w,
+                                    int64_t n, int32_t dx) {
+  for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;
+}
+
+}  // namespace
+
 FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     : exec_(exec),
       model_(exec.model()),
@@ -128,16 +144,28 @@ void FaultPropagator::set_image(std::span<const uint8_t> image) {
 
 void FaultPropagator::ensure_golden_accumulators(MacLayer& m, int64_t wanted) {
   if (m.acc_ready) return;
-  // Rent or buy: single look-ups until they would cost as much as the whole layer.
-  if (m.acc_rent + wanted < m.channels * m.positions) return;
+  // Rent or buy: single scalar look-ups (K MACs each) until they would cost about as much as the
+  // whole layer computed by vector scatter (outputs · K / 8).
+  if ((m.acc_rent + wanted) * 8 < m.channels * m.positions) return;
   const QNode& n = model_.node(m.node);
-  const qnn::NodeIo& io = golden_io_[static_cast<size_t>(m.node)];
+  // bias + Σ (x − z_x)·w, scattered input by input with the delta kernel: the same integer sum in
+  // another order (exact).
+  for (int64_t p = 0; p < m.positions; ++p) {
+    std::copy(n.bias.begin(), n.bias.end(),
+              m.golden_acc.begin() + static_cast<std::ptrdiff_t>(p * m.channels));
+  }
+  const uint8_t* x = golden_.arena.data() + plan_.offset(n.inputs[0]);
+  const int32_t zx = model_.value(n.inputs[0]).quant.zero_point;
+  const int64_t inputs = model_.value(n.inputs[0]).shape.elements();
+  for (int64_t e = 0; e < inputs; ++e) {
+    const int32_t dx = int32_t{x[e]} - zx;
+    if (dx != 0) scatter_input(m, e, dx, m.golden_acc.data(), false);
+  }
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
   for (int64_t c = 0; c < m.channels; ++c) {
     for (int64_t p = 0; p < m.positions; ++p) {
       const auto pm = static_cast<size_t>(p * m.channels + c);
-      const int32_t acc = qnn::accumulator_reference(n, io, c * m.positions + p);
-      m.golden_acc[pm] = acc;
+      const int32_t acc = m.golden_acc[pm];
       const size_t r = static_cast<size_t>(c) * 256 + golden[c * m.positions + p];
       const auto clamp32 = [](int64_t v) {
         return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
@@ -179,26 +207,11 @@ void FaultPropagator::touch_position(MacLayer& m, int64_t position) {
   }
 }
 
-namespace {
-
-// delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize; built
-// for AVX-512, AVX2 and baseline x86-64 and chosen at load time (integer: identical results).
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HARDY_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HARDY_VECTOR_CLONES
-#endif
-HARDY_VECTOR_CLONES void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w,
-                                    int64_t n, int32_t dx) {
-  for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;
-}
-
-}  // namespace
-
-void FaultPropagator::add_input_delta(MacLayer& m, int64_t element, int32_t dx) {
+void FaultPropagator::scatter_input(MacLayer& m, int64_t element, int32_t dx, int32_t* target,
+                                    bool touch) {
   if (m.dense) {
-    add_scaled(m.delta.data(), m.weights_t.data() + element * m.channels, m.channels, dx);
-    touch_position(m, 0);
+    add_scaled(target, m.weights_t.data() + element * m.channels, m.channels, dx);
+    if (touch) touch_position(m, 0);
     return;
   }
   const QNode& n = model_.node(m.node);
@@ -222,8 +235,8 @@ void FaultPropagator::add_input_delta(MacLayer& m, int64_t element, int32_t dx) 
       const int64_t p = oy * ow + ox;
       // Tap k = (c − g·icg)·KH·KW + ky·KW + kx of group g.
       const int64_t k = g * m.reduction + (c - g * icg) * taps + ky * win.kernel_w + kx;
-      add_scaled(m.delta.data() + p * m.channels + g * ocg, m.weights_t.data() + k * ocg, ocg, dx);
-      touch_position(m, p);
+      add_scaled(target + p * m.channels + g * ocg, m.weights_t.data() + k * ocg, ocg, dx);
+      if (touch) touch_position(m, p);
     }
   }
 }
@@ -336,7 +349,7 @@ Outcome FaultPropagator::propagate(int value) {
       const uint8_t* work_in = work_.arena.data() + plan_.offset(n.inputs[0]);
       for (int32_t e : changes_[sv]) {
         const int32_t dx = int32_t{work_in[e]} - int32_t{golden_in[e]};
-        if (dx != 0) add_input_delta(m, e, dx);
+        if (dx != 0) scatter_input(m, e, dx, m.delta.data(), true);
       }
       settle(m);
     } else {

@@ -59,7 +59,7 @@ TEST_F(CliInject, KilledCampaignResumesToTheUninterruptedResult) {
 
 TEST_F(CliInject, ShardsMergedEqualTheSingleRun) {
   const std::string args =
-      inject("--images 40 --mode statistical --faults 4000 --fault bitflip2 --json ");
+      inject("--images 40 --mode statistical --faults 12000 --fault bitflip2 --json ");
   ASSERT_EQ(run_hardy(args + temp("single.json") + " --csv " + temp("single.csv")).exit_code, 0);
   std::string shards;
   for (int k = 0; k < 3; ++k) {

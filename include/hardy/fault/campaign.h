@@ -130,7 +130,8 @@ class Campaign {
   uint64_t fingerprint_ = 0;
 };
 
-/// Statistical chunks hold this many sampled faults.
-inline constexpr int64_t kFaultsPerStatisticalChunk = 512;
+/// Statistical chunks hold this many sampled faults (sorted by image inside a chunk, so large
+/// chunks share golden runs).
+inline constexpr int64_t kFaultsPerStatisticalChunk = 4096;
 
 }  // namespace hardy::fault

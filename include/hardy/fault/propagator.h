@@ -70,8 +70,9 @@ class FaultPropagator {
 
   // Changes of the running fault: a value's element now differs from golden in work_.
   void record_change(int value, int64_t element, uint8_t faulty);
-  // Adds Δacc for every output that changed input element `element` (by dx) feeds.
-  void add_input_delta(MacLayer& m, int64_t element, int32_t dx);
+  // Adds w · dx to target (position-major) for every output that input element `element` feeds;
+  // with `touch`, lists their positions as touched (target is then the delta).
+  void scatter_input(MacLayer& m, int64_t element, int32_t dx, int32_t* target, bool touch);
   void touch_position(MacLayer& m, int64_t position);
   // Requantizes the touched outputs (golden acc + delta) and records those that differ.
   void settle(MacLayer& m);
