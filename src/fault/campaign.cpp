@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "campaign_worker.h"
+#include "hardy/core/enum_names.h"
 #include "hardy/core/error.h"
 #include "hardy/core/hash.h"
 #include "hardy/core/rng.h"
@@ -16,24 +17,19 @@
 
 namespace hardy::fault {
 
+namespace {
+constexpr std::pair<CampaignMode, const char*> kModeNames[] = {
+    {CampaignMode::kExhaustive, "exhaustive"},
+    {CampaignMode::kStatistical, "statistical"},
+    {CampaignMode::kTrials, "trials"}};
+}  // namespace
+
 const char* campaign_mode_name(CampaignMode mode) {
-  switch (mode) {
-    case CampaignMode::kExhaustive:
-      return "exhaustive";
-    case CampaignMode::kStatistical:
-      return "statistical";
-    case CampaignMode::kTrials:
-      return "trials";
-  }
-  return "?";
+  return enum_name<CampaignMode>(mode, kModeNames);
 }
 
 CampaignMode parse_campaign_mode(const std::string& name) {
-  for (CampaignMode m :
-       {CampaignMode::kExhaustive, CampaignMode::kStatistical, CampaignMode::kTrials}) {
-    if (name == campaign_mode_name(m)) return m;
-  }
-  throw ConfigError("campaign mode '" + name + "': expected exhaustive, statistical or trials");
+  return parse_enum<CampaignMode>(name, kModeNames, "campaign mode");
 }
 
 void CampaignOptions::validate() const {
