@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -174,7 +175,10 @@ TEST_F(CliSnn, TrainingKilledAndResumedWritesTheSameNetwork) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("resumed from " + resumed + ".ckpt at sample 1000"), std::string::npos)
       << r.err;
-  EXPECT_EQ(read_file(whole), read_file(resumed));
+  const std::string a = read_file(whole), b = read_file(resumed);
+  const auto diff = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  EXPECT_TRUE(a == b) << "sizes " << a.size() << " and " << b.size()
+                      << ", first difference at byte " << (diff.first - a.begin());
   EXPECT_FALSE(fs::exists(resumed + ".ckpt"));
 }
 
