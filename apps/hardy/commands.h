@@ -7,6 +7,7 @@ namespace hardy::cli {
 
 void add_eval_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_dram_command(CLI::App& app);
 #ifdef HARDY_HAVE_SNN
 void add_snn_command(CLI::App& app);
 #endif

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", HARDY_VERSION);
   hardy::cli::add_eval_command(app);
   hardy::cli::add_demo_command(app);
+  hardy::cli::add_dram_command(app);
 #ifdef HARDY_HAVE_SNN
   hardy::cli::add_snn_command(app);
 #endif
