@@ -45,7 +45,7 @@ void model_inference(benchmark::State& state, const char* name, const char* data
   int64_t i = 0;
   for (auto _ : state) {
     exec.run(l.test.image(i++ % l.test.size()), ws);
-    benchmark::DoNotOptimize(ws.values.back().data());
+    benchmark::DoNotOptimize(ws.arena.data());
   }
   state.counters["images/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
@@ -63,20 +63,9 @@ void single_node(benchmark::State& state, const char* name, const char* dataset,
   auto ws = exec.make_workspace();
   exec.run(l.test.image(0), ws);
   const qnn::QNode& n = l.model.nodes[node];
-  qnn::PackedModel packed(l.model);
-  qnn::NodeIo io;
-  io.in[0] = &l.model.value(n.inputs[0]);
-  io.x[0] = ws.values[static_cast<size_t>(n.inputs[0])].data();
-  io.out = &l.model.value(n.output);
-  io.y = ws.values[static_cast<size_t>(n.output)].data();
-  std::vector<uint8_t> scratch(packed.scratch_bytes());
   for (auto _ : state) {
-    if (kernels == qnn::KernelSet::kReference) {
-      qnn::run_node_reference(n, io);
-    } else {
-      packed.run_node(node, io, scratch.data());
-    }
-    benchmark::DoNotOptimize(io.y);
+    exec.run_node(static_cast<int>(node), ws);
+    benchmark::DoNotOptimize(ws.arena.data());
   }
   state.SetLabel(std::string(qnn::op_name(n.op)) + " " +
                  l.model.value(n.inputs[0]).shape.to_string() + " -> " +

@@ -2,9 +2,11 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "hardy/core/isa.h"
 #include "hardy/data/dataset.h"
 #include "hardy/qnn/evaluation.h"
 #include "hardy/qnn/onnx_import.h"
+#include "hardy/qnn/optimized_kernels.h"
 #include "json_output.h"
 #include "model_options.h"
 
@@ -19,6 +21,8 @@ nlohmann::json evaluate_model(const ModelOptions& o) {
   const qnn::QModel model = qnn::quantize(graph, train, o.calibration_options(), pool);
   const qnn::Int8Executor int8(model, o.kernel_set());
   const qnn::EvalResult r = qnn::evaluate(graph, int8, test, n, pool);
+  const bool optimized = o.kernel_set() == qnn::KernelSet::kOptimized;
+  const char* isa = optimized ? isa_name(qnn::gemm_isa(detect_isa())) : "scalar-reference";
   return {{"model", o.model},
           {"dataset", o.dataset},
           {"images", r.images},
@@ -29,8 +33,7 @@ nlohmann::json evaluate_model(const ModelOptions& o) {
           {"fp32_images_per_second", r.fp32_images_per_second},
           {"int8_images_per_second", r.int8_images_per_second},
           {"kernels", o.kernels},
-          {"isa", o.kernel_set() == qnn::KernelSet::kOptimized ? qnn::isa_name(qnn::detect_isa())
-                                                               : "scalar-reference"},
+          {"isa", isa},
           {"macs_per_image", graph.macs()},
           {"parameters", graph.parameters()},
           {"calibration",

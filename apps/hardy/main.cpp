@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "hardy/core/error.h"
+#include "hardy/core/isa.h"
 #include "json_output.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", HARDY_VERSION);
   hardy::cli::add_eval_command(app);
   hardy::cli::add_demo_command(app);
+  hardy::cli::add_inject_command(app);
+  hardy::cli::add_merge_command(app);
   hardy::cli::add_dram_command(app);
 #ifdef HARDY_HAVE_SNN
   hardy::cli::add_snn_command(app);
@@ -31,6 +34,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    // A bad HARDY_ISA fails every command up front, not after minutes of loading.
+    if (known_command) hardy::detect_isa();
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

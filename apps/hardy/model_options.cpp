@@ -5,13 +5,17 @@
 
 namespace hardy::cli {
 
-void ModelOptions::add_to(CLI::App& cmd, bool model_required) {
+void ModelOptions::add_to(CLI::App& cmd, bool model_required, bool evaluation) {
   auto* m = cmd.add_option("--model", model, "float ONNX model (input N×1×28×28, pixel/255)");
   if (model_required) m->required();
   cmd.add_option("--dataset", dataset, "fashion-mnist | mnist")
       ->check(CLI::IsMember({"fashion-mnist", "mnist"}));
-  cmd.add_option("--images", images, "test images to evaluate (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+  if (evaluation) {
+    cmd.add_option("--images", images, "test images to evaluate (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    cmd.add_option("--kernels", kernels, "optimized | reference")
+        ->check(CLI::IsMember({"optimized", "reference"}));
+  }
   cmd.add_option("--threads", threads, "worker threads (results do not depend on it)")
       ->check(CLI::Range(1, 256));
   cmd.add_option("--calibration-images", calibration_images, "training images for calibration")
@@ -20,8 +24,6 @@ void ModelOptions::add_to(CLI::App& cmd, bool model_required) {
       ->check(CLI::IsMember({"minmax", "percentile"}));
   cmd.add_option("--percentile", percentile, "percentile for --calibration percentile")
       ->check(CLI::Range(50.0, 100.0));
-  cmd.add_option("--kernels", kernels, "optimized | reference")
-      ->check(CLI::IsMember({"optimized", "reference"}));
 }
 
 qnn::CalibrationOptions ModelOptions::calibration_options() const {

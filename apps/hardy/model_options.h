@@ -21,7 +21,9 @@ struct ModelOptions {
   double percentile = 99.99;
   std::string kernels = "optimized";
 
-  void add_to(CLI::App& cmd, bool model_required);
+  /// Registers --model, --dataset, --threads and the calibration options; with `evaluation`,
+  /// also --images and --kernels.
+  void add_to(CLI::App& cmd, bool model_required, bool evaluation = true);
   qnn::CalibrationOptions calibration_options() const;
   qnn::KernelSet kernel_set() const;
 };

@@ -1,8 +1,12 @@
 // `hardy snn train|eval|params`: the Diehl & Cook spiking network from the command line.
+#include <charconv>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands.h"
@@ -31,7 +35,13 @@ void add_param_options(CLI::App* cmd, ParamOptions& o) {
 snn::SnnParams resolve_params(const ParamOptions& o) {
   snn::SnnParams p;
   if (!o.config.empty()) p = snn::load_params(o.config);
-  for (const auto& s : o.sets) p = snn::apply_override(p, s);
+  for (const auto& s : o.sets) {
+    try {
+      p = snn::apply_override(p, s);
+    } catch (const ConfigError& e) {
+      throw ConfigError(std::string("--set: ") + e.what());
+    }
+  }
   return p;
 }
 
@@ -129,11 +139,32 @@ void run_train(const TrainArgs& a) {
   to.resume = a.resume;
   if (!(a.checkpoint_every >= 0)) throw ConfigError("--checkpoint-every must be >= 0 seconds");
   to.checkpoint_seconds = a.checkpoint_every;
+  // Testing hook (docs/cli.md): HARDY_TEST_KILL_AFTER_CHECKPOINT=N makes the process SIGKILL
+  // itself right after its N-th checkpoint is on disk, so the kill-and-resume test is exact and
+  // fast instead of racing a timer.
+  if (const char* kill_after = std::getenv("HARDY_TEST_KILL_AFTER_CHECKPOINT")) {
+    const std::string_view text(kill_after);
+    int n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n < 1) {
+      throw ConfigError(std::string("HARDY_TEST_KILL_AFTER_CHECKPOINT=") + kill_after +
+                        ": expected a checkpoint count >= 1");
+    }
+    to.on_checkpoint = [n, written = 0](int64_t) mutable {
+      if (++written == n) std::raise(SIGKILL);
+    };
+  }
   const int64_t k = a.images == 0 ? train.size() : a.images;
   if (a.images < 0 || a.images > train.size()) {
     throw ConfigError("--images " + std::to_string(a.images) + ": the " + a.dataset +
                       " training split has " + std::to_string(train.size()) + " images");
   }
+  if (a.label_images > train.size()) {
+    throw ConfigError("--label-images " + std::to_string(a.label_images) + ": the " + a.dataset +
+                      " training split has " + std::to_string(train.size()) + " images");
+  }
+  if (a.epochs < 1) throw ConfigError("--epochs must be >= 1, got " + std::to_string(a.epochs));
+  if (a.threads < 1) throw ConfigError("--threads must be >= 1, got " + std::to_string(a.threads));
   std::fprintf(stderr, "snn train: N%d on %lld %s images x %d epoch(s), seed %llu\n", a.neurons,
                static_cast<long long>(k), a.dataset.c_str(), a.epochs,
                static_cast<unsigned long long>(a.seed));
@@ -142,8 +173,8 @@ void run_train(const TrainArgs& a) {
   const snn::TrainStats st =
       snn::train_network(net, train, to, [&](int64_t done, const std::string& note) {
         if (first_update && done > 1) {
-          std::fprintf(stderr, "snn train: resumed from %s at sample %lld\n",
-                       to.checkpoint.c_str(), static_cast<long long>(done - 1));
+          std::fprintf(stderr, "snn train: resumed from %s at sample %lld\n", to.checkpoint.c_str(),
+                       static_cast<long long>(done - 1));
           progress.resumed_at(done - 1);
         }
         first_update = false;
@@ -248,6 +279,12 @@ void run_eval(const EvalArgs& a) {
   if (a.readout != "vote" && a.readout != "proportion") {
     throw ConfigError("--readout must be vote or proportion, got '" + a.readout + "'");
   }
+  if (a.readout == "proportion" && net.class_responses.empty()) {
+    throw ConfigError("--readout proportion: " + a.net_path +
+                      " has no class responses (written before file version 2); train it again "
+                      "or use --readout vote");
+  }
+  if (a.threads < 1) throw ConfigError("--threads must be >= 1, got " + std::to_string(a.threads));
   snn::InferenceOptions io;
   io.seed = a.seed;
   io.threads = a.threads;
@@ -314,8 +351,9 @@ void add_snn_command(CLI::App& app) {
   train->add_option("--checkpoint", train_args->checkpoint,
                     "checkpoint file, rewritten during training and removed at the end "
                     "(default: OUT.ckpt)");
-  train->add_option("--checkpoint-every", train_args->checkpoint_every,
-                    "seconds between checkpoints (written at block ends)")
+  train
+      ->add_option("--checkpoint-every", train_args->checkpoint_every,
+                   "seconds between checkpoints (written at block ends)")
       ->capture_default_str();
   train->add_flag("--resume", train_args->resume,
                   "continue an interrupted run from its checkpoint (same result as uninterrupted)");

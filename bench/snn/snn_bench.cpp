@@ -19,10 +19,8 @@ const data::Dataset& images() {
 // One STDP training sample (presentations + rests) on a network warmed up on 200 samples.
 void BM_TrainSample(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  const std::string isa = state.range(1) == 0 ? "generic" : state.range(1) == 1 ? "avx2" : "avx512";
-  if (!snn::detail::isa_available(state.range(1) == 0   ? snn::detail::Isa::kGeneric
-                                  : state.range(1) == 1 ? snn::detail::Isa::kAvx2
-                                                        : snn::detail::Isa::kAvx512)) {
+  const auto isa = static_cast<Isa>(state.range(1));  // generic, avx2, avx512
+  if (!snn::detail::isa_available(isa)) {
     state.SkipWithError("ISA not available");
     return;
   }
@@ -44,7 +42,7 @@ void BM_TrainSample(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.counters["presentations/sample"] =
       static_cast<double>(presentations) / static_cast<double>(state.iterations());
-  state.SetLabel(isa);
+  state.SetLabel(isa_name(isa));
 }
 BENCHMARK(BM_TrainSample)->ArgsProduct({{100, 400}, {0, 1, 2}})->Unit(benchmark::kMicrosecond);
 
@@ -62,7 +60,7 @@ void BM_InferSample(benchmark::State& state) {
     ++s;
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel(sim.isa());
+  state.SetLabel(isa_name(sim.isa()));
 }
 BENCHMARK(BM_InferSample)->Arg(100)->Arg(400)->Unit(benchmark::kMicrosecond);
 
@@ -83,7 +81,7 @@ BENCHMARK(BM_DrawInputSpikes)->Unit(benchmark::kMicrosecond);
 
 // The excitatory layer's step (N = 400) in each kernel variant.
 void BM_ExcStep(benchmark::State& state) {
-  const auto isa = static_cast<snn::detail::Isa>(state.range(0));
+  const auto isa = static_cast<Isa>(state.range(0));
   if (!snn::detail::isa_available(isa)) {
     state.SkipWithError("ISA not available");
     return;
@@ -108,7 +106,7 @@ void BM_ExcStep(benchmark::State& state) {
   const auto& k = snn::detail::kernels(isa);
   for (auto _ : state) benchmark::DoNotOptimize(k.exc_step_conductance(s));
   state.SetItemsProcessed(state.iterations() * n);
-  state.SetLabel(snn::detail::isa_name(isa));
+  state.SetLabel(isa_name(isa));
 }
 BENCHMARK(BM_ExcStep)->DenseRange(0, 2);
 

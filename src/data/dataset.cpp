@@ -9,15 +9,16 @@
 
 namespace hardy::data {
 
-Dataset Dataset::head(int64_t n) const {
-  HARDY_CHECK(n >= 0 && n <= size());
+Dataset Dataset::slice(int64_t first, int64_t n) const {
+  HARDY_CHECK(first >= 0 && n >= 0 && first + n <= size());
   Dataset d;
   d.name = name;
   d.rows = rows;
   d.cols = cols;
   d.classes = classes;
-  d.pixels.assign(pixels.begin(), pixels.begin() + n * image_bytes());
-  d.labels.assign(labels.begin(), labels.begin() + n);
+  d.pixels.assign(pixels.begin() + first * image_bytes(),
+                  pixels.begin() + (first + n) * image_bytes());
+  d.labels.assign(labels.begin() + first, labels.begin() + first + n);
   return d;
 }
 

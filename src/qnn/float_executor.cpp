@@ -151,6 +151,13 @@ std::vector<std::vector<float>> run_float_all(const Graph& graph, std::span<cons
         for (size_t i = 0; i < y.size(); ++i) y[i] = activate(n, x[i] + b[i]);
         break;
       }
+      case OpKind::kMinimum:
+        y = x;
+        for (size_t k = 1; k < n.inputs.size(); ++k) {
+          const auto& b = v[static_cast<size_t>(n.inputs[k])];
+          for (size_t i = 0; i < y.size(); ++i) y[i] = std::min(y[i], b[i]);
+        }
+        break;
     }
   }
   return v;

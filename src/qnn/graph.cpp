@@ -1,6 +1,8 @@
 // Graph bookkeeping.
 #include "hardy/qnn/graph.h"
 
+#include <algorithm>
+
 #include "hardy/core/error.h"
 
 namespace hardy::qnn {
@@ -25,8 +27,21 @@ const char* op_name(OpKind op) {
       return "Flatten";
     case OpKind::kAdd:
       return "Add";
+    case OpKind::kMinimum:
+      return "Minimum";
   }
   return "?";
+}
+
+OpArity op_arity(OpKind op) {
+  switch (op) {
+    case OpKind::kAdd:
+      return {2, false};
+    case OpKind::kMinimum:
+      return {2, true};
+    default:
+      return {1, false};
+  }
 }
 
 void check_input_matches(const Graph& graph, int rows, int cols, const std::string& dataset) {
@@ -35,6 +50,44 @@ void check_input_matches(const Graph& graph, int rows, int cols, const std::stri
     throw UnsupportedError(graph.source + ": model input " + in.to_string() +
                            " per image does not fit " + dataset + " images (1×" +
                            std::to_string(rows) + "×" + std::to_string(cols) + ")");
+  }
+}
+
+void remove_dead_values(Graph& graph) {
+  const size_t nv = graph.values.size();
+  for (bool removed = true; removed;) {
+    std::vector<int> readers(nv, 0);
+    for (const Node& n : graph.nodes) {
+      for (int v : n.inputs) ++readers[static_cast<size_t>(v)];
+    }
+    const auto dead = [&](const Node& n) {
+      return n.output != graph.output && readers[static_cast<size_t>(n.output)] == 0;
+    };
+    const auto before = graph.nodes.size();
+    graph.nodes.erase(std::remove_if(graph.nodes.begin(), graph.nodes.end(), dead),
+                      graph.nodes.end());
+    removed = graph.nodes.size() != before;
+  }
+  std::vector<uint8_t> used(nv, 0);
+  used[static_cast<size_t>(graph.input)] = used[static_cast<size_t>(graph.output)] = 1;
+  for (const Node& n : graph.nodes) {
+    used[static_cast<size_t>(n.output)] = 1;
+    for (int v : n.inputs) used[static_cast<size_t>(v)] = 1;
+  }
+  std::vector<int> renumber(nv, -1);
+  std::vector<Value> kept;
+  for (size_t v = 0; v < nv; ++v) {
+    if (!used[v]) continue;
+    renumber[v] = static_cast<int>(kept.size());
+    kept.push_back(std::move(graph.values[v]));
+  }
+  graph.values = std::move(kept);
+  const auto at = [&](int v) { return renumber[static_cast<size_t>(v)]; };
+  graph.input = at(graph.input);
+  graph.output = at(graph.output);
+  for (Node& n : graph.nodes) {
+    n.output = at(n.output);
+    for (int& v : n.inputs) v = at(v);
   }
 }
 

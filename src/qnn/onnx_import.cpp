@@ -36,6 +36,7 @@ class Importer {
     }
     graph_.output = value_of(g.output(0).name(), "graph output");
     fuse_activations(graph_);
+    remove_dead_values(graph_);
     return std::move(graph_);
   }
 

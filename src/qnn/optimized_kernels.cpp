@@ -203,81 +203,84 @@ detail::OutputStage output_stage(const QNode& node, const PackedModel::Layer& L,
 
 }  // namespace
 
-bool isa_supported(Isa isa) {
-  if (isa == Isa::kPortable) return true;
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vnni");
-#else
-  return false;
-#endif
-}
+Isa gemm_isa(Isa isa) { return isa >= Isa::kAvx512Vnni ? Isa::kAvx512Vnni : Isa::kGeneric; }
 
-Isa detect_isa() {
-  const char* forced = std::getenv("HARDY_ISA");
-  if (forced && std::string(forced) == "portable") return Isa::kPortable;
-  return isa_supported(Isa::kAvx512Vnni) ? Isa::kAvx512Vnni : Isa::kPortable;
-}
-
-const char* isa_name(Isa isa) { return isa == Isa::kAvx512Vnni ? "avx512-vnni" : "portable"; }
-
-PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(isa) {
-  if (!isa_supported(isa)) throw ConfigError(std::string("this CPU lacks ") + isa_name(isa));
+PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(gemm_isa(isa)) {
+  if (!cpu_supports(isa)) throw ConfigError(std::string("this CPU lacks ") + isa_name(isa));
   layers_.resize(model.nodes.size());
   for (size_t i = 0; i < model.nodes.size(); ++i) {
-    const QNode& node = model.nodes[i];
-    if (node.op != OpKind::kConv && node.op != OpKind::kDense) continue;
-    Layer& L = layers_[i];
-    const int64_t oc = node.weight.shape[0];
-    L.k = node.reduction_size();
-    L.k_padded = round_up(L.k, 4);
-    const bool conv = node.op == OpKind::kConv;
-    L.oc_padded = conv ? oc : round_up(oc, detail::kDenseLanes);
-    // Conv: row-major [OC][k_padded]. Dense: [k_padded/4][oc_padded][4], so that 16 consecutive
-    // output channels' 4-byte groups form one vector.
-    auto packed_index = [&](int64_t c, int64_t k) {
-      return static_cast<size_t>(conv ? c * L.k_padded + k
-                                      : ((k / 4) * L.oc_padded + c) * 4 + k % 4);
-    };
-    L.weights.assign(static_cast<size_t>(L.oc_padded * L.k_padded), 0);
-    L.bias_corrected.assign(static_cast<size_t>(L.oc_padded), 0);
-    const int32_t zx = model.value(node.inputs[0]).quant.zero_point;
-    for (int64_t c = 0; c < oc; ++c) {
-      int32_t sum = 0;
-      for (int64_t k = 0; k < L.k; ++k) {
-        const int8_t w = node.weight[c * L.k + k];
-        L.weights[packed_index(c, k)] = w;
-        sum += w;
-      }
-      L.bias_corrected[static_cast<size_t>(c)] = node.bias[static_cast<size_t>(c)] - zx * sum;
-    }
-    if (!conv) {
-      L.lane_multiplier.assign(static_cast<size_t>(L.oc_padded), 0);
-      L.lane_exponent.assign(static_cast<size_t>(L.oc_padded), 0);
-      for (int64_t c = 0; c < oc; ++c) {
-        L.lane_multiplier[static_cast<size_t>(c)] =
-            node.multiplier[static_cast<size_t>(c)].multiplier;
-        L.lane_exponent[static_cast<size_t>(c)] = -node.multiplier[static_cast<size_t>(c)].shift;
-      }
-    }
-    for (const auto& m : node.multiplier) L.vector_requant = L.vector_requant && m.shift <= 0;
-    size_t scratch = 0;
-    if (conv) {
-      const Shape &is = model.value(node.inputs[0]).shape, &os = model.value(node.output).shape;
-      const WindowParams& w = node.window;
-      const int64_t padded_bytes = is[0] / w.groups * (is[1] + w.pad_top + w.pad_bottom) *
-                                   (is[2] + w.pad_left + w.pad_right);
-      L.p_padded = round_up(os[1] * os[2], detail::kGemmColumnBlock);
-      L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
-      L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
-      scratch = L.zeros_offset + static_cast<size_t>(os[2] + kSimdSlack);
-    } else {
-      scratch = static_cast<size_t>(L.k_padded);
-    }
-    scratch_bytes_ = std::max(scratch_bytes_, scratch);
+    repack(i);
+    scratch_bytes_ = std::max(scratch_bytes_, layer_scratch_bytes(i));
   }
+}
+
+int64_t PackedModel::packed_index(const Layer& L, bool conv, int64_t c, int64_t k) {
+  // Conv: row-major [OC][k_padded]. Dense: [k_padded/4][oc_padded][4], so that 16 consecutive
+  // output channels' 4-byte groups form one vector.
+  return conv ? c * L.k_padded + k : ((k / 4) * L.oc_padded + c) * 4 + k % 4;
+}
+
+void PackedModel::repack(size_t i) {
+  const QNode& node = model_.nodes[i];
+  if (node.op != OpKind::kConv && node.op != OpKind::kDense) return;
+  Layer& L = layers_[i];
+  const int64_t oc = node.weight.shape[0];
+  L.k = node.reduction_size();
+  L.k_padded = round_up(L.k, 4);
+  const bool conv = node.op == OpKind::kConv;
+  L.oc_padded = conv ? oc : round_up(oc, detail::kDenseLanes);
+  L.weights.assign(static_cast<size_t>(L.oc_padded * L.k_padded), 0);
+  L.bias_corrected.assign(static_cast<size_t>(L.oc_padded), 0);
+  const int32_t zx = model_.value(node.inputs[0]).quant.zero_point;
+  for (int64_t c = 0; c < oc; ++c) {
+    int32_t sum = 0;
+    for (int64_t k = 0; k < L.k; ++k) {
+      const int8_t w = node.weight[c * L.k + k];
+      L.weights[static_cast<size_t>(packed_index(L, conv, c, k))] = w;
+      sum += w;
+    }
+    L.bias_corrected[static_cast<size_t>(c)] = node.bias[static_cast<size_t>(c)] - zx * sum;
+  }
+  if (!conv) {
+    L.lane_multiplier.assign(static_cast<size_t>(L.oc_padded), 0);
+    L.lane_exponent.assign(static_cast<size_t>(L.oc_padded), 0);
+    for (int64_t c = 0; c < oc; ++c) {
+      L.lane_multiplier[static_cast<size_t>(c)] =
+          node.multiplier[static_cast<size_t>(c)].multiplier;
+      L.lane_exponent[static_cast<size_t>(c)] = -node.multiplier[static_cast<size_t>(c)].shift;
+    }
+  }
+  L.vector_requant = true;
+  for (const auto& m : node.multiplier) L.vector_requant = L.vector_requant && m.shift <= 0;
+  if (conv) {
+    const Shape &is = model_.value(node.inputs[0]).shape, &os = model_.value(node.output).shape;
+    const WindowParams& w = node.window;
+    const int64_t padded_bytes =
+        is[0] / w.groups * (is[1] + w.pad_top + w.pad_bottom) * (is[2] + w.pad_left + w.pad_right);
+    L.p_padded = round_up(os[1] * os[2], detail::kGemmColumnBlock);
+    L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
+    L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+  }
+}
+
+size_t PackedModel::layer_scratch_bytes(size_t i) const {
+  const QNode& node = model_.nodes[i];
+  const Layer& L = layers_[i];
+  if (node.op == OpKind::kConv) {
+    return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack);
+  }
+  return node.op == OpKind::kDense ? static_cast<size_t>(L.k_padded) : 0;
+}
+
+void PackedModel::update_weight(size_t i, int64_t weight_index, int8_t previous) {
+  const QNode& node = model_.nodes[i];
+  HARDY_CHECK(node.op == OpKind::kConv || node.op == OpKind::kDense);
+  Layer& L = layers_[i];
+  const int64_t c = weight_index / L.k, k = weight_index % L.k;
+  const int8_t now = node.weight[weight_index];
+  L.weights[static_cast<size_t>(packed_index(L, node.op == OpKind::kConv, c, k))] = now;
+  const int32_t zx = model_.value(node.inputs[0]).quant.zero_point;
+  L.bias_corrected[static_cast<size_t>(c)] -= zx * (int32_t{now} - int32_t{previous});
 }
 
 void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) const {
@@ -331,7 +334,7 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     detail::dense_portable(a);
     return;
   }
-  if (node.op == OpKind::kFlatten) {  // a Flatten's clamp is [0, 255]: a copy
+  if (node.op == OpKind::kFlatten && node.out_min == 0 && node.out_max == 255) {  // a copy
     std::memcpy(io.y, io.x[0], static_cast<size_t>(io.out->shape.elements()));
     return;
   }

@@ -208,6 +208,17 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
       case OpKind::kFlatten:
         out = in;  // these ops work on raw integers and keep the input's scale and zero point
         break;
+      case OpKind::kMinimum:
+        // A minimum of raw integers is the minimum of the reals only on one common scale.
+        for (int v : n.inputs) {
+          const QuantParams& p = m.values[static_cast<size_t>(v)].quant;
+          if (p.scale != in.scale || p.zero_point != in.zero_point) {
+            throw UnsupportedError(graph.source + ": node '" + n.name +
+                                   "' (Minimum): inputs with different quantization");
+          }
+        }
+        out = in;
+        break;
     }
     m.nodes.push_back(std::move(q));
   }

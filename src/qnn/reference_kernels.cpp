@@ -5,149 +5,110 @@
 
 namespace hardy::qnn {
 
-void conv_reference(const QNode& node, const NodeIo& io) {
-  const WindowParams& w = node.window;
-  const Shape &is = io.in[0]->shape, &os = io.out->shape;
-  const int64_t c_in = is[0], h = is[1], wd = is[2], c_out = os[0], oh = os[1], ow = os[2];
-  const int64_t icg = c_in / w.groups, ocg = c_out / w.groups;
-  const int32_t zx = io.in[0]->quant.zero_point, zy = io.out->quant.zero_point;
-  for (int64_t oc = 0; oc < c_out; ++oc) {
-    const int64_t g = oc / ocg;
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        int32_t acc = node.bias[static_cast<size_t>(oc)];
-        for (int64_t ic = 0; ic < icg; ++ic) {
-          for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
-            const int64_t iy = oy * w.stride_h - w.pad_top + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-              const int64_t ix = ox * w.stride_w - w.pad_left + kx;
-              if (ix < 0 || ix >= wd) continue;
-              acc += (int32_t{io.x[0][((g * icg + ic) * h + iy) * wd + ix]} - zx) *
-                     int32_t{node.weight[((oc * icg + ic) * w.kernel_h + ky) * w.kernel_w + kx]};
-            }
-          }
-        }
-        io.y[(oc * oh + oy) * ow + ox] = requantize(acc, node.multiplier[static_cast<size_t>(oc)],
-                                                    zy, node.out_min, node.out_max);
-      }
-    }
-  }
-}
-
-void dense_reference(const QNode& node, const NodeIo& io) {
-  const int64_t outs = node.weight.shape[0], k = node.weight.shape[1];
-  const int32_t zx = io.in[0]->quant.zero_point, zy = io.out->quant.zero_point;
-  for (int64_t o = 0; o < outs; ++o) {
-    int32_t acc = node.bias[static_cast<size_t>(o)];
+int32_t accumulator_reference(const QNode& node, const NodeIo& io, int64_t index) {
+  const int32_t zx = io.in[0]->quant.zero_point;
+  if (node.op == OpKind::kDense) {
+    const int64_t k = node.weight.shape[1];
+    int32_t acc = node.bias[static_cast<size_t>(index)];
     for (int64_t i = 0; i < k; ++i) {
-      acc += (int32_t{io.x[0][i]} - zx) * int32_t{node.weight[o * k + i]};
+      acc += (int32_t{io.x[0][i]} - zx) * int32_t{node.weight[index * k + i]};
     }
-    io.y[o] =
-        requantize(acc, node.multiplier[static_cast<size_t>(o)], zy, node.out_min, node.out_max);
+    return acc;
   }
-}
-
-namespace {
-
-// MaxPool and AveragePool over raw uint8 values (output scale and zero point equal the input's).
-void pool_reference(const QNode& node, const NodeIo& io, bool is_max) {
+  HARDY_CHECK(node.op == OpKind::kConv);
   const WindowParams& w = node.window;
   const Shape &is = io.in[0]->shape, &os = io.out->shape;
   const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-  const int32_t pad_value = io.in[0]->quant.zero_point;  // real 0
-  for (int64_t c = 0; c < is[0]; ++c) {
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        int32_t best = 0, sum = 0, count = 0;
-        for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
-          const int64_t iy = oy * w.stride_h - w.pad_top + ky;
-          for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-            const int64_t ix = ox * w.stride_w - w.pad_left + kx;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
-              if (w.count_include_pad) {
-                sum += pad_value;
-                ++count;
-              }
-              continue;
-            }
-            const int32_t v = io.x[0][(c * h + iy) * wd + ix];
-            best = std::max(best, v);
-            sum += v;
-            ++count;
-          }
-        }
-        io.y[(c * oh + oy) * ow + ox] =
-            static_cast<uint8_t>(is_max ? best : (sum + count / 2) / count);
+  const int64_t icg = is[0] / w.groups, ocg = os[0] / w.groups;
+  const int64_t oc = index / (oh * ow), oy = index / ow % oh, ox = index % ow, g = oc / ocg;
+  int32_t acc = node.bias[static_cast<size_t>(oc)];
+  for (int64_t ic = 0; ic < icg; ++ic) {
+    for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+      const int64_t iy = oy * w.stride_h - w.pad_top + ky;
+      if (iy < 0 || iy >= h) continue;
+      for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+        const int64_t ix = ox * w.stride_w - w.pad_left + kx;
+        if (ix < 0 || ix >= wd) continue;
+        acc += (int32_t{io.x[0][((g * icg + ic) * h + iy) * wd + ix]} - zx) *
+               int32_t{node.weight[((oc * icg + ic) * w.kernel_h + ky) * w.kernel_w + kx]};
       }
     }
   }
+  return acc;
 }
 
-}  // namespace
-
-void max_pool_reference(const QNode& node, const NodeIo& io) { pool_reference(node, io, true); }
-
-void average_pool_reference(const QNode& node, const NodeIo& io) {
-  pool_reference(node, io, false);
-}
-
-void global_average_pool_reference(const QNode& node, const NodeIo& io) {
-  (void)node;
+uint8_t pool_window_reference(const QNode& node, const NodeIo& io, int64_t c, int64_t oy,
+                              int64_t ox) {
+  // Raw uint8 values: the output's scale and zero point equal the input's.
+  const WindowParams& w = node.window;
   const Shape& is = io.in[0]->shape;
-  const int64_t hw = is[1] * is[2];
-  for (int64_t c = 0; c < is[0]; ++c) {
-    int32_t sum = 0;
-    for (int64_t i = 0; i < hw; ++i) sum += io.x[0][c * hw + i];
-    io.y[c] = static_cast<uint8_t>((sum + static_cast<int32_t>(hw / 2)) / static_cast<int32_t>(hw));
+  const int64_t h = is[1], wd = is[2];
+  const int32_t pad_value = io.in[0]->quant.zero_point;  // real 0
+  int32_t best = 0, sum = 0, count = 0;
+  for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+    const int64_t iy = oy * w.stride_h - w.pad_top + ky;
+    for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+      const int64_t ix = ox * w.stride_w - w.pad_left + kx;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+        if (w.count_include_pad) {
+          sum += pad_value;
+          ++count;
+        }
+        continue;
+      }
+      const int32_t v = io.x[0][(c * h + iy) * wd + ix];
+      best = std::max(best, v);
+      sum += v;
+      ++count;
+    }
   }
+  return static_cast<uint8_t>(node.op == OpKind::kMaxPool ? best : (sum + count / 2) / count);
 }
 
-void add_reference(const QNode& node, const NodeIo& io) {
-  const int64_t n = io.out->shape.elements();
-  const int32_t za = io.in[0]->quant.zero_point, zb = io.in[1]->quant.zero_point;
-  const int32_t zy = io.out->quant.zero_point;
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t a = multiply_by_quantized_multiplier(
-        (int32_t{io.x[0][i]} - za) * (1 << QNode::kAddLeftShift), node.add_input_multiplier[0]);
-    const int32_t b = multiply_by_quantized_multiplier(
-        (int32_t{io.x[1][i]} - zb) * (1 << QNode::kAddLeftShift), node.add_input_multiplier[1]);
-    io.y[i] = requantize(a + b, node.add_output_multiplier, zy, node.out_min, node.out_max);
-  }
-}
-
-void clamp_reference(const QNode& node, const NodeIo& io) {
-  const int64_t n = io.out->shape.elements();
-  for (int64_t i = 0; i < n; ++i) io.y[i] = std::clamp(io.x[0][i], node.out_min, node.out_max);
-}
-
-void run_node_reference(const QNode& node, const NodeIo& io) {
+uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
   switch (node.op) {
     case OpKind::kConv:
-      conv_reference(node, io);
-      return;
     case OpKind::kDense:
-      dense_reference(node, io);
-      return;
+      return requantize_output(node, *io.out, index, accumulator_reference(node, io, index));
     case OpKind::kMaxPool:
-      max_pool_reference(node, io);
-      return;
-    case OpKind::kAveragePool:
-      average_pool_reference(node, io);
-      return;
-    case OpKind::kGlobalAveragePool:
-      global_average_pool_reference(node, io);
-      return;
-    case OpKind::kAdd:
-      add_reference(node, io);
-      return;
+    case OpKind::kAveragePool: {
+      const Shape& os = io.out->shape;
+      const int64_t oh = os[1], ow = os[2];
+      return pool_window_reference(node, io, index / (oh * ow), index / ow % oh, index % ow);
+    }
+    case OpKind::kGlobalAveragePool: {
+      const Shape& is = io.in[0]->shape;
+      const int64_t hw = is[1] * is[2];
+      int32_t sum = 0;
+      for (int64_t i = 0; i < hw; ++i) sum += io.x[0][index * hw + i];
+      return static_cast<uint8_t>((sum + static_cast<int32_t>(hw / 2)) / static_cast<int32_t>(hw));
+    }
+    case OpKind::kAdd: {
+      const int32_t a = multiply_by_quantized_multiplier(
+          (int32_t{io.x[0][index]} - io.in[0]->quant.zero_point) * (1 << QNode::kAddLeftShift),
+          node.add_input_multiplier[0]);
+      const int32_t b = multiply_by_quantized_multiplier(
+          (int32_t{io.x[1][index]} - io.in[1]->quant.zero_point) * (1 << QNode::kAddLeftShift),
+          node.add_input_multiplier[1]);
+      return requantize(a + b, node.add_output_multiplier, io.out->quant.zero_point, node.out_min,
+                        node.out_max);
+    }
     case OpKind::kRelu:
     case OpKind::kClip:
     case OpKind::kFlatten:
-      clamp_reference(node, io);
-      return;
+      return std::clamp(io.x[0][index], node.out_min, node.out_max);
+    case OpKind::kMinimum: {
+      uint8_t m = io.x[0][index];
+      for (size_t k = 1; k < io.x.size(); ++k) m = std::min(m, io.x[k][index]);
+      return std::clamp(m, node.out_min, node.out_max);
+    }
   }
   HARDY_CHECK(false);
+}
+
+void run_node_reference(const QNode& node, const NodeIo& io) {
+  const int64_t n = io.out->shape.elements();
+  for (int64_t i = 0; i < n; ++i) io.y[i] = element_reference(node, io, i);
 }
 
 }  // namespace hardy::qnn

@@ -4,12 +4,15 @@
 // with the FNV-1a 64 of every preceding byte.
 #include "checkpoint.h"
 
-#include <filesystem>
-
-#include "binary_io.h"
+#include "hardy/core/binary_io.h"
 #include "hardy/core/error.h"
 
 namespace hardy::snn::detail {
+
+using binio::put;
+using binio::put_section;
+using binio::Reader;
+
 namespace {
 
 constexpr char kMagic[8] = {'H', 'A', 'R', 'D', 'Y', 'C', 'K', 'P'};
@@ -18,15 +21,14 @@ constexpr uint64_t kMaxSection = uint64_t{1} << 34;
 
 template <class T>
 void put_vector_section(std::vector<uint8_t>& out, const char tag[4], const std::vector<T>& v) {
-  put_section(out, tag, v.data(), v.size() * sizeof(T));
+  binio::put_vector_section(out, tag, std::span<const T>(v));
 }
 
 }  // namespace
 
 void write_checkpoint(const TrainCheckpoint& c, const std::string& path) {
-  std::vector<uint8_t> out(kMagic, kMagic + 8);
-  put<uint32_t>(out, kVersion);
-  put<uint32_t>(out, 0);
+  std::vector<uint8_t> out;
+  binio::put_preamble(out, kMagic, kVersion);
   put_section(out, "FING", c.fingerprint.data(), c.fingerprint.size());
   std::vector<uint8_t> stat;
   stat.reserve(48);  // (also keeps GCC 12 from a false -Wstringop-overflow on the first insert)
@@ -40,23 +42,14 @@ void write_checkpoint(const TrainCheckpoint& c, const std::string& path) {
   put_vector_section(out, "WGHT", c.weights);
   put_vector_section(out, "THTA", c.theta);
   put_vector_section(out, "SIMS", c.simulator);
-  put_checksum(out);
-  const std::string tmp = path + ".tmp";
-  write_file(tmp, out, "checkpoint file");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw FileError(path, "cannot replace checkpoint: " + ec.message());
+  binio::put_checksum(out);
+  binio::write_file_atomic(path, out, "checkpoint file");
 }
 
 TrainCheckpoint read_checkpoint(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file(path, "checkpoint file");
+  const std::vector<uint8_t> bytes = binio::read_file(path, "checkpoint file");
   Reader r(bytes, path);
-  r.magic(kMagic, "a hardy training checkpoint");
-  const auto version = r.get<uint32_t>("version");
-  if (version != kVersion) {
-    throw FormatError(path, "version", std::to_string(kVersion), std::to_string(version));
-  }
-  if (r.get<uint32_t>("reserved") != 0) throw FormatError(path, "reserved field", "0", "other");
+  r.preamble(kMagic, "a hardy training checkpoint", kVersion, kVersion);
   TrainCheckpoint c;
   const auto fing = r.vector_section<char>("FING", kMaxSection);
   c.fingerprint.assign(fing.begin(), fing.end());

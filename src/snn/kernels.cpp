@@ -1,57 +1,31 @@
 // Run-time choice of the kernel variant.
 #include "kernels.h"
 
-#include <cstdlib>
-#include <string>
-
 #include "hardy/core/error.h"
 
 namespace hardy::snn::detail {
 
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx2:
-      return "avx2";
-    case Isa::kAvx512:
-      return "avx512";
-    case Isa::kGeneric:
-      break;
-  }
-  return "generic";
-}
+namespace {
 
-bool isa_available(Isa isa) {
-  switch (isa) {
-    case Isa::kGeneric:
-      return true;
+bool built(Isa isa) {
 #ifdef HARDY_SNN_SIMD
-    case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2");
-    case Isa::kAvx512:
-      return __builtin_cpu_supports("avx512f");
+  return isa == Isa::kGeneric || isa == Isa::kAvx2 || isa == Isa::kAvx512;
 #else
-    default:
-      return false;
+  return isa == Isa::kGeneric;
 #endif
-  }
-  return false;
 }
 
-Isa best_isa() {
-  if (const char* forced = std::getenv("HARDY_SNN_ISA")) {
-    const std::string f = forced;
-    for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
-      if (f == isa_name(isa)) {
-        if (!isa_available(isa)) throw ConfigError("HARDY_SNN_ISA=" + f + ": not available here");
-        return isa;
-      }
-    }
-    throw ConfigError("HARDY_SNN_ISA=" + f + ": expected generic, avx2 or avx512");
+}  // namespace
+
+Isa kernel_isa(Isa isa) {
+  Isa best = Isa::kGeneric;
+  for (Isa v : kAllIsas) {
+    if (v <= isa && built(v)) best = v;
   }
-  if (isa_available(Isa::kAvx512)) return Isa::kAvx512;
-  if (isa_available(Isa::kAvx2)) return Isa::kAvx2;
-  return Isa::kGeneric;
+  return best;
 }
+
+bool isa_available(Isa isa) { return built(isa) && cpu_supports(isa); }
 
 const Kernels& kernels(Isa isa) {
   HARDY_CHECK(isa_available(isa));

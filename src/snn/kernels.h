@@ -7,16 +7,15 @@
 #include <cstdint>
 #include <cstring>
 
+#include "hardy/core/isa.h"
+
 namespace hardy::snn::detail {
 
-enum class Isa { kGeneric, kAvx2, kAvx512 };
+// Variants: Isa::kGeneric (always built), Isa::kAvx2 and Isa::kAvx512 (with HARDY_SIMD).
 
-/// Name for logs: "generic", "avx2", "avx512".
-const char* isa_name(Isa isa);
-/// Best instruction set this CPU supports among those built (HARDY_SIMD) — or the one named by
-/// the environment variable HARDY_SNN_ISA if it is supported.
-Isa best_isa();
-/// True when kernels for `isa` were built and the CPU runs them.
+/// The best variant built that is not above `isa` (e.g. kAvx512 for kAvx512Vnni).
+Isa kernel_isa(Isa isa);
+/// True when a variant for exactly `isa` was built and the CPU runs it.
 bool isa_available(Isa isa);
 
 /// exp(x) for x ≤ 0 (Cephes expf: range reduction, degree-6 polynomial, ≤ 2 ulp), written with
@@ -50,14 +49,14 @@ inline constexpr float kPhiBound = 0.5f;
 /// degree 7 for |x| < 0.5: the first omitted term is < x⁵/6! ≤ 1.4e-8 resp. x⁸/9! ≤ 1.1e-8
 /// relative, a quarter of a float ulp. Plain float operations, so every build rounds the same.
 static inline float phi_deg4(float x) {
-  float p = 8.33333333e-3f;  // 1/5!
+  float p = 8.33333333e-3f;    // 1/5!
   p = p * x - 4.16666667e-2f;  // −1/4!
   p = p * x + 1.66666667e-1f;  // 1/3!
   p = p * x - 0.5f;
   return p * x + 1.0f;
 }
 static inline float phi_deg7(float x) {
-  float p = -2.48015873e-5f;  // −1/8!
+  float p = -2.48015873e-5f;   // −1/8!
   p = p * x + 1.98412698e-4f;  // 1/7!
   p = p * x - 1.38888889e-3f;  // −1/6!
   p = p * x + 8.33333333e-3f;  // 1/5!
@@ -128,6 +127,7 @@ struct Kernels {
                         uint8_t* row_excess);
 };
 
+/// The kernels of variant `isa`. Precondition: isa_available(isa).
 const Kernels& kernels(Isa isa);
 const Kernels& kernels_generic();
 const Kernels& kernels_avx2();

@@ -10,7 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "binary_io.h"
+#include "hardy/core/binary_io.h"
 #include "hardy/core/error.h"
 #include "hardy/core/rng.h"
 
@@ -18,12 +18,10 @@ namespace hardy::snn {
 
 static_assert(std::endian::native == std::endian::little, "the .snn format assumes little-endian");
 
-using detail::put;
-using detail::put_checksum;
-using detail::put_section;
-using detail::read_file;
-using detail::Reader;
-using detail::write_file;
+using binio::put;
+using binio::put_checksum;
+using binio::put_section;
+using binio::Reader;
 
 namespace {
 
@@ -102,10 +100,10 @@ void Network::check(const std::string& source) const {
     }
     for (size_t k = 0; k < class_responses.size(); ++k) {
       if (!(class_responses[k] >= 0.0f && class_responses[k] <= 1e6f)) {
-        throw FormatError(source,
-                          "class response " + std::to_string(k / neurons) + "," +
-                              std::to_string(k % neurons),
-                          "a mean spike count in [0, 1e6]", std::to_string(class_responses[k]));
+        throw FormatError(
+            source,
+            "class response " + std::to_string(k / neurons) + "," + std::to_string(k % neurons),
+            "a mean spike count in [0, 1e6]", std::to_string(class_responses[k]));
       }
     }
   }
@@ -124,11 +122,10 @@ void save_network(const Network& net, const std::string& path) {
                                  {"labelled", !net.labels.empty()},
                                  {"responses", !net.class_responses.empty()}};
   const std::string h = header.dump();
-  std::vector<uint8_t> out(kMagic, kMagic + 8);
+  std::vector<uint8_t> out;
   out.reserve(64 + h.size() + (net.weights.size() + net.theta_mv.size() + 1) * sizeof(float) +
               net.labels.size());
-  put<uint32_t>(out, kNetworkFileVersion);
-  put<uint32_t>(out, 0);
+  binio::put_preamble(out, kMagic, kNetworkFileVersion);
   put<uint64_t>(out, h.size());
   out.insert(out.end(), h.begin(), h.end());
   put_section(out, "WGHT", net.weights.data(), net.weights.size() * sizeof(float));
@@ -139,19 +136,12 @@ void save_network(const Network& net, const std::string& path) {
                 net.class_responses.size() * sizeof(float));
   }
   put_checksum(out);
-  write_file(path, out, "network file");
+  binio::write_file_atomic(path, out, "network file");
 }
 
 Network parse_network(std::span<const uint8_t> bytes, const std::string& source) {
   Reader r(bytes, source);
-  r.magic(kMagic, "a hardy spiking network file");
-  const auto version = r.get<uint32_t>("version");
-  if (version != 1 && version != 2) {
-    throw FormatError(source, "version", "1 or 2 (the versions this hardy reads)",
-                      std::to_string(version));
-  }
-  const auto reserved = r.get<uint32_t>("reserved");
-  if (reserved != 0) throw FormatError(source, "reserved field", "0", std::to_string(reserved));
+  const uint32_t version = r.preamble(kMagic, "a hardy spiking network file", 1, 2);
   const auto header_bytes = r.get<uint64_t>("header length");
   if (header_bytes > kMaxHeaderBytes) {
     throw FormatError(source, "header length", "at most " + std::to_string(kMaxHeaderBytes),
@@ -169,13 +159,14 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
     if (!header.is_object())
       throw FormatError(source, "JSON header", "an object", header.type_name());
     // Version 2 added "responses"; every key of the file's version is required.
-    static const char* kKeys[] = {"params",          "inputs",   "neurons",  "dataset", "seed",
-                                  "trained_samples", "labelled", "responses"};
+    static const char* kKeys[] = {"params", "inputs",          "neurons",  "dataset",
+                                  "seed",   "trained_samples", "labelled", "responses"};
     const auto keys = std::span<const char* const>(kKeys).first(version == 1 ? 7 : 8);
     for (const auto& [k, v] : header.items()) {
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
-        throw FormatError(source, "JSON header", "known keys (version " + std::to_string(version) +
-                          ")", "unknown key '" + k + "'");
+        throw FormatError(source, "JSON header",
+                          "known keys (version " + std::to_string(version) + ")",
+                          "unknown key '" + k + "'");
       }
     }
     for (const char* k : keys) {
@@ -243,7 +234,7 @@ Network parse_network(std::span<const uint8_t> bytes, const std::string& source)
 }
 
 Network load_network(const std::string& path) {
-  return parse_network(read_file(path, "network file"), path);
+  return parse_network(binio::read_file(path, "network file"), path);
 }
 
 }  // namespace hardy::snn

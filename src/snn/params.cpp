@@ -369,10 +369,11 @@ SnnParams load_params(const std::string& path, const SnnParams& base) {
 SnnParams apply_override(const SnnParams& p, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    throw ConfigError("--set " + assignment + ": expected key=value");
+    throw ConfigError("parameter override '" + assignment + "': expected key=value");
   }
-  SnnParams copy = with_param(p, assignment.substr(0, eq), assignment.substr(eq + 1), "--set");
-  copy.validate("--set " + assignment);
+  const std::string where = "parameter override '" + assignment + "'";
+  SnnParams copy = with_param(p, assignment.substr(0, eq), assignment.substr(eq + 1), where);
+  copy.validate(where);
   return copy;
 }
 

@@ -33,7 +33,7 @@ void draw_input_spikes(std::span<const uint8_t> pixels, double rate_hz, double d
   // the values not used are handed back to rng at the end, so it ends where one draw per use
   // would have left it.
   constexpr int kBlock = 64;
-  static const auto logs_of = detail::kernels(detail::best_isa()).log_uniforms;
+  static const auto logs_of = detail::kernels(detail::kernel_isa(detect_isa())).log_uniforms;
   std::array<uint64_t, kBlock> raw;
   std::array<double, kBlock> logs;
   int next_log = kBlock;

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <limits>
 
-#include "binary_io.h"
+#include "hardy/core/binary_io.h"
 #include "hardy/core/error.h"
 #include "hardy/snn/weight_store.h"
 #include "kernels.h"
@@ -48,17 +48,14 @@ float decay(double steps, double dt_ms, double tau_ms) {
   return static_cast<float>(std::exp(-steps * dt_ms / tau_ms));
 }
 
-detail::Isa parse_isa(const std::string& name) {
-  if (name.empty()) return detail::best_isa();
-  for (detail::Isa isa : {detail::Isa::kGeneric, detail::Isa::kAvx2, detail::Isa::kAvx512}) {
-    if (name == detail::isa_name(isa)) {
-      if (!detail::isa_available(isa)) {
-        throw ConfigError("kernel variant '" + name + "' is not available on this CPU/build");
-      }
-      return isa;
-    }
+// The kernel variant for a requested ceiling (unset: what the CPU, or HARDY_ISA, allows).
+Isa choose_kernels(std::optional<Isa> ceiling) {
+  if (!ceiling) return detail::kernel_isa(detect_isa());
+  if (!cpu_supports(*ceiling)) {
+    throw ConfigError(std::string("kernel variant '") + isa_name(*ceiling) +
+                      "' is not available on this CPU");
   }
-  throw ConfigError("kernel variant '" + name + "': expected generic, avx2 or avx512");
+  return detail::kernel_isa(*ceiling);
 }
 
 }  // namespace
@@ -99,11 +96,11 @@ void ModelState::write_to(Network& net, float w_max) const {
 }
 
 struct Simulator::Impl {
-  Impl(const SnnParams& params, ModelState& model, detail::Isa isa_choice);
+  Impl(const SnnParams& params, ModelState& model, Isa isa_choice);
 
   SnnParams p;
   ModelState& m;
-  detail::Isa isa;
+  Isa isa;
   const detail::Kernels& k;
   bool conductance;
   int n, np, inputs;
@@ -205,7 +202,7 @@ struct Simulator::Impl {
   }
 };
 
-Simulator::Impl::Impl(const SnnParams& params, ModelState& model, detail::Isa isa_choice)
+Simulator::Impl::Impl(const SnnParams& params, ModelState& model, Isa isa_choice)
     : p(params),
       m(model),
       isa(isa_choice),
@@ -599,12 +596,12 @@ StateView Simulator::Impl::make_view() {
                    view_theta, view_vi,        view_gei};
 }
 
-Simulator::Simulator(const SnnParams& params, ModelState& model, const std::string& isa)
-    : impl_(std::make_unique<Impl>(params, model, parse_isa(isa))) {}
+Simulator::Simulator(const SnnParams& params, ModelState& model, std::optional<Isa> isa)
+    : impl_(std::make_unique<Impl>(params, model, choose_kernels(isa))) {}
 
 Simulator::~Simulator() = default;
 
-const char* Simulator::isa() const { return detail::isa_name(impl_->isa); }
+Isa Simulator::isa() const { return impl_->isa; }
 
 void Simulator::reset_state() { impl_->reset(); }
 
@@ -638,7 +635,7 @@ namespace {
 
 template <class T, class A>
 void put_array(std::vector<uint8_t>& out, const std::vector<T, A>& v) {
-  detail::put<uint64_t>(out, v.size());
+  binio::put<uint64_t>(out, v.size());
   const auto* p = reinterpret_cast<const uint8_t*>(v.data());
   out.insert(out.end(), p, p + v.size() * sizeof(T));
 }
@@ -646,7 +643,7 @@ void put_array(std::vector<uint8_t>& out, const std::vector<T, A>& v) {
 // Reads an array written by put_array into v, which must already have the expected size (fixed
 // arrays), or, when `max_size` ≥ 0, any size up to it (lists).
 template <class T, class A>
-void get_array(detail::Reader& r, std::vector<T, A>& v, const char* what, int64_t max_size = -1) {
+void get_array(binio::Reader& r, std::vector<T, A>& v, const char* what, int64_t max_size = -1) {
   const auto n = r.get<uint64_t>(std::string(what) + " size");
   const bool fits = max_size < 0 ? n == v.size() : n <= static_cast<uint64_t>(max_size);
   if (!fits) {
@@ -694,7 +691,7 @@ std::vector<uint8_t> Simulator::save_state() const {
   std::vector<uint8_t> out;
   for (int64_t v : {int64_t{s.n}, int64_t{s.np}, int64_t{s.inputs}, s.step, s.theta_fold_step,
                     s.explicit_steps, s.closed_steps}) {
-    detail::put<int64_t>(out, v);
+    binio::put<int64_t>(out, v);
   }
   Impl::visit_state_arrays(s, [&](const auto& a, const char*, int64_t) { put_array(out, a); });
   return out;
@@ -702,7 +699,7 @@ std::vector<uint8_t> Simulator::save_state() const {
 
 void Simulator::restore_state(std::span<const uint8_t> bytes, const std::string& source) {
   Impl& s = *impl_;
-  detail::Reader r(bytes, source);
+  binio::Reader r(bytes, source);
   const auto sizes = std::array{r.get<int64_t>("neurons"), r.get<int64_t>("stride"),
                                 r.get<int64_t>("inputs")};
   if (sizes != std::array<int64_t, 3>{s.n, s.np, s.inputs}) {

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "checkpoint.h"
@@ -43,9 +42,11 @@ void check_dataset(const Network& net, const data::Dataset& d) {
 }
 
 int64_t image_count(int64_t requested, const data::Dataset& d) {
-  if (requested < 0) throw ConfigError("--images must be >= 0");
+  if (requested < 0) {
+    throw ConfigError("image count must be >= 0 (0: all), got " + std::to_string(requested));
+  }
   if (requested > d.size()) {
-    throw ConfigError("--images " + std::to_string(requested) + ": dataset '" + d.name +
+    throw ConfigError("image count " + std::to_string(requested) + ": dataset '" + d.name +
                       "' has only " + std::to_string(d.size()) + " images in this split");
   }
   return requested == 0 ? d.size() : requested;
@@ -58,7 +59,7 @@ class Classifier {
     if (readout == Readout::kProportion && !net.labels.empty()) {
       if (net.class_responses.empty()) {
         throw ConfigError(
-            "--readout proportion needs the network's class responses, which files written "
+            "the proportion readout needs the network's class responses, which files written "
             "before version 2 do not have; train (and label) the network again");
       }
       weights_ = proportion_weights(net.class_responses, net.neurons, kClasses);
@@ -96,7 +97,9 @@ std::string run_fingerprint(const Network& net, const data::Dataset& train, int6
 TrainStats train_network(Network& net, const data::Dataset& train, const TrainOptions& options,
                          const ProgressFn& progress) {
   check_dataset(net, train);
-  if (options.epochs < 1) throw ConfigError("--epochs must be >= 1");
+  if (options.epochs < 1) {
+    throw ConfigError("epochs must be >= 1, got " + std::to_string(options.epochs));
+  }
   const int64_t k = image_count(options.images, train);
   const int64_t total = k * options.epochs;
   ModelState model = ModelState::from(net);
@@ -117,7 +120,7 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
     if (c.fingerprint != fingerprint) {
       throw ConfigError("checkpoint " + options.checkpoint +
                         " belongs to another run (different data, sizes, seed, epochs or "
-                        "parameters); delete it or train without --resume");
+                        "parameters); delete it or start the run without resuming");
     }
     if (c.next_sample < 0 || c.next_sample > total || c.weights.size() != model.weights.size() ||
         c.theta.size() != model.theta.size() ||
@@ -178,6 +181,7 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
         c.theta.assign(model.theta.begin(), model.theta.end());
         c.simulator = sim.save_state();
         detail::write_checkpoint(c, options.checkpoint);
+        if (options.on_checkpoint) options.on_checkpoint(c.next_sample);
       }
     }
     if (progress) {
@@ -204,7 +208,9 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
 InferenceResult run_inference(const Network& net, const data::Dataset& data,
                               const InferenceOptions& options, const ProgressFn& progress) {
   check_dataset(net, data);
-  if (options.threads < 1) throw ConfigError("--threads must be >= 1");
+  if (options.threads < 1) {
+    throw ConfigError("threads must be >= 1, got " + std::to_string(options.threads));
+  }
   const int64_t m = image_count(options.images, data);
   const int n = net.neurons;
   ModelState model = ModelState::from(net, options.store);

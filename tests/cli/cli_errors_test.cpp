@@ -1,12 +1,16 @@
 // Every bad input to the CLI ends in exactly one `error:` line naming the problem and exit code 2.
+// Each test works in a directory of its own (ctest -j runs them in parallel).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "../qnn/onnx_builder.h"
+#include "hardy/data/dataset.h"
 #include "hardy/data/idx.h"
 
 namespace {
@@ -14,17 +18,14 @@ namespace {
 namespace fs = std::filesystem;
 
 struct CliRun {
-  int exit_code;
+  int exit_code;  ///< −1 when the process did not exit normally
+  int signal;     ///< the signal that ended it (0: none)
   std::string err;
 };
 
-CliRun run_hardy(const std::string& args, const std::string& env = "") {
-  const std::string err_path = (fs::temp_directory_path() / "hardy_cli_err.txt").string();
-  const std::string cmd = env + " " + HARDY_BIN + " " + args + " >/dev/null 2>" + err_path;
-  const int status = std::system(cmd.c_str());
-  std::ifstream in(err_path);
-  std::string err((std::istreambuf_iterator<char>(in)), {});
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 void expect_one_error_line(const CliRun& r, const std::string& mentions) {
@@ -34,45 +35,89 @@ void expect_one_error_line(const CliRun& r, const std::string& mentions) {
   EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
 }
 
-std::string temp(const std::string& name) {
-  return (fs::temp_directory_path() / ("hardy_cli_" + name)).string();
-}
-
-// A valid 784 → 10 linear model.
-std::string write_linear_model() {
-  hardy::qnn::testing::OnnxBuilder b({1, 28, 28});
-  b.initializer("w", {10, 784}, std::vector<float>(7840, 0.001f));
-  b.node("Flatten", {"input"}, {"f"});
-  hardy::qnn::testing::OnnxBuilder::int_attr(b.node("Gemm", {"f", "w"}, {"logits"}), "transB", 1);
-  const std::string path = temp("linear.onnx");
-  std::ofstream(path, std::ios::binary) << b.serialize("logits");
-  return path;
-}
-
-// A dataset directory "<dir>/fashion-mnist" with train/test files of the given shape.
-std::string write_dataset(const std::string& dir, uint8_t magic_type, uint32_t labels) {
-  const std::string root = temp(dir);
-  fs::create_directories(root + "/fashion-mnist");
-  for (const char* split : {"train", "t10k"}) {
-    hardy::data::IdxArray images{{4, 28, 28}, std::vector<uint8_t>(4 * 784, 7)};
-    hardy::data::IdxArray lab{{labels}, std::vector<uint8_t>(labels, 1)};
-    const std::string base = root + "/fashion-mnist/" + split;
-    hardy::data::write_idx(base + "-images-idx3-ubyte", images);
-    hardy::data::write_idx(base + "-labels-idx1-ubyte", lab);
-    if (magic_type != 0x08) {
-      std::fstream f(base + "-images-idx3-ubyte", std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(2);
-      f.put(static_cast<char>(magic_type));
-    }
+// Gives each test a fresh directory hardy_cli_<suite>_<test>_<pid> under the system temporary
+// directory, removed when the test ends; every file a test writes lives there.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("hardy_cli_" + std::string(info->test_suite_name()) + "_" +
+                                        info->name() + "_" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
   }
-  return root;
-}
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
 
-TEST(CliErrors, MissingModelFile) {
+  /// A path inside this test's directory.
+  std::string temp(const std::string& name) const { return (dir_ / name).string(); }
+
+  /// Runs hardy with `args` under environment assignments `env`; stdout is discarded.
+  CliRun run_hardy(const std::string& args, const std::string& env = "") const {
+    const std::string err_path = temp("stderr.txt");
+    // exec: the shell's child is hardy itself, so a signal that ends it shows in the status.
+    const std::string cmd =
+        "exec env " + env + " " + HARDY_BIN + " " + args + " >/dev/null 2>" + err_path;
+    const int status = std::system(cmd.c_str());
+    const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const int signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    return {exit_code, signal, read_file(err_path)};
+  }
+
+  /// A valid 784 → 10 linear model.
+  std::string write_linear_model() const {
+    hardy::qnn::testing::OnnxBuilder b({1, 28, 28});
+    b.initializer("w", {10, 784}, std::vector<float>(7840, 0.001f));
+    b.node("Flatten", {"input"}, {"f"});
+    hardy::qnn::testing::OnnxBuilder::int_attr(b.node("Gemm", {"f", "w"}, {"logits"}), "transB", 1);
+    const std::string path = temp("linear.onnx");
+    std::ofstream(path, std::ios::binary) << b.serialize("logits");
+    return path;
+  }
+
+  /// A dataset directory "<dir>/fashion-mnist" with train/test files of 4 images and `labels`
+  /// labels, the images' IDX type byte set to `magic_type`.
+  std::string write_dataset(const std::string& dir, uint8_t magic_type, uint32_t labels) const {
+    const std::string root = temp(dir);
+    fs::create_directories(root + "/fashion-mnist");
+    for (const char* split : {"train", "t10k"}) {
+      hardy::data::IdxArray images{{4, 28, 28}, std::vector<uint8_t>(4 * 784, 7)};
+      hardy::data::IdxArray lab{{labels}, std::vector<uint8_t>(labels, 1)};
+      const std::string base = root + "/fashion-mnist/" + split;
+      hardy::data::write_idx(base + "-images-idx3-ubyte", images);
+      hardy::data::write_idx(base + "-labels-idx1-ubyte", lab);
+      if (magic_type != 0x08) {
+        std::fstream f(base + "-images-idx3-ubyte",
+                       std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(2);
+        f.put(static_cast<char>(magic_type));
+      }
+    }
+    return root;
+  }
+
+  /// A small spiking network trained and labelled on the 4-image dataset under `root`.
+  std::string train_small_snn(const std::string& root) const {
+    const std::string net = temp("small.snn");
+    const CliRun r = run_hardy("snn train --dataset fashion-mnist --neurons 16 --out " + net,
+                               "HARDY_DATA_DIR=" + root);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return net;
+  }
+
+  fs::path dir_;
+};
+
+using CliErrors = CliTest;
+using CliSnn = CliTest;
+
+TEST_F(CliErrors, MissingModelFile) {
   expect_one_error_line(run_hardy("eval --model /nonexistent/m.onnx"), "/nonexistent/m.onnx");
 }
 
-TEST(CliErrors, TruncatedOnnx) {
+TEST_F(CliErrors, TruncatedOnnx) {
   const std::string good = write_linear_model();
   std::ifstream in(good, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
@@ -81,7 +126,7 @@ TEST(CliErrors, TruncatedOnnx) {
   expect_one_error_line(run_hardy("eval --model " + path), "truncated.onnx");
 }
 
-TEST(CliErrors, UnsupportedOperator) {
+TEST_F(CliErrors, UnsupportedOperator) {
   hardy::qnn::testing::OnnxBuilder b({1, 28, 28});
   b.node("Softmax", {"input"}, {"y"});
   const std::string path = temp("softmax.onnx");
@@ -89,7 +134,7 @@ TEST(CliErrors, UnsupportedOperator) {
   expect_one_error_line(run_hardy("eval --model " + path), "unsupported operator 'Softmax'");
 }
 
-TEST(CliErrors, ModelInputDoesNotFitTheImages) {
+TEST_F(CliErrors, ModelInputDoesNotFitTheImages) {
   hardy::qnn::testing::OnnxBuilder b({1, 32, 32});
   b.initializer("w", {10, 1024}, std::vector<float>(10240, 0.001f));
   b.node("Flatten", {"input"}, {"f"});
@@ -101,32 +146,33 @@ TEST(CliErrors, ModelInputDoesNotFitTheImages) {
                         "does not fit fashion-mnist images");
 }
 
-TEST(CliErrors, WrongIdxMagic) {
+TEST_F(CliErrors, WrongIdxMagic) {
   const std::string root = write_dataset("badmagic", 0x0D, 4);
   expect_one_error_line(run_hardy("eval --model " + write_linear_model(), "HARDY_DATA_DIR=" + root),
                         "magic");
 }
 
-TEST(CliErrors, MismatchedImageAndLabelCounts) {
+TEST_F(CliErrors, MismatchedImageAndLabelCounts) {
   const std::string root = write_dataset("mismatch", 0x08, 3);
   expect_one_error_line(run_hardy("eval --model " + write_linear_model(), "HARDY_DATA_DIR=" + root),
                         "4 labels");
 }
 
-TEST(CliErrors, MissingDatasetFile) {
+TEST_F(CliErrors, MissingDatasetFile) {
   const std::string root = temp("empty_data");
   fs::create_directories(root);
   expect_one_error_line(run_hardy("eval --model " + write_linear_model(), "HARDY_DATA_DIR=" + root),
                         "dataset file not found");
 }
 
-TEST(CliErrors, BadOptions) {
+TEST_F(CliErrors, BadOptions) {
   expect_one_error_line(run_hardy("eval --model x.onnx --threads 0"), "--threads");
   expect_one_error_line(run_hardy("eval --model x.onnx --dataset cifar"), "--dataset");
   expect_one_error_line(run_hardy("frobnicate"), "frobnicate");
+  expect_one_error_line(run_hardy("eval --model x.onnx", "HARDY_ISA=bogus"), "HARDY_ISA");
 }
 
-TEST(CliErrors, ValidSmallRunSucceeds) {
+TEST_F(CliErrors, ValidSmallRunSucceeds) {
   const std::string root = write_dataset("good", 0x08, 4);
   const std::string json = temp("out.json");
   const CliRun r = run_hardy("eval --model " + write_linear_model() + " --json " + json,
@@ -140,45 +186,44 @@ TEST(CliErrors, ValidSmallRunSucceeds) {
   }
 }
 
-// A small spiking network trained and labelled on the 4-image dataset under `root`.
-std::string train_small_snn(const std::string& root) {
-  const std::string net = temp("small.snn");
-  const CliRun r = run_hardy("snn train --dataset fashion-mnist --neurons 16 --out " + net,
-                             "HARDY_DATA_DIR=" + root);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return net;
-}
-
-TEST(CliErrors, SnnTrainAndEvalSucceedWithBothReadouts) {
+TEST_F(CliErrors, SnnTrainAndEvalSucceedWithBothReadouts) {
   const std::string root = write_dataset("snn_good", 0x08, 4);
   const std::string net = train_small_snn(root);
   for (const char* readout : {"vote", "proportion"}) {
     const std::string json = temp(std::string("snn_") + readout + ".json");
-    const CliRun r = run_hardy("snn eval --net " + net + " --readout " + readout + " --json " + json,
-                               "HARDY_DATA_DIR=" + root);
+    const CliRun r =
+        run_hardy("snn eval --net " + net + " --readout " + readout + " --json " + json,
+                  "HARDY_DATA_DIR=" + root);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::ifstream in(json);
     std::string text((std::istreambuf_iterator<char>(in)), {});
-    for (const char* key : {"\"accuracy\"", "\"neurons\"", "\"images\"",
-                            "\"samples_per_second\"", "\"readout\""}) {
+    for (const char* key :
+         {"\"accuracy\"", "\"neurons\"", "\"images\"", "\"samples_per_second\"", "\"readout\""}) {
       EXPECT_NE(text.find(key), std::string::npos) << key;
     }
     EXPECT_NE(text.find(readout), std::string::npos);
   }
 }
 
-TEST(CliErrors, SnnBadOptionsAndFiles) {
+TEST_F(CliErrors, SnnBadOptionsAndFiles) {
   const std::string root = write_dataset("snn_bad", 0x08, 4);
   const std::string env = "HARDY_DATA_DIR=" + root;
   expect_one_error_line(run_hardy("snn train --neurons 0 --out " + temp("x.snn"), env),
                         "--neurons");
   expect_one_error_line(
       run_hardy("snn train --neurons 16 --set exc.bogus_ms=1 --out " + temp("x.snn"), env),
-      "exc.bogus_ms");
+      "--set: parameter override 'exc.bogus_ms=1': unknown key 'exc.bogus_ms'");
+  expect_one_error_line(run_hardy("snn train --neurons 16 --epochs 0 --out " + temp("x.snn"), env),
+                        "--epochs must be >= 1, got 0");
+  expect_one_error_line(
+      run_hardy("snn train --neurons 16 --label-images 5 --out " + temp("x.snn"), env),
+      "--label-images 5: the fashion-mnist training split has 4 images");
   expect_one_error_line(run_hardy("snn eval --net /nonexistent/n.snn", env), "/nonexistent/n.snn");
   const std::string net = train_small_snn(root);
   expect_one_error_line(run_hardy("snn eval --net " + net + " --readout best", env), "--readout");
   expect_one_error_line(run_hardy("snn eval --net " + net + " --weight-format q3", env), "q3");
+  expect_one_error_line(run_hardy("snn eval --net " + net + " --threads 0", env),
+                        "--threads must be >= 1, got 0");
   // A truncated network file names the file.
   std::ifstream in(net, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
@@ -198,30 +243,40 @@ TEST(CliErrors, SnnBadOptionsAndFiles) {
   fs::remove(out + ".ckpt");
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-TEST(CliSnn, TrainingKilledAndResumedWritesTheSameNetwork) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no Fashion-MNIST";
-  const std::string args = "snn train --dataset fashion-mnist --neurons 100 --images 12000 "
-                           "--label-images 200 --checkpoint-every 0 --out ";
+// A run SIGKILLed right after a checkpoint reached the disk resumes to the very bytes of an
+// uninterrupted run. The kill comes from the CLI's testing hook (HARDY_TEST_KILL_AFTER_CHECKPOINT),
+// not from a timer, so it lands at the same sample on any machine.
+TEST_F(CliSnn, TrainingKilledAndResumedWritesTheSameNetwork) {
+  if (!fs::exists(hardy::data::dataset_directory("fashion-mnist"))) {
+    GTEST_SKIP() << "no Fashion-MNIST";
+  }
+  // 1,500 images: blocks of 500 samples, checkpoints after samples 500 and 1,000.
+  const std::string args =
+      "snn train --dataset fashion-mnist --neurons 100 --images 1500 "
+      "--label-images 200 --checkpoint-every 0 --out ";
   const std::string whole = temp("whole.snn"), resumed = temp("resumed.snn");
-  fs::remove(resumed + ".ckpt");
-  ASSERT_EQ(run_hardy(args + whole).exit_code, 0);
-  // SIGKILL the run once its first checkpoint (after 2,000 samples) exists, then resume it.
-  const std::string kill =
-      std::string("sh -c '") + HARDY_BIN + " " + args + resumed + " 2>/dev/null & p=$!; " +
-      "for i in $(seq 400); do [ -f " + resumed + ".ckpt ] && break; sleep 0.02; done; " +
-      "kill -9 $p; wait $p' >/dev/null 2>&1";
-  std::system(kill.c_str());
-  ASSERT_TRUE(fs::exists(resumed + ".ckpt"));  // the run was killed mid-way (2.4 s of training)
+  const CliRun w = run_hardy(args + whole);
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_FALSE(fs::exists(whole + ".ckpt"));  // removed when training finished
+
+  const CliRun killed = run_hardy(args + resumed, "HARDY_TEST_KILL_AFTER_CHECKPOINT=2");
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.exit_code << " " << killed.err;
+  ASSERT_TRUE(fs::exists(resumed + ".ckpt"));
+  EXPECT_FALSE(fs::exists(resumed));
+
   const CliRun r = run_hardy(args + resumed + " --resume");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("resumed from " + resumed + ".ckpt at sample 1000"), std::string::npos)
+      << r.err;
   EXPECT_EQ(read_file(whole), read_file(resumed));
   EXPECT_FALSE(fs::exists(resumed + ".ckpt"));
+}
+
+TEST_F(CliSnn, KillAfterCheckpointHookRejectsBadCounts) {
+  const std::string root = write_dataset("data", 0x08, 4);
+  expect_one_error_line(run_hardy("snn train --neurons 4 --out " + temp("x.snn"),
+                                  "HARDY_DATA_DIR=" + root + " HARDY_TEST_KILL_AFTER_CHECKPOINT=0"),
+                        "HARDY_TEST_KILL_AFTER_CHECKPOINT=0");
 }
 
 }  // namespace

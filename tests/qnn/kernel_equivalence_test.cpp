@@ -10,8 +10,8 @@ namespace {
 using testing::ConvShape;
 
 std::vector<Isa> available_isas() {
-  std::vector<Isa> isas = {Isa::kPortable};
-  if (isa_supported(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
+  std::vector<Isa> isas = {Isa::kGeneric};
+  if (cpu_supports(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
   return isas;
 }
 
@@ -146,7 +146,9 @@ TEST(KernelEquivalence, ResidualAddOfTwoRandomInputs) {
     const int64_t n = m.input_elements();
     const auto a = testing::random_bytes(n, rng), b = testing::random_bytes(n, rng);
     std::vector<uint8_t> expected(static_cast<size_t>(n)), got(static_cast<size_t>(n));
-    NodeIo io{{&m.value(0), &m.value(1)}, {a.data(), b.data()}, &m.value(2), expected.data()};
+    const QValue* ins[] = {&m.value(0), &m.value(1)};
+    const uint8_t* xs[] = {a.data(), b.data()};
+    NodeIo io{ins, xs, &m.value(2), expected.data()};
     run_node_reference(m.nodes[0], io);
     for (Isa isa : available_isas()) {
       const PackedModel packed(m, isa);

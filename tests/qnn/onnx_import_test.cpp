@@ -2,6 +2,7 @@
 #include "hardy/qnn/onnx_import.h"
 
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <cmath>
 #include <limits>
@@ -82,16 +83,62 @@ TEST(OnnxImport, TruncatedAndCorruptBytesAreFormatErrors) {
   EXPECT_THROW(import_onnx_bytes(corrupt, "t.onnx"), Error);
 }
 
-TEST(OnnxImport, EveryTruncationIsAnErrorNotACrash) {
+// Protobuf reads a message field by field, so a prefix parses only when it ends on a boundary
+// between top-level fields of the ModelProto, which serializes ir_version (1), graph (7),
+// opset_import (8) in field order; a cut inside the graph or the opset entry (length-delimited)
+// fails to parse. The boundary prefixes lack the graph or the opset import, which the ONNX
+// checker requires. So no strict prefix is a model: each one must be a hardy::Error.
+TEST(OnnxImport, EveryTruncationIsAnError) {
   const std::string good = conv_bn_model();
-  for (size_t n = 0; n < good.size(); n += 3) {
+  const Graph full = import_onnx_bytes(good, "t.onnx");
+  ASSERT_EQ(full.nodes.size(), 3u);
+  int accepted = 0, format_errors = 0;
+  for (size_t n = 0; n < good.size(); ++n) {
     try {
-      import_onnx_bytes(good.substr(0, n), "t.onnx");
+      const Graph g = import_onnx_bytes(good.substr(0, n), "t.onnx");
+      ++accepted;
+      ADD_FAILURE() << "prefix of " << n << " of " << good.size() << " bytes accepted with "
+                    << g.nodes.size() << " nodes";
+    } catch (const FormatError& e) {
+      ++format_errors;
+      EXPECT_NE(std::string(e.what()).find("t.onnx"), std::string::npos) << e.what();
     } catch (const Error&) {
-      continue;  // a clean error
     }
   }
-  SUCCEED();
+  EXPECT_EQ(accepted, 0);
+  EXPECT_EQ(format_errors, static_cast<int>(good.size()));  // all of them are FormatErrors
+}
+
+// The other side of the rule above: when optional fields follow the opset import (here
+// metadata_props, field 14), the one prefix that ends just before them is a complete model, and
+// it must import as the same network. Every other strict prefix is an error.
+TEST(OnnxImport, ATruncationIsAcceptedOnlyWhereTheModelIsComplete) {
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromString(conv_bn_model()));
+  const size_t complete = model.ByteSizeLong();
+  auto* meta = model.add_metadata_props();
+  meta->set_key("note");
+  meta->set_value("trailing optional field");
+  const std::string bytes = model.SerializeAsString();
+  ASSERT_GT(bytes.size(), complete);
+  const Graph full = import_onnx_bytes(bytes, "t.onnx");
+  const std::vector<float> x = {0.1f, 0.9f, 0.4f, 0.0f, 1.0f, 0.3f, 0.7f, 0.2f, 0.5f};
+  std::vector<size_t> accepted;
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    try {
+      const Graph g = import_onnx_bytes(bytes.substr(0, n), "t.onnx");
+      accepted.push_back(n);
+      ASSERT_EQ(g.nodes.size(), full.nodes.size()) << n;
+      for (size_t i = 0; i < g.nodes.size(); ++i) {
+        EXPECT_EQ(g.nodes[i].op, full.nodes[i].op) << n;
+        EXPECT_EQ(g.nodes[i].weight.data, full.nodes[i].weight.data) << n;
+        EXPECT_EQ(g.nodes[i].bias, full.nodes[i].bias) << n;
+      }
+      EXPECT_EQ(run_float(g, x), run_float(full, x)) << n;
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_EQ(accepted, std::vector<size_t>{complete});
 }
 
 TEST(OnnxImport, RandomByteCorruptionsAreImportedOrRejected) {

@@ -19,8 +19,10 @@ TEST(ReferenceKernels, ConvPaddingContributesNothingAndRequantizes) {
   n.multiplier = {quantize_multiplier(0.5)};
   const uint8_t x[4] = {11, 12, 13, 14};  // real 1, 2, 3, 4
   uint8_t y[4];
-  NodeIo io{{&in, nullptr}, {x, nullptr}, &out, y};
-  conv_reference(n, io);
+  const QValue* ins[] = {&in};
+  const uint8_t* xs[] = {x};
+  NodeIo io{ins, xs, &out, y};
+  run_node_reference(n, io);
   // Every 3×3 window covers all four pixels: (1+2+3+4 + 4) / 2 = 7, + zero point 3.
   for (uint8_t v : y) EXPECT_EQ(v, 10);
 }
@@ -37,7 +39,9 @@ TEST(ReferenceKernels, DenseClampsToFusedRange) {
   n.out_max = 250;
   const uint8_t x[2] = {2, 3};
   uint8_t y[2];
-  dense_reference(n, {{&in, nullptr}, {x, nullptr}, &out, y});
+  const QValue* ins[] = {&in};
+  const uint8_t* xs[] = {x};
+  run_node_reference(n, {ins, xs, &out, y});
   EXPECT_EQ(y[0], 250);  // 500 saturates at the clamp
   EXPECT_EQ(y[1], 5);    // −500 clamps at the fused ReLU bound
 }
@@ -48,14 +52,18 @@ TEST(ReferenceKernels, AveragePoolRoundsHalfUpAndMaxPoolIgnoresPadding) {
   n.window = {2, 2, 2, 2, 0, 0, 0, 0, 1, false};
   const uint8_t x[4] = {1, 2, 2, 1};  // sum 6 / 4 = 1.5 → 2
   uint8_t y[1];
-  NodeIo io{{&in, nullptr}, {x, nullptr}, &out, y};
-  average_pool_reference(n, io);
+  const QValue* ins[] = {&in};
+  const uint8_t* xs[] = {x};
+  NodeIo io{ins, xs, &out, y};
+  n.op = OpKind::kAveragePool;
+  run_node_reference(n, io);
   EXPECT_EQ(y[0], 2);
   // Max with padding 1 over a 2×2 window at the corner: padding (below every value) never wins.
   n.window = {2, 2, 2, 2, 1, 1, 1, 1, 1, false};
   const QValue out2 = value(Shape{1, 2, 2}, 1.0f, 200);
   uint8_t y2[4];
-  max_pool_reference(n, {{&in, nullptr}, {x, nullptr}, &out2, y2});
+  n.op = OpKind::kMaxPool;
+  run_node_reference(n, {ins, xs, &out2, y2});
   EXPECT_EQ(y2[0], 1);
   EXPECT_EQ(y2[3], 1);
 }
@@ -72,7 +80,9 @@ TEST(ReferenceKernels, AddRescalesBothInputs) {
   n.add_output_multiplier = quantize_multiplier(twice_max / ((1 << QNode::kAddLeftShift) * 1.0));
   const uint8_t xa[1] = {10}, xb[1] = {16};
   uint8_t y[1];
-  add_reference(n, {{&a, &b}, {xa, xb}, &out, y});
+  const QValue* ins[] = {&a, &b};
+  const uint8_t* xs[] = {xa, xb};
+  run_node_reference(n, {ins, xs, &out, y});
   EXPECT_EQ(y[0], 7);
 }
 

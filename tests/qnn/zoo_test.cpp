@@ -5,11 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "hardy/qnn/evaluation.h"
+#include "hardy/core/hash.h"
 #include "hardy/qnn/float_executor.h"
+#include "hardy/qnn/int8_executor.h"
 
 namespace hardy::qnn {
 namespace {
@@ -61,6 +66,39 @@ TEST_P(Zoo, OutputsIdenticalForOneAndTwoThreads) {
   ThreadPool one(1), two(2);
   const int64_t n = std::min<int64_t>(z.test.size(), 2000);
   EXPECT_EQ(int8.run_dataset(z.test, n, one), int8.run_dataset(z.test, n, two));
+}
+
+// Pins the int8 numerics every campaign depends on: FNV-1a 64 of every value (each value's bytes
+// in value order; Flatten copies once) of the first 1,000 test images, against
+// models/golden/int8_values.json. HARDY_UPDATE_GOLDEN=1 rewrites the file (after a deliberate
+// change of the numerics, stated in the commit).
+TEST_P(Zoo, Int8ValuesOfTheFirstThousandImagesMatchTheCommittedHash) {
+  const auto& z = testing::zoo_model(GetParam());
+  const Int8Executor int8(z.model, KernelSet::kOptimized);
+  auto ws = int8.make_workspace();
+  Fnv1a64 hash;
+  for (int64_t i = 0; i < 1000; ++i) {
+    int8.run(z.test.image(i), ws);
+    for (int v = 0; v < static_cast<int>(z.model.values.size()); ++v) {
+      if (int8.plan().storage(v) == v) hash.update(int8.value(ws, v));
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash.digest()));
+  const std::string path = testing::zoo_directory() + "/golden/int8_values.json";
+  nlohmann::json golden = nlohmann::json::object();
+  if (std::ifstream in(path); in.good()) golden = nlohmann::json::parse(in);
+  const char* update = std::getenv("HARDY_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    if (std::ifstream in(path); in.good()) golden = nlohmann::json::parse(in);
+    golden[GetParam()] = hex;
+    std::ofstream(path) << golden.dump(2) << "\n";
+    return;
+  }
+  ASSERT_TRUE(golden.contains(GetParam())) << path << " has no entry for " << GetParam();
+  EXPECT_EQ(golden[GetParam()].get<std::string>(), hex) << GetParam();
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, Zoo, ::testing::ValuesIn(testing::kZooModels));

@@ -29,10 +29,25 @@ TEST(SnnKernels, ExpNegIsWithinTwoUlp) {
 
 std::vector<Isa> available() {
   std::vector<Isa> v;
-  for (Isa i : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa i : kAllIsas) {
     if (isa_available(i)) v.push_back(i);
   }
   return v;
+}
+
+TEST(SnnKernels, VariantIsTheBestBuiltNotAboveTheRequest) {
+  EXPECT_EQ(kernel_isa(Isa::kGeneric), Isa::kGeneric);
+  for (Isa isa : kAllIsas) {
+    EXPECT_LE(kernel_isa(isa), isa) << isa_name(isa);
+    for (Isa lower : kAllIsas) {
+      if (lower <= isa) {
+        EXPECT_LE(kernel_isa(lower), kernel_isa(isa));
+      }
+    }
+  }
+  // No VNNI variant: the AVX-512 one serves it.
+  EXPECT_EQ(kernel_isa(Isa::kAvx512Vnni), kernel_isa(Isa::kAvx512));
+  EXPECT_FALSE(isa_available(Isa::kAvx512Vnni));
 }
 
 TEST(SnnKernels, PhiPolynomialsAreWithinTwoUlpOnTheirRanges) {
@@ -127,7 +142,8 @@ TEST(SnnKernels, ANeuronsStepDoesNotDependOnTheOtherNeurons) {
   // Then with neurons 0…n−2 at x in [0.1, 0.5) (the degree-7 form): the loops with only that
   // form and with every form must agree on them too.
   AlignedVector<float> gi_mid(n);
-  for (int j = 0; j < n; ++j) gi_mid[static_cast<size_t>(j)] = static_cast<float>(20 + 60 * r.uniform());
+  for (int j = 0; j < n; ++j)
+    gi_mid[static_cast<size_t>(j)] = static_cast<float>(20 + 60 * r.uniform());
   for (Isa isa : available()) {
     const auto low = shared_after_step(isa, gi, 0.0f);
     EXPECT_EQ(low, shared_after_step(isa, gi, 40.0f)) << isa_name(isa);
@@ -274,7 +290,7 @@ TEST(SnnKernels, TrainingIsBitIdenticalAcrossVariants) {
   for (Isa isa : available()) {
     Network net = Network::fresh(SnnParams{}, 784, 24, 3);
     ModelState m = ModelState::from(net);
-    Simulator sim(net.params, m, isa_name(isa));
+    Simulator sim(net.params, m, isa);
     std::vector<int32_t> counts(24);
     for (int s = 0; s < 3; ++s) {
       RngStream rng(1, 1, static_cast<uint64_t>(s));

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "hardy/core/error.h"
+#include "hardy/core/hash.h"
 #include "hardy/core/rng.h"
 #include "hardy/snn/network.h"
 
@@ -37,15 +39,6 @@ std::vector<uint8_t> read_all(const std::string& path) {
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
-uint64_t fnv1a(const uint8_t* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 // Rebuilds a file with a modified JSON header (and a correct checksum), as a hostile or buggy
 // writer could.
 std::vector<uint8_t> with_header(const std::vector<uint8_t>& file,
@@ -63,7 +56,7 @@ std::vector<uint8_t> with_header(const std::vector<uint8_t>& file,
   out.insert(out.end(), text.begin(), text.end());
   // Sections up to END!, then a fresh END!.
   out.insert(out.end(), file.begin() + 24 + static_cast<ptrdiff_t>(h), file.end() - 20);
-  const uint64_t sum = fnv1a(out.data(), out.size());
+  const uint64_t sum = fnv1a64(out);
   const char tag[4] = {'E', 'N', 'D', '!'};
   out.insert(out.end(), tag, tag + 4);
   const uint64_t eight = 8;
@@ -221,7 +214,7 @@ TEST(NetworkFile, ValuesOutOfRangeAreRejected) {
   std::memcpy(&h, bytes.data() + 16, 8);
   const size_t weights_at = 24 + h + 12;
   auto fix_checksum = [](std::vector<uint8_t>& b) {
-    const uint64_t sum = fnv1a(b.data(), b.size() - 20);
+    const uint64_t sum = fnv1a64(std::span(b).first(b.size() - 20));
     std::memcpy(b.data() + b.size() - 8, &sum, 8);
   };
   auto bad = bytes;

@@ -54,8 +54,8 @@ TEST(SnnParams, PerImageNormalisationScalesRatesToTheTotal) {
   const int64_t sum = 300 * 255;
   EXPECT_NEAR(300 * p.full_pixel_rate_hz(0, sum), 2000.0, 1e-9);
   // Retries keep the image's factor: rate ∝ (max + a · increment).
-  EXPECT_NEAR(p.full_pixel_rate_hz(1, sum) / p.full_pixel_rate_hz(0, sum),
-              (63.75 + 31.875) / 63.75, 1e-12);
+  EXPECT_NEAR(p.full_pixel_rate_hz(1, sum) / p.full_pixel_rate_hz(0, sum), (63.75 + 31.875) / 63.75,
+              1e-12);
   EXPECT_DOUBLE_EQ(p.full_pixel_rate_hz(0, 0), 63.75);  // a black image stays silent anyway
   p.total_rate_hz = -1.0;
   EXPECT_THROW(p.validate(), ConfigError);
@@ -174,6 +174,19 @@ TEST(SnnParams, OverridesValidateOnACopy) {
   EXPECT_THROW(apply_override(p, "time.dt_ms=0"), ConfigError);
   EXPECT_THROW(apply_override(p, "input.min_spikes=1.5"), ConfigError);
   EXPECT_THROW(apply_override(p, "stdp.w_max=nan"), ConfigError);
+}
+
+// Library errors name the assignment and its meaning, never a command-line flag.
+TEST(SnnParams, OverrideErrorsNameTheAssignmentNotAFlag) {
+  const SnnParams p;
+  std::string msg = error_of<ConfigError>([&] { apply_override(p, "exc.tau_m_ms"); });
+  EXPECT_EQ(msg, "parameter override 'exc.tau_m_ms': expected key=value");
+  msg = error_of<ConfigError>([&] { apply_override(p, "nope=1"); });
+  EXPECT_EQ(msg.rfind("parameter override 'nope=1': unknown key 'nope'", 0), 0u) << msg;
+  msg = error_of<ConfigError>([&] { apply_override(p, "time.dt_ms=0"); });
+  EXPECT_EQ(msg.rfind("parameter override 'time.dt_ms=0'", 0), 0u) << msg;
+  EXPECT_NE(msg.find("time.dt_ms"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("--"), std::string::npos) << msg;
 }
 
 TEST(SnnParams, ShippedConfigsLoad) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "hardy/core/error.h"
 #include "hardy/snn/weight_store.h"
@@ -138,18 +139,36 @@ TEST(SnnTraining, ASmallNetworkLearnsAndFixedPointStaysClose) {
   EXPECT_EQ(rf.predictions, fp.predictions);
 }
 
+// The message of the ConfigError f throws ("" if none).
+std::string config_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Bad options are ConfigErrors naming what is wrong by its meaning, never by a CLI flag.
 TEST(SnnTraining, BadOptionsAreConfigErrors) {
   if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
   Network net = Network::fresh(SnnParams{}, 784, 4, 1);
   TrainOptions t;
   t.images = 601;
-  EXPECT_THROW(train_network(net, fashion_train(), t), ConfigError);
+  std::string msg = config_error([&] { train_network(net, fashion_train(), t); });
+  EXPECT_EQ(msg.rfind("image count 601: dataset 'fashion-mnist' has only 600 images", 0), 0u)
+      << msg;
+  t.images = -1;
+  msg = config_error([&] { train_network(net, fashion_train(), t); });
+  EXPECT_EQ(msg, "image count must be >= 0 (0: all), got -1");
   t.images = 1;
   t.epochs = 0;
-  EXPECT_THROW(train_network(net, fashion_train(), t), ConfigError);
+  msg = config_error([&] { train_network(net, fashion_train(), t); });
+  EXPECT_EQ(msg, "epochs must be >= 1, got 0");
   InferenceOptions o;
   o.threads = 0;
-  EXPECT_THROW(run_inference(net, fashion_test(), o), ConfigError);
+  msg = config_error([&] { run_inference(net, fashion_test(), o); });
+  EXPECT_EQ(msg, "threads must be >= 1, got 0");
   Network wrong = Network::fresh(SnnParams{}, 100, 4, 1);
   EXPECT_THROW(run_inference(wrong, fashion_test(), InferenceOptions{}), ConfigError);
 }

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "hardy/core/hash.h"
+
 namespace hardy {
 
 /// SplitMix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mix.
@@ -16,14 +18,7 @@ constexpr uint64_t mix64(uint64_t z) {
 }
 
 /// FNV-1a hash of a stream name, so tags can be spelled as strings: stream_tag("weight_bitflip").
-constexpr uint64_t stream_tag(std::string_view name) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : name) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
+constexpr uint64_t stream_tag(std::string_view name) { return fnv1a64(name); }
 
 /// A SplitMix64 sequence keyed by (seed, tag, index). Not thread-safe; make one per task.
 class RngStream {

@@ -23,7 +23,9 @@ struct Dataset {
     return {pixels.data() + i * image_bytes(), static_cast<size_t>(image_bytes())};
   }
   /// The first n images (n ≤ size()).
-  Dataset head(int64_t n) const;
+  Dataset head(int64_t n) const { return slice(0, n); }
+  /// Images [first, first + n) (within size()).
+  Dataset slice(int64_t first, int64_t n) const;
 };
 
 /// Loads an images/labels IDX pair; checks ranks, matching counts and label range.

@@ -19,9 +19,17 @@ enum class OpKind {
   kGlobalAveragePool,  ///< mean over H×W per channel
   kFlatten,            ///< (C, H, W) → (C·H·W), row-major; no data movement
   kAdd,                ///< element-wise sum of two tensors of one shape (residual)
+  kMinimum,            ///< element-wise minimum of two or more tensors of one shape
 };
 
 const char* op_name(OpKind op);
+
+/// Inputs an operator takes: exactly `min_inputs` unless `variadic` (then at least that many).
+struct OpArity {
+  int min_inputs = 1;
+  bool variadic = false;
+};
+OpArity op_arity(OpKind op);
 
 /// Activation applied to a Conv/Dense/Add result before it is stored.
 enum class Activation { kNone, kRelu, kClip };
@@ -67,6 +75,12 @@ struct Graph {
 /// Throws UnsupportedError unless the graph's per-image input holds exactly rows × cols values
 /// (one channel), i.e. it can consume the dataset's images.
 void check_input_matches(const Graph& graph, int rows, int cols, const std::string& dataset);
+
+/// Removes nodes whose output nothing reads (except the graph output), repeatedly, then every value
+/// no remaining node reads or writes (except the input and output), renumbering values in their
+/// original order. After activation fusion this drops the producers' pre-activation values, so
+/// every remaining value is a tensor the network really computes.
+void remove_dead_values(Graph& graph);
 
 /// Output spatial size of a window op: (in + pads − kernel) / stride + 1 (floor).
 int window_output(int in, int pad_a, int pad_b, int kernel, int stride);

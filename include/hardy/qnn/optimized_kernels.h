@@ -6,32 +6,44 @@
 #include <cstdint>
 #include <vector>
 
+#include "hardy/core/isa.h"
 #include "hardy/qnn/qmodel.h"
 #include "hardy/qnn/reference_kernels.h"
 
 namespace hardy::qnn {
 
-/// Instruction set of the GEMM inner loops.
-enum class Isa {
-  kPortable,    ///< plain C++ over the same packed layout (any x86-64 / other CPU)
-  kAvx512Vnni,  ///< vpdpbusd: 64 u8×s8 MACs per instruction, vectorized requantization
-};
+/// The GEMM inner loops built for a CPU capability (hardy::Isa, core/isa.h): Isa::kAvx512Vnni
+/// (vpdpbusd: 64 u8×s8 MACs per instruction, vectorized requantization) when `isa` reaches it,
+/// else Isa::kGeneric, the portable loops over the same packed layout (any CPU).
+Isa gemm_isa(Isa isa);
 
-/// The best Isa this CPU supports, unless HARDY_ISA=portable forces the portable path.
-Isa detect_isa();
-const char* isa_name(Isa isa);
-bool isa_supported(Isa isa);
-
-/// A QModel's weights re-laid out for the optimized kernels. Immutable after construction, so
-/// one instance serves every thread.
+/// A QModel's weights re-laid out for the optimized kernels, with each Conv/Dense bias corrected
+/// for the input zero point (bias − zp_x · Σ_k w). The model must outlive it and stay at the same
+/// address.
+///
+/// Patching contract: after a Conv/Dense node's weights or bias change in the model, the packed
+/// copy follows only through update_weight() (one weight) or repack() (anything else in the
+/// node); until then run_node() uses the old values. Patching must not run concurrently with
+/// run_node(); between patches, any number of threads may call run_node() (each with its own
+/// scratch).
 class PackedModel {
  public:
+  /// Packs for the loops gemm_isa(isa) selects. Throws ConfigError if the CPU lacks `isa`.
   explicit PackedModel(const QModel& model, Isa isa = detect_isa());
+  PackedModel(const PackedModel&) = delete;
+  PackedModel& operator=(const PackedModel&) = delete;
+
+  /// Re-derives node `index`'s packed weights, corrected bias and multipliers from the model.
+  void repack(size_t index);
+  /// Follows a change of weight `weight_index` (row-major in node.weight) of node `index` from
+  /// `previous` to the value the model now holds: one packed byte and one corrected bias.
+  void update_weight(size_t index, int64_t weight_index, int8_t previous);
 
   /// Bytes of per-thread scratch run_node needs (im2col panel, padded dense input).
   size_t scratch_bytes() const { return scratch_bytes_; }
   /// Runs node `index` of the model; scratch holds scratch_bytes() bytes.
   void run_node(size_t index, const NodeIo& io, uint8_t* scratch) const;
+  /// The loops in use: Isa::kAvx512Vnni or Isa::kGeneric (gemm_isa).
   Isa isa() const { return isa_; }
 
   struct Layer {
@@ -48,6 +60,9 @@ class PackedModel {
   };
 
  private:
+  static int64_t packed_index(const Layer& layer, bool conv, int64_t channel, int64_t k);
+  size_t layer_scratch_bytes(size_t index) const;
+
   const QModel& model_;
   Isa isa_;
   std::vector<Layer> layers_;  ///< one per node (empty for non-Conv/Dense)

@@ -53,6 +53,12 @@ struct QNode {
   int64_t reduction_size() const { return weight.shape.elements() / weight.shape[0]; }
 };
 
+/// The int8 network. Invariants (checked by validate(), relied on by every executor and by fault
+/// injection): value and node indices are in range; nodes are in topological order (each input is
+/// the model input or the output of an earlier node); every value but the input is written by
+/// exactly one node and the input by none; every value is read by some node or is the output
+/// (no dead values); each node has its operator's number of inputs, and Conv/Dense weights, bias
+/// and multipliers agree with their input and output shapes.
 struct QModel {
   std::string source;
   std::vector<QValue> values;
@@ -60,9 +66,23 @@ struct QModel {
   int input = -1, output = -1;
 
   const QValue& value(int i) const { return values[static_cast<size_t>(i)]; }
+  const QNode& node(int i) const { return nodes[static_cast<size_t>(i)]; }
   int64_t input_elements() const { return value(input).shape.elements(); }
   int64_t output_elements() const { return value(output).shape.elements(); }
+
+  /// Throws FormatError (naming `source`, the node and what is wrong) unless the invariants above
+  /// hold.
+  void validate() const;
+  /// The node that writes each value (−1 for the input). Requires validate() to pass.
+  std::vector<int> writers() const;
+  /// The nodes that read each value, in topological order (a node reading a value twice is listed
+  /// once).
+  std::vector<std::vector<int>> readers() const;
 };
+
+/// FNV-1a 64 of everything that determines the model's int8 outputs: graph structure, shapes,
+/// quantization, weights, biases, multipliers, clamps (not names or the source path).
+uint64_t model_fingerprint(const QModel& model);
 
 /// Index of the largest element; ties go to the lowest index.
 int argmax(const uint8_t* v, int64_t n);

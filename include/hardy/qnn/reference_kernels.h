@@ -4,15 +4,17 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 
 #include "hardy/qnn/qmodel.h"
 
 namespace hardy::qnn {
 
-/// Operands of one node for one image: inputs (up to two) and output, with their quantization.
+/// Operands of one node for one image: its inputs (any number, in the node's order) and its
+/// output, with their quantization. in[k] describes x[k].
 struct NodeIo {
-  const QValue* in[2] = {nullptr, nullptr};
-  const uint8_t* x[2] = {nullptr, nullptr};
+  std::span<const QValue* const> in;
+  std::span<const uint8_t* const> x;
   const QValue* out = nullptr;
   uint8_t* y = nullptr;
 };
@@ -24,23 +26,37 @@ inline uint8_t requantize(int32_t acc, QuantizedMultiplier m, int32_t zero_point
   return static_cast<uint8_t>(std::clamp<int64_t>(v, lo, hi));
 }
 
-/// Σ (x − zp_x) · w over the window (padding contributes nothing), + bias, requantized.
-void conv_reference(const QNode& node, const NodeIo& io);
-/// Σ (x − zp_x) · w + bias, requantized.
-void dense_reference(const QNode& node, const NodeIo& io);
-/// Max of the valid window elements (same scale and zero point as the input).
-void max_pool_reference(const QNode& node, const NodeIo& io);
-/// (Σ q + count/2) / count over the window: rounding half up on raw values.
-void average_pool_reference(const QNode& node, const NodeIo& io);
-/// (Σ q + HW/2) / HW per channel.
-void global_average_pool_reference(const QNode& node, const NodeIo& io);
-/// TFLite Add: both inputs rescaled to 2·max(s_a, s_b) with 20 bits of headroom, summed,
-/// rescaled to the output, clamped.
-void add_reference(const QNode& node, const NodeIo& io);
-/// clamp(q, out_min, out_max) (Relu, Clip) or a copy (Flatten).
-void clamp_reference(const QNode& node, const NodeIo& io);
+/// The int32 accumulator of output element `index` (row-major in the output shape) of a Conv or
+/// Dense node: bias + Σ (x − zp_x) · w over the window (padding contributes nothing), with the
+/// node's current weights. This is the value an accumulator fault corrupts before requantization.
+int32_t accumulator_reference(const QNode& node, const NodeIo& io, int64_t index);
+/// The stored byte of output element `index` of a Conv or Dense node (output value `out`) whose
+/// accumulator is `acc`.
+inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t index, int32_t acc) {
+  const int64_t per_channel = out.shape.elements() / node.weight.shape[0];
+  return requantize(acc, node.multiplier[static_cast<size_t>(index / per_channel)],
+                    out.quant.zero_point, node.out_min, node.out_max);
+}
 
-/// Dispatches on node.op to the kernels above.
+/// Output element `index` (row-major in the output shape) of any node, by the rule that defines
+/// its operator:
+/// - Conv, Dense: requantize_output(accumulator_reference), TFLite requantization + fused clamp;
+/// - MaxPool: max of the valid window elements (padding never wins); AveragePool: (Σ q +
+///   count/2) / count over the window, rounding half up on raw values (padding counted only with
+///   count_include_pad, as the zero point); GlobalAveragePool: (Σ q + HW/2) / HW per channel;
+///   all on raw values (the output shares the input's scale and zero point);
+/// - Add (TFLite): both inputs rescaled to 2·max(s_a, s_b) with 20 bits of headroom, summed,
+///   rescaled to the output, clamped;
+/// - Relu, Clip, Flatten: clamp(q, out_min, out_max); Minimum: the clamped minimum of all inputs
+///   (which share the output's scale and zero point).
+/// Fault injection recomputes single elements with it; the kernels below are loops over it.
+uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index);
+
+/// element_reference of a MaxPool/AveragePool output at channel c, row oy, column ox.
+uint8_t pool_window_reference(const QNode& node, const NodeIo& io, int64_t c, int64_t oy,
+                              int64_t ox);
+
+/// Every output element of the node (element_reference over the output).
 void run_node_reference(const QNode& node, const NodeIo& io);
 
 }  // namespace hardy::qnn

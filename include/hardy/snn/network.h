@@ -48,9 +48,10 @@ struct Network {
 /// Current file format version written by save_network (version 1 files are still read).
 inline constexpr uint32_t kNetworkFileVersion = 2;
 
-/// Writes `net` to `path` (format below). Throws FileError.
+/// Writes `net` to `path` (format below) atomically (binio::write_file_atomic: a process killed
+/// meanwhile leaves the previous file or none, never a partial one). Throws FileError.
 ///
-/// Layout (all integers little-endian):
+/// Layout (include/hardy/core/binary_io.h; all integers little-endian):
 ///   "HARDYSNN" magic (8 bytes) · u32 version · u32 reserved (0) · u64 header length H ·
 ///   H bytes JSON header {"params": {key: value-string}, "inputs", "neurons", "dataset", "seed",
 ///   "trained_samples", "labelled", "responses" (version 2)} ·

@@ -91,7 +91,7 @@ struct SnnParams {
   int exc_refractory_steps() const;
   int inh_refractory_steps() const;
 
-  /// Throws ConfigError naming `where` (a file or "--set") and the key when a value is out of
+  /// Throws ConfigError naming `where` (a file or an override) and the key when a value is out of
   /// range or inconsistent (e.g. presentation_ms not a multiple of dt_ms, v_reset ≥ v_thresh).
   void validate(const std::string& where = "parameters") const;
 };
@@ -126,7 +126,8 @@ SnnParams params_from_map(const std::map<std::string, std::string>& values,
 /// key and line.
 SnnParams load_params(const std::string& path, const SnnParams& base = SnnParams{});
 
-/// Parses "key=value" (as given to --set) onto a copy of `p` and validates the result.
+/// Parses "key=value" onto a copy of `p` and validates the result. Throws ConfigError naming the
+/// assignment (and the key) when it is malformed, unknown or out of range.
 SnnParams apply_override(const SnnParams& p, const std::string& assignment);
 
 }  // namespace hardy::snn

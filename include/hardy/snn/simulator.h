@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "hardy/core/isa.h"
 #include "hardy/core/rng.h"
 #include "hardy/snn/network.h"
 #include "hardy/snn/params.h"
@@ -80,15 +82,16 @@ struct SampleOutcome {
 /// reads it, so one ModelState can serve several inference simulators on different threads.
 class Simulator {
  public:
-  /// `isa`: "" picks the best kernels for this CPU (or $HARDY_SNN_ISA); "generic", "avx2",
-  /// "avx512" force one (tests use this to show they agree bit for bit).
-  Simulator(const SnnParams& params, ModelState& model, const std::string& isa = "");
+  /// Runs the best kernel variant built that is not above `isa` (core/isa.h; unset: detect_isa(),
+  /// i.e. the CPU's best or $HARDY_ISA). Tests force each variant to show they agree bit for bit.
+  /// Throws ConfigError if the CPU lacks `isa` (or HARDY_ISA is invalid).
+  Simulator(const SnnParams& params, ModelState& model, std::optional<Isa> isa = std::nullopt);
   ~Simulator();
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
-  /// Name of the kernel variant in use.
-  const char* isa() const;
+  /// The kernel variant in use (Isa::kGeneric, kAvx2 or kAvx512).
+  Isa isa() const;
 
   /// Rest state: v = v_rest, g = 0, no refractoriness, traces 0; the step counter restarts.
   void reset_state();

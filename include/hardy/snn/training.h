@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "hardy/core/isa.h"
 #include "hardy/data/dataset.h"
 #include "hardy/snn/network.h"
 #include "hardy/snn/readout.h"
@@ -27,7 +29,7 @@ struct TrainOptions {
   int epochs = 1;
   int64_t images = 0;  ///< first `images` of the dataset (0: all)
   uint64_t seed = 1;
-  std::string isa;  ///< kernel variant ("" = best)
+  std::optional<Isa> isa;  ///< kernel ceiling (unset: detect_isa(); see Simulator)
   /// When set, the run's whole state is written here (atomically) at the end of a
   /// running-accuracy block once `checkpoint_seconds` have passed since the last write (or the
   /// start), and the file is removed when training finishes.
@@ -36,6 +38,9 @@ struct TrainOptions {
   /// Continue from `checkpoint` if it exists (it must belong to the same run: data, sizes,
   /// seed, epochs, parameters); the result is identical to an uninterrupted run.
   bool resume = false;
+  /// Called on the training thread right after each checkpoint is complete on disk, with the
+  /// number of samples it holds (for logs; the CLI's kill-after-checkpoint test hook uses it).
+  std::function<void(int64_t samples_done)> on_checkpoint;
 };
 
 struct TrainStats {
@@ -63,7 +68,7 @@ struct InferenceOptions {
   uint64_t seed = 1;
   const char* stream = kEvalStream;
   int threads = 1;
-  std::string isa;
+  std::optional<Isa> isa;              ///< kernel ceiling (unset: detect_isa(); see Simulator)
   const WeightStore* store = nullptr;  ///< use these (decoded) weights instead of net.weights
   Readout readout = Readout::kVote;    ///< kProportion needs net.class_responses
   bool keep_counts = false;            ///< fill InferenceResult::counts

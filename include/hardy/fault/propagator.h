@@ -1,0 +1,122 @@
+// The fast path of fault injection (DESIGN §3): one image's golden values cached, a fault's change
+// propagated through its downstream cone only, as a delta through Conv/Dense (Δacc = w·Δx on the
+// affected outputs), element by element through every other operator, and stopped as soon as no
+// changed value has a reader left (masked). Exact: the faulty output bytes equal a full
+// recompute's (reference_faulty_output, tests/fault/propagator_test.cpp).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "hardy/fault/outcome.h"
+#include "hardy/qnn/int8_executor.h"
+
+namespace hardy::fault {
+
+/// Not thread-safe: one per thread. The executor must outlive it and must not be patched while it
+/// is in use (weight faults are applied as deltas, never to the executor).
+class FaultPropagator {
+ public:
+  explicit FaultPropagator(const qnn::Int8Executor& exec);
+
+  /// Runs the golden inference of one image and caches every value.
+  void set_image(std::span<const uint8_t> image);
+  int golden_top1() const { return golden_top1_; }
+  std::span<const uint8_t> golden_output() const { return exec_.output(golden_); }
+  /// Golden byte of element `element` of value `value`.
+  uint8_t golden_byte(int value, int64_t element) const {
+    return exec_.value(golden_, value)[static_cast<size_t>(element)];
+  }
+  /// Golden accumulator of output `element` of Conv/Dense node `node` (computed on demand; the
+  /// whole layer at once once single look-ups have cost as much).
+  int32_t golden_accumulator(int node, int64_t element);
+
+  /// The outcome when element `element` of value `value` holds `faulty` instead of golden.
+  Outcome inject_neuron(int value, int64_t element, uint8_t faulty);
+  /// The outcome when weight `index` (row-major in node.weight) of node `node` is `faulty`.
+  Outcome inject_weight(int node, int64_t index, int8_t faulty);
+  /// The outcome when the accumulator of output `element` of node `node` is `faulty`.
+  Outcome inject_accumulator(int node, int64_t element, int32_t faulty);
+
+  /// With capture on, each inject copies the faulty output bytes (for tests and per-run logs).
+  void capture_output(bool on) { capture_ = on; }
+  const std::vector<uint8_t>& last_output() const { return last_output_; }
+
+ private:
+  // A Conv/Dense node's propagation state. Deltas and golden accumulators are position-major
+  // ([p · channels + c], p < positions; Dense has one position), so the channels an input feeds
+  // are contiguous; weights are transposed to [input tap][channel of its group] for the same
+  // reason.
+  struct MacLayer {
+    int node = -1;
+    bool dense = false;
+    int64_t channels = 0, positions = 0, reduction = 0;
+    std::vector<int32_t> weights_t;   // [ic · KH · KW + ky · KW + kx][channel in group]
+    std::vector<int32_t> delta;       // Δacc, position-major; all zero between faults
+    std::vector<int32_t> golden_acc;  // position-major, valid when acc_ready
+    bool acc_ready = false;
+    int64_t acc_rent = 0;  // single look-ups paid for this image
+    // acc ∈ [range_lo, range_hi][c · 256 + b] ⇔ channel c stores byte b (requantization is
+    // monotone): an output whose faulty accumulator stays in its golden byte's range is unchanged.
+    std::vector<int32_t> range_lo, range_hi;
+    // With the golden accumulators: the deltas that keep each output's golden byte,
+    // [slack_lo, slack_hi] (position-major; 0 is inside unless the channel has no ranges).
+    std::vector<int32_t> slack_lo, slack_hi;
+    std::vector<uint8_t> flags;       // per channel: delta outside the slack
+    std::vector<int32_t> touched;      // positions with a nonzero delta somewhere
+    std::vector<uint64_t> touched_at;  // per position: epoch when listed
+  };
+
+  // Changes of the running fault: a value's element now differs from golden in work_.
+  void record_change(int value, int64_t element, uint8_t faulty);
+  // Adds Δacc for every output that changed input element `element` (by dx) feeds.
+  void add_input_delta(MacLayer& m, int64_t element, int32_t dx);
+  void touch_position(MacLayer& m, int64_t position);
+  // Requantizes the touched outputs (golden acc + delta) and records those that differ.
+  void settle(MacLayer& m);
+  // Recomputes the outputs of a non-MAC node fed by changed input elements.
+  void recompute_elementwise(int node);
+  // Runs the cone of `value` (whose changes are seeded) and classifies the result.
+  Outcome propagate(int value);
+  Outcome masked_outcome();
+  void restore();
+  void ensure_golden_accumulators(MacLayer& m, int64_t wanted);
+  int32_t golden_acc_pm(MacLayer& m, int64_t position, int64_t channel);
+
+  const qnn::Int8Executor& exec_;
+  const qnn::QModel& model_;
+  const qnn::ExecutionPlan& plan_;
+  qnn::Int8Executor::Workspace golden_, work_;
+  std::vector<qnn::NodeIo> golden_io_, work_io_;  // per node
+  int golden_top1_ = 0;
+  int output_storage_ = 0;
+
+  uint64_t epoch_ = 0;
+  std::vector<std::vector<int32_t>> changes_;  // per storage value: changed elements
+  std::vector<std::vector<uint64_t>> marked_;  // per storage value: epoch when last listed
+  std::vector<int> dirty_values_;              // values with changes in this fault
+  std::vector<int> last_reader_;               // per storage value: last running reader or −1
+  std::vector<int> mac_index_;                 // per node: index into macs_ or −1
+  std::vector<MacLayer> macs_;
+  std::vector<int32_t> scratch_;
+
+  bool capture_ = false;
+  std::vector<uint8_t> last_output_;
+};
+
+/// The plain reference: the whole network recomputed with the executor's kernels, the fault
+/// applied where it occurs. Returns the faulty output bytes.
+struct ReferenceFault {
+  enum class Where { kNeuron, kWeight, kAccumulator } where = Where::kNeuron;
+  int value = -1;       ///< kNeuron
+  int node = -1;        ///< kWeight, kAccumulator
+  int64_t element = 0;  ///< element of the value / weight index / output element
+  int32_t faulty = 0;   ///< the faulty byte, weight or accumulator
+};
+/// exec is patched for a weight fault and restored before returning.
+std::vector<uint8_t> reference_faulty_output(qnn::Int8Executor& exec,
+                                             std::span<const uint8_t> image,
+                                             const ReferenceFault& fault);
+
+}  // namespace hardy::fault

@@ -1,0 +1,463 @@
+// FaultPropagator: golden cache, delta propagation through the cone, early stop, restore.
+#include "hardy/fault/propagator.h"
+
+#include <algorithm>
+#include <array>
+#include <climits>
+
+#include "hardy/core/error.h"
+#include "hardy/qnn/reference_kernels.h"
+
+namespace hardy::fault {
+
+using qnn::OpKind;
+using qnn::QNode;
+
+namespace {
+
+bool is_mac(const QNode& n) { return n.op == OpKind::kConv || n.op == OpKind::kDense; }
+
+}  // namespace
+
+namespace {
+
+// Per channel and byte b: the accumulators that requantize to b (empty: lo > hi).
+void fill_ranges(const QNode& n, const qnn::QValue& out, std::vector<int32_t>& lo,
+                 std::vector<int32_t>& hi) {
+  const auto channels = static_cast<size_t>(n.weight.shape[0]);
+  lo.assign(channels * 256, 1);
+  hi.assign(channels * 256, 0);
+  for (size_t c = 0; c < channels; ++c) {
+    const QuantizedMultiplier m = n.multiplier[c];
+    if (m.multiplier < 0) continue;  // not monotone: every output is requantized
+    const auto byte = [&](int64_t acc) {
+      return qnn::requantize(static_cast<int32_t>(acc), m, out.quant.zero_point, n.out_min,
+                             n.out_max);
+    };
+    // t[b] = the smallest accumulator whose byte is ≥ b (2^31 if none), by bisection.
+    std::array<int64_t, 257> t{};
+    t[0] = INT32_MIN;
+    t[256] = int64_t{INT32_MAX} + 1;
+    for (int b = 1; b < 256; ++b) {
+      int64_t a = INT32_MIN, z = int64_t{INT32_MAX} + 1;  // byte(a) < b ≤ byte(z), z past end
+      if (byte(a) >= b) {
+        t[static_cast<size_t>(b)] = a;
+        continue;
+      }
+      while (z - a > 1) {
+        const int64_t mid = a + (z - a) / 2;
+        (byte(mid) >= b ? z : a) = mid;
+      }
+      t[static_cast<size_t>(b)] = z;
+    }
+    for (int b = 0; b < 256; ++b) {
+      const int64_t l = t[static_cast<size_t>(b)], h = t[static_cast<size_t>(b) + 1] - 1;
+      if (l > h || l > INT32_MAX) continue;
+      lo[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(l);
+      hi[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(std::min<int64_t>(h, INT32_MAX));
+    }
+  }
+}
+
+}  // namespace
+
+FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
+    : exec_(exec),
+      model_(exec.model()),
+      plan_(exec.plan()),
+      golden_(exec.make_workspace()),
+      work_(exec.make_workspace()) {
+  const size_t nv = model_.values.size(), nn = model_.nodes.size();
+  for (size_t i = 0; i < nn; ++i) {
+    golden_io_.push_back(exec_.node_io(static_cast<int>(i), golden_));
+    work_io_.push_back(exec_.node_io(static_cast<int>(i), work_));
+  }
+  output_storage_ = plan_.storage(model_.output);
+  changes_.resize(nv);
+  marked_.resize(nv);
+  last_reader_.assign(nv, -1);
+  for (size_t v = 0; v < nv; ++v) {
+    if (plan_.storage(static_cast<int>(v)) != static_cast<int>(v)) continue;
+    marked_[v].assign(static_cast<size_t>(model_.values[v].shape.elements()), 0);
+    const auto& readers = plan_.readers(static_cast<int>(v));
+    if (!readers.empty()) last_reader_[v] = readers.back();
+  }
+  mac_index_.assign(nn, -1);
+  for (size_t i = 0; i < nn; ++i) {
+    const QNode& n = model_.nodes[i];
+    if (!is_mac(n)) continue;
+    mac_index_[i] = static_cast<int>(macs_.size());
+    MacLayer m;
+    m.node = static_cast<int>(i);
+    m.dense = n.op == OpKind::kDense;
+    m.channels = n.weight.shape[0];
+    m.reduction = n.reduction_size();
+    m.positions = model_.value(n.output).shape.elements() / m.channels;
+    const auto outputs = static_cast<size_t>(m.channels * m.positions);
+    m.delta.assign(outputs, 0);
+    m.golden_acc.assign(outputs, 0);
+    m.slack_lo.assign(outputs, 0);
+    m.slack_hi.assign(outputs, 0);
+    m.flags.assign(static_cast<size_t>(m.channels), 0);
+    m.touched_at.assign(static_cast<size_t>(m.positions), 0);
+    // Transposed weights: tap k of output channel c (group g) at [(g·K + k)·ocg + c − g·ocg].
+    const int64_t groups = m.dense ? 1 : n.window.groups, ocg = m.channels / groups;
+    m.weights_t.assign(static_cast<size_t>(m.channels * m.reduction), 0);
+    for (int64_t c = 0; c < m.channels; ++c) {
+      const int64_t g = c / ocg;
+      for (int64_t k = 0; k < m.reduction; ++k) {
+        m.weights_t[static_cast<size_t>((g * m.reduction + k) * ocg + c - g * ocg)] =
+            n.weight[c * m.reduction + k];
+      }
+    }
+    fill_ranges(n, model_.value(n.output), m.range_lo, m.range_hi);
+    macs_.push_back(std::move(m));
+  }
+}
+
+void FaultPropagator::set_image(std::span<const uint8_t> image) {
+  exec_.run(image, golden_);
+  std::copy(golden_.arena.begin(), golden_.arena.end(), work_.arena.begin());
+  const auto out = golden_output();
+  golden_top1_ = qnn::argmax(out.data(), static_cast<int64_t>(out.size()));
+  for (MacLayer& m : macs_) {
+    m.acc_ready = false;
+    m.acc_rent = 0;
+  }
+}
+
+void FaultPropagator::ensure_golden_accumulators(MacLayer& m, int64_t wanted) {
+  if (m.acc_ready) return;
+  // Rent or buy: single look-ups until they would cost as much as the whole layer.
+  if (m.acc_rent + wanted < m.channels * m.positions) return;
+  const QNode& n = model_.node(m.node);
+  const qnn::NodeIo& io = golden_io_[static_cast<size_t>(m.node)];
+  const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
+  for (int64_t c = 0; c < m.channels; ++c) {
+    for (int64_t p = 0; p < m.positions; ++p) {
+      const auto pm = static_cast<size_t>(p * m.channels + c);
+      const int32_t acc = qnn::accumulator_reference(n, io, c * m.positions + p);
+      m.golden_acc[pm] = acc;
+      const size_t r = static_cast<size_t>(c) * 256 + golden[c * m.positions + p];
+      const auto clamp32 = [](int64_t v) {
+        return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+      };
+      m.slack_lo[pm] = clamp32(int64_t{m.range_lo[r]} - acc);
+      m.slack_hi[pm] = clamp32(int64_t{m.range_hi[r]} - acc);
+    }
+  }
+  m.acc_ready = true;
+}
+
+int32_t FaultPropagator::golden_acc_pm(MacLayer& m, int64_t position, int64_t channel) {
+  if (m.acc_ready) return m.golden_acc[static_cast<size_t>(position * m.channels + channel)];
+  ++m.acc_rent;
+  return qnn::accumulator_reference(model_.node(m.node), golden_io_[static_cast<size_t>(m.node)],
+                                    channel * m.positions + position);
+}
+
+int32_t FaultPropagator::golden_accumulator(int node, int64_t element) {
+  MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
+  return golden_acc_pm(m, element % m.positions, element / m.positions);
+}
+
+void FaultPropagator::record_change(int value, int64_t element, uint8_t faulty) {
+  const auto v = static_cast<size_t>(value);
+  work_.arena[plan_.offset(value) + static_cast<size_t>(element)] = faulty;
+  if (changes_[v].empty()) dirty_values_.push_back(value);
+  if (marked_[v][static_cast<size_t>(element)] != epoch_) {
+    marked_[v][static_cast<size_t>(element)] = epoch_;
+    changes_[v].push_back(static_cast<int32_t>(element));
+  }
+}
+
+void FaultPropagator::touch_position(MacLayer& m, int64_t position) {
+  uint64_t& at = m.touched_at[static_cast<size_t>(position)];
+  if (at != epoch_) {
+    at = epoch_;
+    m.touched.push_back(static_cast<int32_t>(position));
+  }
+}
+
+namespace {
+
+// delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize.
+void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w, int64_t n, int32_t dx) {
+  for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;
+}
+
+}  // namespace
+
+void FaultPropagator::add_input_delta(MacLayer& m, int64_t element, int32_t dx) {
+  if (m.dense) {
+    add_scaled(m.delta.data(), m.weights_t.data() + element * m.channels, m.channels, dx);
+    touch_position(m, 0);
+    return;
+  }
+  const QNode& n = model_.node(m.node);
+  const qnn::WindowParams& win = n.window;
+  const Shape &is = model_.value(n.inputs[0]).shape, &os = model_.value(n.output).shape;
+  const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
+  const int64_t icg = is[0] / win.groups, ocg = m.channels / win.groups;
+  const int64_t c = element / (h * wd), iy = element / wd % h, ix = element % wd;
+  const int64_t g = c / icg;
+  const int64_t taps = win.kernel_h * win.kernel_w;
+  for (int64_t ky = 0; ky < win.kernel_h; ++ky) {
+    const int64_t ty = iy + win.pad_top - ky;
+    if (ty < 0 || ty % win.stride_h) continue;
+    const int64_t oy = ty / win.stride_h;
+    if (oy >= oh) continue;
+    for (int64_t kx = 0; kx < win.kernel_w; ++kx) {
+      const int64_t tx = ix + win.pad_left - kx;
+      if (tx < 0 || tx % win.stride_w) continue;
+      const int64_t ox = tx / win.stride_w;
+      if (ox >= ow) continue;
+      const int64_t p = oy * ow + ox;
+      // Tap k = (c − g·icg)·KH·KW + ky·KW + kx of group g.
+      const int64_t k = g * m.reduction + (c - g * icg) * taps + ky * win.kernel_w + kx;
+      add_scaled(m.delta.data() + p * m.channels + g * ocg, m.weights_t.data() + k * ocg, ocg, dx);
+      touch_position(m, p);
+    }
+  }
+}
+
+namespace {
+
+// flags[c] = delta[c] ∉ [lo[c], hi[c]]; returns whether any is set. Branch-free, so it vectorizes.
+bool flag_outside(const int32_t* __restrict delta, const int32_t* __restrict lo,
+                  const int32_t* __restrict hi, uint8_t* __restrict flags, int64_t n) {
+  uint8_t any = 0;
+  for (int64_t c = 0; c < n; ++c) {
+    const auto f = static_cast<uint8_t>((delta[c] < lo[c]) | (delta[c] > hi[c]));
+    flags[c] = f;
+    any |= f;
+  }
+  return any != 0;
+}
+
+}  // namespace
+
+void FaultPropagator::settle(MacLayer& m) {
+  const QNode& n = model_.node(m.node);
+  const qnn::QValue& out = model_.value(n.output);
+  const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
+  ensure_golden_accumulators(m, static_cast<int64_t>(m.touched.size()) * m.channels);
+  // The exact rule for one output: requantize golden acc + delta (int64: no wrap-around).
+  const auto requantize_changed = [&](int64_t p, int64_t c, int32_t d) {
+    const int64_t o = c * m.positions + p;
+    const int64_t acc = int64_t{golden_acc_pm(m, p, c)} + d;
+    const uint8_t b = qnn::requantize(
+        static_cast<int32_t>(std::clamp<int64_t>(acc, INT32_MIN, INT32_MAX)),
+        n.multiplier[static_cast<size_t>(c)], out.quant.zero_point, n.out_min, n.out_max);
+    if (b != golden[o]) record_change(n.output, o, b);
+  };
+  for (int32_t p : m.touched) {
+    const size_t base = static_cast<size_t>(p) * static_cast<size_t>(m.channels);
+    int32_t* delta = m.delta.data() + base;
+    if (m.acc_ready) {
+      if (flag_outside(delta, m.slack_lo.data() + base, m.slack_hi.data() + base, m.flags.data(),
+                       m.channels)) {
+        for (int64_t c = 0; c < m.channels; ++c) {
+          if (m.flags[static_cast<size_t>(c)] && delta[c] != 0) requantize_changed(p, c, delta[c]);
+        }
+      }
+    } else {
+      for (int64_t c = 0; c < m.channels; ++c) {
+        if (delta[c] != 0) requantize_changed(p, c, delta[c]);
+      }
+    }
+    std::fill(delta, delta + m.channels, 0);
+  }
+  m.touched.clear();
+}
+
+void FaultPropagator::recompute_elementwise(int node) {
+  // Inputs are final when a node is reached (topological order), so each affected output is
+  // recomputed as soon as it is found; one fed by several changed inputs is recomputed again,
+  // to the same byte, and listed once by record_change.
+  const QNode& n = model_.node(node);
+  const Shape& os = model_.value(n.output).shape;
+  const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
+  const qnn::NodeIo& io = work_io_[static_cast<size_t>(node)];
+  const auto update = [&](int64_t o, uint8_t b) {
+    if (b != golden[o]) record_change(n.output, o, b);
+  };
+  for (int in : n.inputs) {
+    const auto sv = static_cast<size_t>(plan_.storage(in));
+    for (int32_t e : changes_[sv]) {
+      if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
+        const qnn::WindowParams& w = n.window;
+        const Shape& is = model_.value(in).shape;
+        const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
+        const int64_t c = e / (h * wd), iy = e / wd % h, ix = e % wd;
+        // oy·stride − pad ≤ iy ≤ oy·stride − pad + kernel − 1
+        const int64_t ty = iy + w.pad_top, tx = ix + w.pad_left;
+        const int64_t oy0 = std::max<int64_t>(0, (ty - w.kernel_h + w.stride_h) / w.stride_h);
+        const int64_t oy1 = std::min<int64_t>(oh - 1, ty / w.stride_h);
+        const int64_t ox0 = std::max<int64_t>(0, (tx - w.kernel_w + w.stride_w) / w.stride_w);
+        const int64_t ox1 = std::min<int64_t>(ow - 1, tx / w.stride_w);
+        for (int64_t oy = oy0; oy <= oy1; ++oy) {
+          for (int64_t ox = ox0; ox <= ox1; ++ox) {
+            update((c * oh + oy) * ow + ox, qnn::pool_window_reference(n, io, c, oy, ox));
+          }
+        }
+      } else {
+        const int64_t o = n.op == OpKind::kGlobalAveragePool
+                              ? e / (model_.value(in).shape[1] * model_.value(in).shape[2])
+                              : e;
+        update(o, qnn::element_reference(n, io, o));
+      }
+    }
+  }
+}
+
+Outcome FaultPropagator::propagate(int value) {
+  int horizon = -1;
+  for (int v : dirty_values_) horizon = std::max(horizon, last_reader_[static_cast<size_t>(v)]);
+  for (int i : plan_.cone(value)) {
+    if (i > horizon) break;  // no changed value is read from here on: the rest is golden
+    const QNode& n = model_.node(i);
+    bool fed = false;
+    for (int in : n.inputs) fed = fed || !changes_[static_cast<size_t>(plan_.storage(in))].empty();
+    if (!fed) continue;
+    const size_t dirty_before = dirty_values_.size();
+    if (is_mac(n)) {
+      MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(i)])];
+      const auto sv = static_cast<size_t>(plan_.storage(n.inputs[0]));
+      const uint8_t* golden_in = golden_.arena.data() + plan_.offset(n.inputs[0]);
+      const uint8_t* work_in = work_.arena.data() + plan_.offset(n.inputs[0]);
+      for (int32_t e : changes_[sv]) {
+        const int32_t dx = int32_t{work_in[e]} - int32_t{golden_in[e]};
+        if (dx != 0) add_input_delta(m, e, dx);
+      }
+      settle(m);
+    } else {
+      recompute_elementwise(i);
+    }
+    if (dirty_values_.size() > dirty_before) {
+      horizon = std::max(horizon, last_reader_[static_cast<size_t>(plan_.storage(n.output))]);
+    }
+  }
+  Outcome outcome = Outcome::kMasked;
+  if (!changes_[static_cast<size_t>(output_storage_)].empty()) {
+    outcome = classify(golden_output(), exec_.output(work_), golden_top1_);
+  }
+  if (capture_) {
+    const auto out = exec_.output(work_);
+    last_output_.assign(out.begin(), out.end());
+  }
+  restore();
+  return outcome;
+}
+
+Outcome FaultPropagator::masked_outcome() {
+  if (capture_) {
+    const auto out = golden_output();
+    last_output_.assign(out.begin(), out.end());
+  }
+  return Outcome::kMasked;
+}
+
+void FaultPropagator::restore() {
+  for (int v : dirty_values_) {
+    const size_t off = plan_.offset(v);
+    for (int32_t e : changes_[static_cast<size_t>(v)]) {
+      work_.arena[off + static_cast<size_t>(e)] = golden_.arena[off + static_cast<size_t>(e)];
+    }
+    changes_[static_cast<size_t>(v)].clear();
+  }
+  dirty_values_.clear();
+}
+
+Outcome FaultPropagator::inject_neuron(int value, int64_t element, uint8_t faulty) {
+  const int sv = plan_.storage(value);
+  ++epoch_;
+  if (faulty != golden_byte(sv, element)) record_change(sv, element, faulty);
+  return dirty_values_.empty() ? masked_outcome() : propagate(sv);
+}
+
+Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
+  const QNode& n = model_.node(node);
+  HARDY_CHECK(is_mac(n));
+  MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
+  const int32_t dw = int32_t{faulty} - int32_t{n.weight[index]};
+  ++epoch_;
+  if (dw != 0) {
+    const uint8_t* x = golden_.arena.data() + plan_.offset(n.inputs[0]);
+    const int32_t zx = model_.value(n.inputs[0]).quant.zero_point;
+    const int64_t oc = index / m.reduction, r = index % m.reduction;
+    if (m.dense) {
+      m.delta[static_cast<size_t>(oc)] += dw * (int32_t{x[r]} - zx);
+      touch_position(m, 0);
+    } else {
+      const qnn::WindowParams& w = n.window;
+      const Shape &is = model_.value(n.inputs[0]).shape, &os = model_.value(n.output).shape;
+      const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
+      const int64_t icg = is[0] / w.groups, ocg = m.channels / w.groups;
+      const int64_t cl = r / (w.kernel_h * w.kernel_w), ky = r / w.kernel_w % w.kernel_h,
+                    kx = r % w.kernel_w;
+      const int64_t ic = oc / ocg * icg + cl;
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const int64_t iy = oy * w.stride_h - w.pad_top + ky;
+        if (iy < 0 || iy >= h) continue;
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const int64_t ix = ox * w.stride_w - w.pad_left + kx;
+          if (ix < 0 || ix >= wd) continue;
+          const int64_t p = oy * ow + ox;
+          m.delta[static_cast<size_t>(p * m.channels + oc)] +=
+              dw * (int32_t{x[(ic * h + iy) * wd + ix]} - zx);
+          touch_position(m, p);
+        }
+      }
+    }
+    settle(m);
+  }
+  return dirty_values_.empty() ? masked_outcome() : propagate(n.output);
+}
+
+Outcome FaultPropagator::inject_accumulator(int node, int64_t element, int32_t faulty) {
+  const QNode& n = model_.node(node);
+  HARDY_CHECK(is_mac(n));
+  ++epoch_;
+  const uint8_t b = qnn::requantize_output(n, model_.value(n.output), element, faulty);
+  if (b != golden_byte(n.output, element)) record_change(n.output, element, b);
+  return dirty_values_.empty() ? masked_outcome() : propagate(n.output);
+}
+
+std::vector<uint8_t> reference_faulty_output(qnn::Int8Executor& exec,
+                                             std::span<const uint8_t> image,
+                                             const ReferenceFault& fault) {
+  const qnn::QModel& m = exec.model();
+  const qnn::ExecutionPlan& plan = exec.plan();
+  auto ws = exec.make_workspace();
+  if (fault.where == ReferenceFault::Where::kWeight) {
+    const int8_t saved = exec.weight(fault.node, fault.element);
+    exec.set_weight(fault.node, fault.element, static_cast<int8_t>(fault.faulty));
+    exec.run(image, ws);
+    exec.set_weight(fault.node, fault.element, saved);
+  } else {
+    const int value =
+        fault.where == ReferenceFault::Where::kNeuron ? fault.value : m.node(fault.node).output;
+    const int writer = plan.writer(value);
+    const auto in = exec.value(ws, m.input);
+    std::copy(image.begin(), image.end(), in.begin());
+    for (int i : plan.schedule()) {
+      if (i > writer) break;
+      exec.run_node(i, ws);
+    }
+    auto bytes = exec.value(ws, value);
+    if (fault.where == ReferenceFault::Where::kNeuron) {
+      bytes[static_cast<size_t>(fault.element)] = static_cast<uint8_t>(fault.faulty);
+    } else {
+      bytes[static_cast<size_t>(fault.element)] =
+          exec.requantize_accumulator(fault.node, fault.element, fault.faulty);
+    }
+    for (int i : plan.schedule()) {
+      if (i > writer) exec.run_node(i, ws);
+    }
+  }
+  const auto out = exec.output(ws);
+  return {out.begin(), out.end()};
+}
+
+}  // namespace hardy::fault
