@@ -109,5 +109,34 @@ TEST(DramCli, EnergyOfSegmentsAndOfTheWrittenCommandTraceAgree) {
   EXPECT_EQ(j2["input"]["kind"], "command trace");
 }
 
+TEST(DramCli, SweepAndModelInputs) {
+  TempDir dir;
+  const std::string spec = data_file(testing::kDdr3l);
+  const std::string lenet = std::string(HARDY_SOURCE_DIR) + "/models/lenet5_fmnist.onnx";
+  const std::string base = "dram sweep --memspec " + spec + " --model " + lenet +
+                           " --images 100 --calibration-images 100 ";
+  expect_one_error_line(run_hardy(dir, base + "--vendor D"), "vendor 'D'");
+  expect_one_error_line(run_hardy(dir, base + "--vendor B --voltages 1.35:x"), "voltages");
+  expect_one_error_line(run_hardy(dir, base + "--vendor B --error-model 7"), "error model 7");
+  expect_one_error_line(run_hardy(dir, "dram sweep --memspec " + spec + " --vendor B"),
+                        "--model and --net");
+  expect_one_error_line(
+      run_hardy(dir, "dram energy --memspec " + spec + " --model " + dir.file("none.onnx")),
+      "none.onnx");
+  const CliRun ok = run_hardy(dir, base + "--vendor B --voltages 1.35,1.025 --seeds 2 --json " +
+                                       dir.file("s.json") + " --csv " + dir.file("s.csv"));
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  std::ifstream in(dir.file("s.json"));
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["points"].size(), 2u);
+  EXPECT_EQ(j["points"][1]["accuracies"].size(), 2u);
+  EXPECT_GT(j["points"][1]["energy_saving"].get<double>(), 0.4);
+  EXPECT_TRUE(j["provenance"]["inputs"].contains(lenet));
+  std::ifstream csv(dir.file("s.csv"));
+  const std::string text((std::istreambuf_iterator<char>(csv)), {});
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+  EXPECT_EQ(text.rfind("vdd_v,chip_ber,", 0), 0u);
+}
+
 }  // namespace
 }  // namespace hardy::dram
