@@ -7,8 +7,9 @@ commands it issues are written in DRAMPower's <cycle>,<command>,<bank> format:
   conflicts  2,000 reads cycling over 8 banks and 2 rows per bank (every access a conflict)
   mix        2,000 reads and writes (30%) in random runs, with idle gaps of ~3 tREFI every
              250 accesses (refreshes and precharged standby)
-  mapped     the weights of a LeNet-5 (61,470 int8 bytes in 5 segments) mapped SparkXD-style at
-             1.05 V (vendor B median, tolerable BER 1e-7), read once: one inference
+  mapped     the int8 weights of models/lenet5_fmnist.onnx (61,470 bytes in 5 tensors) read once,
+             one inference; for DDR3L mapped SparkXD-style at 1.05 V (vendor B median, tolerable
+             BER 1e-7), for the others baseline
 Usage: make_traces.py --hardy build/hardy   (deterministic: same traces every run)
 """
 import argparse
@@ -26,8 +27,7 @@ MEMSPECS = {
     "ddr3": "MICRON_1Gb_DDR3-1600_8bit_G.json",
     "ddr3l": "HARDY_2GB_DDR3L-1600_64bit_SODIMM.json",
 }
-# LeNet-5 (models/lenet5_*.onnx) int8 weight tensors: conv1, conv2, fc1, fc2, fc3.
-LENET5_SEGMENTS = ["conv1:150", "conv2:2400", "fc1:48000", "fc2:10080", "fc3:840"]
+LENET5 = os.path.join(ROOT, "models", "lenet5_fmnist.onnx")
 
 
 def organisation(path):
@@ -77,9 +77,8 @@ def main():
                 subprocess.run([args.hardy, "dram", "energy", "--memspec", spec, "--trace", acc,
                                 "--write-commands", out], check=True, stdout=subprocess.DEVNULL)
             out = os.path.join(out_dir, f"{short}_mapped.trace")
-            cmd = [args.hardy, "dram", "energy", "--memspec", spec, "--write-commands", out]
-            for s in LENET5_SEGMENTS:
-                cmd += ["--segment", s]
+            cmd = [args.hardy, "dram", "energy", "--memspec", spec, "--write-commands", out,
+                   "--model", LENET5, "--calibration-images", "100"]
             if short == "ddr3l":
                 cmd += ["--voltage", "1.05", "--vendor", "B", "--mapping", "sparkxd",
                         "--tolerable-ber", "1e-7"]
