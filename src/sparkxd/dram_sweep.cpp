@@ -1,0 +1,250 @@
+// The voltage sweep: map, simulate, inject, measure.
+#include "hardy/sparkxd/dram_sweep.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "hardy/core/error.h"
+#include "hardy/core/rng.h"
+
+namespace hardy::sparkxd {
+namespace {
+
+// Two-sided 95% Student t quantiles t(0.975, df) for df = 1…30; 1.96 beyond.
+double t_quantile_975(int df) {
+  static const double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                              2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                              2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                              2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+  return df >= 1 && df <= 30 ? kT[df - 1] : 1.96;
+}
+
+bool parse_number(const std::string& s, double& out) {
+  try {
+    size_t used = 0;
+    out = std::stod(s, &used);
+    return used == s.size() && std::isfinite(out);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+std::vector<double> parse_voltages(const std::string& text) {
+  auto bad = [&](const std::string& why) { return ConfigError("voltages '" + text + "': " + why); };
+  std::vector<double> v;
+  if (text.find(':') != std::string::npos) {
+    std::vector<std::string> parts;
+    std::stringstream s(text);
+    std::string p;
+    while (std::getline(s, p, ':')) parts.push_back(p);
+    double start = 0, stop = 0, step = 0;
+    if (parts.size() != 3 || !parse_number(parts[0], start) || !parse_number(parts[1], stop) ||
+        !parse_number(parts[2], step) || step <= 0) {
+      throw bad("expected start:stop:step with step > 0");
+    }
+    const double dir = stop < start ? -1.0 : 1.0;
+    const double n = std::floor(std::abs(stop - start) / step + 1e-3);
+    if (n > 999) throw bad("more than 1000 voltages");
+    for (int i = 0; i <= static_cast<int>(n); ++i) {
+      // Rounded to 1e-9 V so 1.35 − 13·0.025 prints and matches as 1.025.
+      v.push_back(std::round((start + dir * i * step) * 1e9) / 1e9);
+    }
+  } else {
+    std::stringstream s(text);
+    std::string p;
+    while (std::getline(s, p, ',')) {
+      double x = 0;
+      if (!parse_number(p, x)) throw bad("expected numbers separated by commas");
+      v.push_back(x);
+    }
+  }
+  if (v.empty() || v.size() > 1000) throw bad("expected 1 to 1000 voltages");
+  for (double x : v) {
+    if (!(x > 0 && x <= 5)) throw bad("every voltage must be in (0, 5] V");
+  }
+  return v;
+}
+
+nlohmann::json SweepPoint::to_json() const {
+  nlohmann::json j = {{"vdd_v", vdd_v}};
+  if (!note.empty()) {
+    j["note"] = note;
+    return j;
+  }
+  j.update({{"chip_ber", chip_ber},
+            {"saturated", saturated},
+            {"usable_regions", usable_regions},
+            {"mean_weight_ber", mean_weight_ber},
+            {"accuracies", accuracies},
+            {"flips", flips},
+            {"accuracy_mean", accuracy_mean},
+            {"accuracy_sd", accuracy_sd},
+            {"accuracy_ci95", {accuracy_ci_low, accuracy_ci_high}},
+            {"energy", energy.to_json()},
+            {"energy_saving", energy_saving},
+            {"time_s", time_s},
+            {"accesses", accesses.to_json()}});
+  return j;
+}
+
+nlohmann::json SweepResult::to_json() const {
+  nlohmann::json pts = nlohmann::json::array();
+  for (const SweepPoint& p : points) pts.push_back(p.to_json());
+  return {{"model", model},
+          {"config", config},
+          {"clean_accuracy", clean_accuracy},
+          {"reference_energy_pj", reference_energy_j * 1e12},
+          {"points", pts}};
+}
+
+void SweepResult::write_csv(const std::string& path) const {
+  std::ofstream out(path);
+  if (!out) throw FileError(path, "cannot create file");
+  out << "vdd_v,chip_ber,saturated,usable_regions,mean_weight_ber,accuracy_mean,accuracy_sd,"
+         "accuracy_ci95_low,accuracy_ci95_high,flips_mean,energy_pj,energy_saving,act_pj,pre_pj,"
+         "read_pj,refresh_pj,background_pj,time_s,hits,misses,conflicts,note\n";
+  out.precision(10);
+  for (const SweepPoint& p : points) {
+    out << p.vdd_v << ',';
+    if (!p.note.empty()) {
+      out << ",,,,,,,,,,,,,,,,,,,,\"" << p.note << "\"\n";
+      continue;
+    }
+    double flips = 0;
+    for (int64_t f : p.flips) flips += static_cast<double>(f);
+    flips /= static_cast<double>(std::max<size_t>(1, p.flips.size()));
+    const auto& e = p.energy;
+    out << p.chip_ber << ',' << (p.saturated ? 1 : 0) << ',' << p.usable_regions << ','
+        << p.mean_weight_ber << ',' << p.accuracy_mean << ',' << p.accuracy_sd << ','
+        << p.accuracy_ci_low << ',' << p.accuracy_ci_high << ',' << flips << ','
+        << e.total_j() * 1e12 << ',' << p.energy_saving << ',' << e.act_j * 1e12 << ','
+        << e.pre_j * 1e12 << ',' << e.read_j * 1e12 << ',' << e.refresh_j * 1e12 << ','
+        << e.background_j() * 1e12 << ',' << p.time_s << ',' << p.accesses.hits << ','
+        << p.accesses.misses << ',' << p.accesses.conflicts << ",\n";
+  }
+  if (!out) throw FileError(path, "write failed");
+}
+
+SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const BerSource& ber,
+                       const SweepOptions& options, ThreadPool& pool,
+                       const SweepProgress& progress) {
+  if (options.seeds < 1 || options.seeds > 10000) {
+    throw ConfigError("error maps per voltage: " + std::to_string(options.seeds) +
+                      " is outside 1..10000");
+  }
+  if (options.voltages.empty()) throw ConfigError("no voltages to sweep");
+  const dram::AddressMapping mapping =
+      config.address_order.empty() ? dram::AddressMapping::default_for(config.nominal.org)
+                                   : dram::AddressMapping(config.nominal.org, config.address_order);
+  const dram::WeakRegionMap regions(config.nominal.org, config.spread, config.chip_seed);
+  dram::SimulatorOptions sim;
+  sim.refresh = config.refresh;
+  sim.keep_commands = false;
+
+  SweepResult result;
+  result.model = model.describe();
+  result.config = {{"memspec", config.nominal.id},
+                   {"memspec_source", config.nominal.source},
+                   {"nominal_vdd_v", config.nominal.nominal_vdd_v()},
+                   {"address_mapping", mapping.order()},
+                   {"refresh", config.refresh == dram::RefreshMode::kProrate ? "prorate"
+                               : config.refresh == dram::RefreshMode::kOff   ? "off"
+                                                                             : "issue"},
+                   {"latency_stretch_per_volt", config.voltage.latency_stretch_per_volt},
+                   {"spatial_variation", config.spread.to_json()},
+                   {"chip_seed", config.chip_seed},
+                   {"mapping", dram::mapping_policy_name(config.mapping.policy)},
+                   {"tolerable_ber", config.mapping.tolerable_ber},
+                   {"errors", config.errors.to_json()},
+                   {"ber_curve", ber.name()},
+                   {"seeds", options.seeds},
+                   {"seed", options.seed}};
+  model.restore();
+  result.clean_accuracy = model.accuracy(pool);
+
+  // Reference: baseline mapping at the nominal voltage.
+  {
+    const dram::Placement p =
+        dram::map_segments(model.segments(), mapping, regions, 0.0, dram::MappingOptions{});
+    dram::VoltageOptions vo = config.voltage;
+    vo.vdd_v = 0;
+    const dram::MemSpec spec = dram::at_voltage(config.nominal, vo);
+    result.reference_energy_j =
+        dram::simulate(spec, mapping, p.access_trace(mapping), sim).trace.energy.total_j();
+  }
+
+  const int64_t total = static_cast<int64_t>(options.voltages.size()) * options.seeds;
+  int64_t done = 0;
+  for (double v : options.voltages) {
+    SweepPoint point;
+    point.vdd_v = v;
+    dram::Placement placement;
+    try {
+      point.chip_ber = ber.ber_at(v);
+      point.saturated = ber.saturated_at(v);
+      placement =
+          dram::map_segments(model.segments(), mapping, regions, point.chip_ber, config.mapping);
+    } catch (const ConfigError& e) {
+      point.note = e.what();
+      result.points.push_back(point);
+      done += options.seeds;
+      if (progress) progress(done, total, "skipped " + std::to_string(v) + " V");
+      continue;
+    }
+    point.usable_regions = placement.usable_regions;
+    double ber_sum = 0;
+    int64_t bursts = 0;
+    for (const auto& s : placement.segments) {
+      ber_sum += s.mean_ber * static_cast<double>(s.bursts);
+      bursts += s.bursts;
+    }
+    point.mean_weight_ber = bursts ? ber_sum / static_cast<double>(bursts) : 0;
+
+    dram::VoltageOptions vo = config.voltage;
+    vo.vdd_v = v;
+    const dram::MemSpec spec = dram::at_voltage(config.nominal, vo);
+    const dram::SimulationResult r =
+        dram::simulate(spec, mapping, placement.access_trace(mapping), sim);
+    point.energy = r.trace.energy;
+    point.time_s = r.time_s();
+    point.accesses = r.stats;
+    point.energy_saving = 1.0 - point.energy.total_j() / result.reference_energy_j;
+
+    for (int i = 0; i < options.seeds; ++i) {
+      const uint64_t map_seed =
+          RngStream(options.seed, stream_tag("sparkxd.error_map"), static_cast<uint64_t>(i))
+              .next_u64();
+      model.restore();
+      const dram::ErrorInjector injector(regions, config.errors, map_seed);
+      const dram::InjectionResult inj = injector.inject(model.segments(), placement, pool);
+      point.flips.push_back(inj.flips);
+      point.accuracies.push_back(model.accuracy(pool));
+      ++done;
+      if (progress) {
+        std::ostringstream note;
+        note.precision(4);
+        note << v << " V acc " << 100 * point.accuracies.back() << "%";
+        progress(done, total, note.str());
+      }
+    }
+    model.restore();
+    const double n = static_cast<double>(point.accuracies.size());
+    double sum = 0;
+    for (double a : point.accuracies) sum += a;
+    point.accuracy_mean = sum / n;
+    double ss = 0;
+    for (double a : point.accuracies) ss += (a - point.accuracy_mean) * (a - point.accuracy_mean);
+    point.accuracy_sd = n > 1 ? std::sqrt(ss / (n - 1)) : 0;
+    const double half =
+        n > 1 ? t_quantile_975(static_cast<int>(n) - 1) * point.accuracy_sd / std::sqrt(n) : 0;
+    point.accuracy_ci_low = point.accuracy_mean - half;
+    point.accuracy_ci_high = point.accuracy_mean + half;
+    result.points.push_back(point);
+  }
+  return result;
+}
+
+}  // namespace hardy::sparkxd
