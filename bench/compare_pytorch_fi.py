@@ -215,7 +215,7 @@ class OnnxNet(torch.nn.Module):
         return env[self.output_name]
 
 
-def check_logits(net, proto, model_path, images):
+def check_logits(net, proto, model_path, images, dataset):
     """Max |PyTorch - ONNX| over a few images: against train.py's float64 numpy ONNX interpreter
     and the committed golden logits (PyTorch at export time) when present."""
     x = images[:8]
@@ -230,9 +230,11 @@ def check_logits(net, proto, model_path, images):
     worst = max(worst, d)
     lines.append(f"vs ONNX graph (numpy float64 interpreter, {len(x)} images): max |diff| {d:.2e}")
     golden = os.path.join(ROOT, "models", "golden", os.path.basename(model_path).replace(".onnx", ".json"))
+    gj = None
     if os.path.exists(golden):
         with open(golden) as f:
             gj = json.load(f)
+    if gj is not None and gj.get("dataset") == dataset:
         gl = np.array(gj["logits"], dtype=np.float64)
         with torch.no_grad():
             ours_g = net(images[gj["indices"]]).double().numpy()
@@ -415,7 +417,7 @@ def main():
     proto = onnx.load(model_path)
     net = OnnxNet(proto).eval()
     torch.set_num_threads(1)
-    worst, lines = check_logits(net, proto, model_path, test)
+    worst, lines = check_logits(net, proto, model_path, test, args.dataset)
     print(f"model: {os.path.basename(model_path)}; PyTorch {torch.__version__} rebuild of the ONNX graph")
     for ln in lines:
         print(f"  logits check {ln}")
@@ -426,7 +428,7 @@ def main():
     inj = Injector(net, calib)
     with torch.no_grad():
         golden_top1 = torch.cat([net(test[s:s + 1000]).argmax(1) for s in range(0, len(test), 1000)])
-    print(f"  injectable conv/linear outputs: " + ", ".join(
+    print("  injectable conv/linear outputs: " + ", ".join(
         f"{n} {s} (max {m:.3g})" for n, s, m in zip(net.injectable_names, inj.layer_sizes, inj.layer_max)))
     print(f"  PyTorch: {len(test)} test images cycled, {args.faults} timed faults per measurement; "
           f"hardy: exhaustive neuron bit flips over the first {args.images} test images")
