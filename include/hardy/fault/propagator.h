@@ -63,7 +63,7 @@ class FaultPropagator {
     // With the golden accumulators: the deltas that keep each output's golden byte,
     // [slack_lo, slack_hi] (position-major; 0 is inside unless the channel has no ranges).
     std::vector<int32_t> slack_lo, slack_hi;
-    std::vector<uint8_t> flags;       // per channel: delta outside the slack
+    std::vector<uint8_t> flags;        // per channel: delta outside the slack
     std::vector<int32_t> touched;      // positions with a nonzero delta somewhere
     std::vector<uint64_t> touched_at;  // per position: epoch when listed
   };
@@ -78,6 +78,9 @@ class FaultPropagator {
   void settle(MacLayer& m);
   // Recomputes the outputs of a non-MAC node fed by changed input elements.
   void recompute_elementwise(int node);
+  // Runs the node's kernel over the whole working output and records what differs from golden
+  // (when so many inputs changed that following them one by one would cost more).
+  void recompute_dense(int node);
   // Runs the cone of `value` (whose changes are seeded) and classifies the result.
   Outcome propagate(int value);
   Outcome masked_outcome();
@@ -99,6 +102,7 @@ class FaultPropagator {
   std::vector<int> dirty_values_;              // values with changes in this fault
   std::vector<int> last_reader_;               // per storage value: last running reader or −1
   std::vector<int> mac_index_;                 // per node: index into macs_ or −1
+  std::vector<int64_t> dense_threshold_;       // per node: changed inputs from which to run whole
   std::vector<MacLayer> macs_;
   std::vector<int32_t> scratch_;
 
