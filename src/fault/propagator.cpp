@@ -279,11 +279,11 @@ HARDY_VECTOR_CLONES bool flag_outside(const int32_t* __restrict delta, const int
 
 }  // namespace
 
-void FaultPropagator::settle(MacLayer& m) {
+void FaultPropagator::settle(MacLayer& m, int64_t channels_per_position) {
   const QNode& n = model_.node(m.node);
   const qnn::QValue& out = model_.value(n.output);
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
-  ensure_golden_accumulators(m, static_cast<int64_t>(m.touched.size()) * m.channels);
+  ensure_golden_accumulators(m, static_cast<int64_t>(m.touched.size()) * channels_per_position);
   // The exact rule for one output: requantize golden acc + delta (int64: no wrap-around).
   const auto requantize_changed = [&](int64_t p, int64_t c, int32_t d) {
     const int64_t o = c * m.positions + p;
@@ -392,7 +392,7 @@ Outcome FaultPropagator::propagate(int value) {
         const int32_t dx = int32_t{work_in[e]} - int32_t{golden_in[e]};
         if (dx != 0) scatter_input(m, e, dx, m.delta.data(), true);
       }
-      settle(m);
+      settle(m, m.channels);
     } else {
       recompute_elementwise(i);
     }
@@ -472,7 +472,7 @@ Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
         }
       }
     }
-    settle(m);
+    settle(m, 1);  // one channel: one accumulator per position
   }
   return dirty_values_.empty() ? masked_outcome() : propagate(n.output);
 }

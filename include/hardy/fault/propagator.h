@@ -75,7 +75,9 @@ class FaultPropagator {
   void scatter_input(MacLayer& m, int64_t element, int32_t dx, int32_t* target, bool touch);
   void touch_position(MacLayer& m, int64_t position);
   // Requantizes the touched outputs (golden acc + delta) and records those that differ.
-  void settle(MacLayer& m);
+  // channels_per_position: how many outputs per touched position may have changed (for the
+  // rent-or-buy of golden accumulators).
+  void settle(MacLayer& m, int64_t channels_per_position);
   // Recomputes the outputs of a non-MAC node fed by changed input elements.
   void recompute_elementwise(int node);
   // Runs the node's kernel over the whole working output and records what differs from golden
