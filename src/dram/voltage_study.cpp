@@ -32,7 +32,8 @@ StudyPoint make_point(double vdd_v, double percent, int dimms) {
   p.vdd_v = vdd_v;
   p.faulty_line_percent = percent;
   p.no_error_seen = percent == 0.0;
-  p.saturated = percent / 100.0 >= kSaturatedLineFraction;
+  p.saturated =
+      percent / 100.0 >= kSaturatedLineFractionLow && percent / 100.0 <= kSaturatedLineFractionHigh;
   p.ber = p.no_error_seen ? no_error_floor_ber() : line_fraction_to_ber(percent / 100.0);
   p.dimms = dimms;
   return p;

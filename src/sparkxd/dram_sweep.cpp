@@ -1,6 +1,7 @@
 // The voltage sweep: map, simulate, inject, measure.
 #include "hardy/sparkxd/dram_sweep.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -240,8 +241,8 @@ SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const Ber
     point.accuracy_sd = n > 1 ? std::sqrt(ss / (n - 1)) : 0;
     const double half =
         n > 1 ? t_quantile_975(static_cast<int>(n) - 1) * point.accuracy_sd / std::sqrt(n) : 0;
-    point.accuracy_ci_low = point.accuracy_mean - half;
-    point.accuracy_ci_high = point.accuracy_mean + half;
+    point.accuracy_ci_low = std::max(0.0, point.accuracy_mean - half);
+    point.accuracy_ci_high = std::min(1.0, point.accuracy_mean + half);
     result.points.push_back(point);
   }
   return result;

@@ -154,6 +154,9 @@ TEST(VoltageStudy, VendorMediansMatchTheDesignTable) {
   EXPECT_NEAR(c.ber_at(1.25), 4.2e-7, 0.1e-7);
   EXPECT_NEAR(c.ber_at(1.20), 4.4e-4, 0.05e-4);
   EXPECT_TRUE(c.saturated_at(1.10));
+  EXPECT_TRUE(study.dimm("C5").saturated_at(1.125));   // 50.007%: the plateau
+  EXPECT_FALSE(study.dimm("B7").saturated_at(1.025));  // 56.4%: above it, a measurement
+  EXPECT_FALSE(study.dimm("A7").saturated_at(1.10));   // 89.6%
   EXPECT_FALSE(b.saturated_at(1.05));
   const BerCurve worst = study.vendor_curve("A", VendorStatistic::kWorst);
   EXPECT_NEAR(worst.ber_at(1.10), 4.4e-3, 0.05e-3);  // REFERENCES.md: max 4.4e-3

@@ -65,8 +65,9 @@ struct SweepPoint {
   std::vector<double> accuracies;  ///< one per error map
   std::vector<int64_t> flips;
   double accuracy_mean = 0, accuracy_sd = 0;
-  double accuracy_ci_low = 0, accuracy_ci_high = 0;  ///< mean ± t(0.975, n−1)·sd/√n (n ≥ 2)
-  dram::EnergyBreakdown energy;                      ///< one inference's weight reads
+  /// mean ± t(0.975, n−1)·sd/√n over the maps (n ≥ 2), clipped to [0, 1]
+  double accuracy_ci_low = 0, accuracy_ci_high = 0;
+  dram::EnergyBreakdown energy;  ///< one inference's weight reads
   double time_s = 0;
   dram::AccessStats accesses;
   double energy_saving = 0;  ///< 1 − energy / reference energy
