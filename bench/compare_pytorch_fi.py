@@ -22,6 +22,8 @@ PyTorch baseline (the way hook-based injectors such as PyTorchFI work):
 hardy: `hardy inject --target neurons --fault bitflip --mode exhaustive` on the first --images test
 images with the same thread count; `faults_per_second` from its JSON.
 
+Every measurement also shows faults per CPU-second (for information: less sensitive to other load
+on a shared machine; hardy's includes its model load, calibration and golden runs).
 Prints a table and, last, `ratio: X` = hardy faults/s / PyTorch faults/s (the minimum over the
 thread counts). Needs python3-torch and python3-onnx (scripts/setup.sh --zoo); exit 77 without.
 """
@@ -33,6 +35,7 @@ import importlib.util
 import json
 import os
 import random
+import resource
 import struct
 import subprocess
 import sys
@@ -363,13 +366,13 @@ def pytorch_faults_per_second(net, inj, images, golden_top1, batch, n_faults, st
     while warm < min(2000, 4 * batch):  # warm-up
         warm += one_batch()[0]
     faults = critical = 0
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     while faults < n_faults:
         f, c = one_batch()
         faults += f
         critical += c
-    elapsed = time.perf_counter() - start
-    return faults / elapsed, faults, critical / faults
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return faults / elapsed, faults, critical / faults, faults / cpu
 
 
 def run_hardy(args, model, threads):
@@ -378,7 +381,9 @@ def run_hardy(args, model, threads):
         cmd = [args.hardy, "inject", "--model", model, "--dataset", args.dataset,
                "--images", str(args.images), "--target", "neurons", "--fault", "bitflip",
                "--mode", "exhaustive", "--threads", str(threads), "--json", out]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if r.returncode != 0:
             raise SystemExit(f"error: {' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
         with open(out) as f:
@@ -386,6 +391,8 @@ def run_hardy(args, model, threads):
     if not j.get("faults", 0) > 0 or not j.get("faults_per_second", 0) > 0:
         raise SystemExit(f"error: hardy reported faults={j.get('faults')} "
                          f"faults_per_second={j.get('faults_per_second')}")
+    # CPU seconds of the whole process (model load, calibration and golden runs included)
+    j["_cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return j
 
 
@@ -440,15 +447,16 @@ def main():
         best = {}
         for style in ("pytorchfi", "vectorized"):
             for b in batches:
-                fps, nf, crit = pytorch_faults_per_second(net, inj, test, golden_top1, b, args.faults,
+                fps, nf, crit, fpcpu = pytorch_faults_per_second(net, inj, test, golden_top1, b, args.faults,
                                                           style, args.seed)
                 print(f"  [{t} thread(s)] PyTorch {style} hook, batch {b}: {fps:,.0f} faults/s "
-                      f"({nf} faults, critical SDC {100 * crit:.2f}%)", flush=True)
+                      f"({nf} faults, critical SDC {100 * crit:.2f}%; {fpcpu:,.0f} per CPU-second)", flush=True)
                 if style not in best or fps > best[style][0]:
-                    best[style] = (fps, b)
+                    best[style] = (fps, b, fpcpu)
         j = run_hardy(args, model_path, t)
         print(f"  [{t} thread(s)] hardy: {j['faults_per_second']:,.0f} faults/s ({j['faults']} faults, "
-              f"critical SDC {100 * j['critical_sdc_rate']:.2f}%)", flush=True)
+              f"critical SDC {100 * j['critical_sdc_rate']:.2f}%; "
+              f"{j['faults'] / j['_cpu_seconds']:,.0f} per CPU-second)", flush=True)
         rows.append((t, best, j))
 
     print()
@@ -458,7 +466,7 @@ def main():
     name = os.path.basename(model_path)
     ratios = []
     for t, best, j in rows:
-        (pf, pb), (vf, vb) = best["pytorchfi"], best["vectorized"]
+        (pf, pb, _), (vf, vb, _) = best["pytorchfi"], best["vectorized"]
         h = j["faults_per_second"]
         print(f"| {name} | {t} | {pf:,.0f} ({pb}) | {vf:,.0f} ({vb}) | {h:,.0f} | {h / pf:,.0f}× | {h / vf:,.0f}× |")
         ratios.append((t, h / pf))
