@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev nlohmann-json3-dev
-          libfmt-dev libyaml-cpp-dev zlib1g-dev libgemmlowp-dev dataset-fashion-mnist)
+          libfmt-dev libyaml-cpp-dev zlib1g-dev libgemmlowp-dev dataset-fashion-mnist
+          libopenmpi-dev openmpi-bin)
 want_peers=0
 for arg in "$@"; do
   case "$arg" in

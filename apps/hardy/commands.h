@@ -10,8 +10,6 @@ void add_demo_command(CLI::App& app);
 void add_inject_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_dram_command(CLI::App& app);
-#ifdef HARDY_HAVE_SNN
 void add_snn_command(CLI::App& app);
-#endif
 
 }  // namespace hardy::cli

@@ -13,6 +13,8 @@
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "mpi_ranks.h"
+#include "testing_hooks.h"
 
 namespace hardy::cli {
 namespace {
@@ -83,17 +85,24 @@ void print_summary(const nlohmann::json& r) {
              r["seconds"].get<double>());
 }
 
-void run_inject(const InjectArgs& a) {
+void run_inject(const InjectArgs& a, const MpiRanks& ranks) {
   if (a.json.empty()) throw ConfigError("inject needs --json OUT (its checkpoint is OUT.ckpt)");
   fault::CampaignOptions options = campaign_options(a);
+  if (ranks.size > 1) {
+    if (options.shard_count != 1) throw ConfigError("--shard cannot be combined with mpirun");
+    options.shard_index = ranks.rank;
+    options.shard_count = ranks.size;
+  }
   options.validate();
+  const bool root = ranks.rank == 0;
   const qnn::Graph graph = qnn::import_onnx(a.model.model);
   const data::Dataset train = data::load_dataset(a.model.dataset, data::Split::kTrain);
   const data::Dataset test = data::load_dataset(a.model.dataset, data::Split::kTest);
   ThreadPool pool(a.model.threads);
   const qnn::QModel model = qnn::quantize(graph, train, a.model.calibration_options(), pool);
   const fault::Campaign campaign(model, test, options, pool);
-  const std::string checkpoint = a.json + ".ckpt";
+  const std::string checkpoint =
+      a.json + (ranks.size > 1 ? ".rank" + std::to_string(ranks.rank) : "") + ".ckpt";
   fault::CampaignCounts counts = campaign.empty_counts();
   if (std::filesystem::exists(checkpoint)) {
     if (!a.resume) {
@@ -104,29 +113,43 @@ void run_inject(const InjectArgs& a) {
   int64_t done_before = -1;
   Progress progress("inject", 0, "faults");
   auto last_save = std::chrono::steady_clock::now();
+  auto after_checkpoint = kill_after_checkpoint_hook();  // testing hook (docs/cli.md)
   const auto start = std::chrono::steady_clock::now();
   campaign.run(counts, pool, [&](const fault::CampaignCounts& c, int64_t done, int64_t total) {
     if (done_before < 0) {
       done_before = done;
-      progress = Progress("inject", total, "faults");
+      progress = Progress(ranks.size > 1 ? "inject rank " + std::to_string(ranks.rank) : "inject",
+                          total, "faults");
       progress.resumed_at(done);
       if (done > 0) std::fprintf(stderr, "inject: resumed from %s\n", checkpoint.c_str());
       return;
     }
-    progress.update(done);
+    if (root) progress.update(done);
     const auto now = std::chrono::steady_clock::now();
     if (std::chrono::duration<double>(now - last_save).count() >= a.checkpoint_every) {
       fault::save_checkpoint(checkpoint, campaign, c);
       last_save = now;
+      after_checkpoint();
     }
   });
-  progress.finish();
+  if (root) progress.finish();
+  if (ranks.size > 1) {
+    std::vector<int64_t> v = counts.to_vector();
+    mpi_sum_to_root(v);
+    if (root) counts = fault::CampaignCounts::from_vector(v, campaign.empty_counts());
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::filesystem::remove(checkpoint);
+  if (!root) return;
   nlohmann::json campaign_json = fault::describe_campaign(campaign);
+  campaign_json["shard"] = {
+      {"index", options.shard_count > 1 && ranks.size == 1 ? options.shard_index : 0},
+      {"count", ranks.size > 1 ? 1 : options.shard_count}};
   nlohmann::json r = fault::campaign_report(campaign_json, counts, seconds);
   if (done_before > 0) r["resumed"] = true;
   r["threads"] = a.model.threads;
+  r["mpi_ranks"] = ranks.size;
   r["provenance"] = provenance({a.model.model});
   r["provenance"]["dataset"] = a.model.dataset;
   r["provenance"]["calibration"] = {{"method", a.model.calibration},
@@ -135,7 +158,6 @@ void run_inject(const InjectArgs& a) {
   r["provenance"]["model_fingerprint"] = std::to_string(qnn::model_fingerprint(model));
   write_json_file(a.json, r);
   if (!a.csv.empty()) fault::write_site_csv(a.csv, campaign_json, counts);
-  std::filesystem::remove(checkpoint);
   print_summary(r);
 }
 
@@ -167,7 +189,17 @@ void add_inject_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--json", a->json, "result JSON (required); checkpoints go to OUT.ckpt");
   cmd->add_option("--csv", a->csv, "per-site CSV (one row per word)");
-  cmd->callback([a] { run_inject(*a); });
+  cmd->callback([a] {
+    const MpiRanks ranks = mpi_start();
+    try {
+      run_inject(*a, ranks);
+    } catch (const Error& e) {
+      if (!mpi_active()) throw;
+      std::fprintf(stderr, "error: %s\n", e.what());  // one rank failed: stop them all
+      mpi_abort(2);
+    }
+    mpi_finish();
+  });
 }
 
 void add_merge_command(CLI::App& app) {

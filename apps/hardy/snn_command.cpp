@@ -18,6 +18,7 @@
 #include "hardy/snn/training.h"
 #include "hardy/snn/weight_store.h"
 #include "json_output.h"
+#include "testing_hooks.h"
 
 namespace hardy::cli {
 namespace {
@@ -139,21 +140,8 @@ void run_train(const TrainArgs& a) {
   to.resume = a.resume;
   if (!(a.checkpoint_every >= 0)) throw ConfigError("--checkpoint-every must be >= 0 seconds");
   to.checkpoint_seconds = a.checkpoint_every;
-  // Testing hook (docs/cli.md): HARDY_TEST_KILL_AFTER_CHECKPOINT=N makes the process SIGKILL
-  // itself right after its N-th checkpoint is on disk, so the kill-and-resume test is exact and
-  // fast instead of racing a timer.
-  if (const char* kill_after = std::getenv("HARDY_TEST_KILL_AFTER_CHECKPOINT")) {
-    const std::string_view text(kill_after);
-    int n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || n < 1) {
-      throw ConfigError(std::string("HARDY_TEST_KILL_AFTER_CHECKPOINT=") + kill_after +
-                        ": expected a checkpoint count >= 1");
-    }
-    to.on_checkpoint = [n, written = 0](int64_t) mutable {
-      if (++written == n) std::raise(SIGKILL);
-    };
-  }
+  // Testing hook (docs/cli.md): SIGKILL right after the N-th checkpoint.
+  to.on_checkpoint = [hook = kill_after_checkpoint_hook()](int64_t) mutable { hook(); };
   const int64_t k = a.images == 0 ? train.size() : a.images;
   if (a.images < 0 || a.images > train.size()) {
     throw ConfigError("--images " + std::to_string(a.images) + ": the " + a.dataset +

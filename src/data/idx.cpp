@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -70,9 +71,18 @@ IdxArray read_idx(const std::string& path) {
     }
     a.dims.push_back(dim);
   }
-  a.data.resize(elements);
-  const size_t got = read_bytes(f.get(), a.data.data(), a.data.size());
-  if (got != a.data.size()) {
+  // The buffer grows as bytes arrive (each step at most doubles it, from 1 MiB), so a corrupt
+  // header that claims billions of elements costs about as much memory as the file really holds.
+  size_t got = 0;
+  while (got < elements) {
+    const size_t want =
+        std::min<size_t>(static_cast<size_t>(elements) - got, std::max<size_t>(got, 1u << 20));
+    a.data.resize(got + want);
+    const size_t n = read_bytes(f.get(), a.data.data() + got, want);
+    got += n;
+    if (n < want) break;
+  }
+  if (got != elements) {
     throw FormatError(path, "data", std::to_string(elements) + " bytes",
                       std::to_string(got) + " (file truncated)");
   }

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "campaign_worker.h"
+#include "hardy/core/enum_names.h"
 #include "hardy/core/error.h"
 #include "hardy/core/hash.h"
 #include "hardy/core/rng.h"
@@ -16,24 +17,19 @@
 
 namespace hardy::fault {
 
+namespace {
+constexpr std::pair<CampaignMode, const char*> kModeNames[] = {
+    {CampaignMode::kExhaustive, "exhaustive"},
+    {CampaignMode::kStatistical, "statistical"},
+    {CampaignMode::kTrials, "trials"}};
+}  // namespace
+
 const char* campaign_mode_name(CampaignMode mode) {
-  switch (mode) {
-    case CampaignMode::kExhaustive:
-      return "exhaustive";
-    case CampaignMode::kStatistical:
-      return "statistical";
-    case CampaignMode::kTrials:
-      return "trials";
-  }
-  return "?";
+  return enum_name<CampaignMode>(mode, kModeNames);
 }
 
 CampaignMode parse_campaign_mode(const std::string& name) {
-  for (CampaignMode m :
-       {CampaignMode::kExhaustive, CampaignMode::kStatistical, CampaignMode::kTrials}) {
-    if (name == campaign_mode_name(m)) return m;
-  }
-  throw ConfigError("campaign mode '" + name + "': expected exhaustive, statistical or trials");
+  return parse_enum<CampaignMode>(name, kModeNames, "campaign mode");
 }
 
 void CampaignOptions::validate() const {
@@ -92,6 +88,51 @@ CampaignCounts& CampaignCounts::operator+=(const CampaignCounts& o) {
     chunk_done[i] |= o.chunk_done[i];
   }
   return *this;
+}
+
+std::vector<int64_t> CampaignCounts::to_vector() const {
+  std::vector<int64_t> v;
+  const auto put = [&](const OutcomeCounts& c) {
+    v.push_back(c.masked);
+    v.push_back(c.sdc_benign);
+    v.push_back(c.sdc_critical);
+  };
+  put(total);
+  for (const auto* list : {&per_layer, &per_bit, &per_word, &per_image}) {
+    for (const auto& c : *list) put(c);
+  }
+  for (const auto& t : per_trial) {
+    v.push_back(t.correct);
+    put(t.outcomes);
+  }
+  for (uint8_t d : chunk_done) v.push_back(d);
+  return v;
+}
+
+CampaignCounts CampaignCounts::from_vector(const std::vector<int64_t>& v,
+                                           const CampaignCounts& shape) {
+  CampaignCounts c = shape;
+  size_t at = 0;
+  const auto take = [&](OutcomeCounts& o) {
+    HARDY_CHECK(at + 3 <= v.size());
+    o = {v[at], v[at + 1], v[at + 2]};
+    at += 3;
+  };
+  take(c.total);
+  for (auto* list : {&c.per_layer, &c.per_bit, &c.per_word, &c.per_image}) {
+    for (auto& o : *list) take(o);
+  }
+  for (auto& t : c.per_trial) {
+    HARDY_CHECK(at < v.size());
+    t.correct = v[at++];
+    take(t.outcomes);
+  }
+  for (auto& d : c.chunk_done) {
+    HARDY_CHECK(at < v.size() && v[at] >= 0 && v[at] <= 1);
+    d = static_cast<uint8_t>(v[at++]);
+  }
+  HARDY_CHECK(at == v.size());
+  return c;
 }
 
 namespace {
@@ -197,8 +238,7 @@ Campaign::Campaign(const qnn::QModel& model, const data::Dataset& test,
   for (int64_t i : images_) h.update(test.image(i));
   for (int64_t v : {static_cast<int64_t>(options_.target), static_cast<int64_t>(options_.kind),
                     static_cast<int64_t>(options_.mode), options_.faults, options_.trials,
-                    static_cast<int64_t>(options_.seed), int64_t{options_.shard_count}, faults_,
-                    sites_.bits()}) {
+                    static_cast<int64_t>(options_.seed), faults_, sites_.bits()}) {
     mix(v);
   }
   mix(options_.ber);

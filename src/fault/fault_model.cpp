@@ -1,32 +1,23 @@
 // Fault kind names and the exhaustive fault list of a word.
 #include "hardy/fault/fault_model.h"
 
+#include "hardy/core/enum_names.h"
 #include "hardy/core/error.h"
 
 namespace hardy::fault {
 
-const char* fault_kind_name(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::kBitFlip:
-      return "bitflip";
-    case FaultKind::kBitFlip2:
-      return "bitflip2";
-    case FaultKind::kStuckAt0:
-      return "stuck0";
-    case FaultKind::kStuckAt1:
-      return "stuck1";
-    case FaultKind::kBer:
-      return "ber";
-  }
-  return "?";
-}
+namespace {
+constexpr std::pair<FaultKind, const char*> kFaultKindNames[] = {{FaultKind::kBitFlip, "bitflip"},
+                                                                 {FaultKind::kBitFlip2, "bitflip2"},
+                                                                 {FaultKind::kStuckAt0, "stuck0"},
+                                                                 {FaultKind::kStuckAt1, "stuck1"},
+                                                                 {FaultKind::kBer, "ber"}};
+}  // namespace
+
+const char* fault_kind_name(FaultKind kind) { return enum_name<FaultKind>(kind, kFaultKindNames); }
 
 FaultKind parse_fault_kind(const std::string& name) {
-  for (FaultKind k : {FaultKind::kBitFlip, FaultKind::kBitFlip2, FaultKind::kStuckAt0,
-                      FaultKind::kStuckAt1, FaultKind::kBer}) {
-    if (name == fault_kind_name(k)) return k;
-  }
-  throw ConfigError("fault kind '" + name + "': expected bitflip, bitflip2, stuck0, stuck1 or ber");
+  return parse_enum<FaultKind>(name, kFaultKindNames, "fault kind");
 }
 
 std::vector<WordFault> exhaustive_word_faults(FaultKind kind, const std::vector<int>& bits) {

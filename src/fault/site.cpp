@@ -4,27 +4,21 @@
 #include <algorithm>
 #include <set>
 
+#include "hardy/core/enum_names.h"
 #include "hardy/core/error.h"
 
 namespace hardy::fault {
 
-const char* target_name(Target target) {
-  switch (target) {
-    case Target::kNeurons:
-      return "neurons";
-    case Target::kWeights:
-      return "weights";
-    case Target::kAccumulators:
-      return "accumulators";
-  }
-  return "?";
-}
+namespace {
+constexpr std::pair<Target, const char*> kTargetNames[] = {{Target::kNeurons, "neurons"},
+                                                           {Target::kWeights, "weights"},
+                                                           {Target::kAccumulators, "accumulators"}};
+}  // namespace
+
+const char* target_name(Target target) { return enum_name<Target>(target, kTargetNames); }
 
 Target parse_target(const std::string& name) {
-  for (Target t : {Target::kNeurons, Target::kWeights, Target::kAccumulators}) {
-    if (name == target_name(t)) return t;
-  }
-  throw ConfigError("fault target '" + name + "': expected neurons, weights or accumulators");
+  return parse_enum<Target>(name, kTargetNames, "fault target");
 }
 
 namespace {

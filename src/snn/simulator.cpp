@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "hardy/core/binary_io.h"
@@ -636,6 +636,7 @@ namespace {
 template <class T, class A>
 void put_array(std::vector<uint8_t>& out, const std::vector<T, A>& v) {
   binio::put<uint64_t>(out, v.size());
+  if (v.empty()) return;  // (an empty vector's data() may be null)
   const auto* p = reinterpret_cast<const uint8_t*>(v.data());
   out.insert(out.end(), p, p + v.size() * sizeof(T));
 }
@@ -654,7 +655,8 @@ void get_array(binio::Reader& r, std::vector<T, A>& v, const char* what, int64_t
   }
   auto bytes = r.take(n * sizeof(T), what);
   v.resize(static_cast<size_t>(n));
-  std::memcpy(v.data(), bytes.data(), bytes.size());
+  // memcpy's pointers must not be null even for 0 bytes, and an empty vector's data() may be.
+  if (!bytes.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
 }
 
 // A list of indices must hold exactly the flagged indices, each once, all below `limit`.
@@ -700,13 +702,13 @@ std::vector<uint8_t> Simulator::save_state() const {
 void Simulator::restore_state(std::span<const uint8_t> bytes, const std::string& source) {
   Impl& s = *impl_;
   binio::Reader r(bytes, source);
-  const auto sizes = std::array{r.get<int64_t>("neurons"), r.get<int64_t>("stride"),
-                                r.get<int64_t>("inputs")};
+  const auto sizes =
+      std::array{r.get<int64_t>("neurons"), r.get<int64_t>("stride"), r.get<int64_t>("inputs")};
   if (sizes != std::array<int64_t, 3>{s.n, s.np, s.inputs}) {
-    throw FormatError(source, "simulator sizes",
-                      std::to_string(s.n) + " neurons, " + std::to_string(s.inputs) + " inputs",
-                      std::to_string(sizes[0]) + " neurons, " + std::to_string(sizes[2]) +
-                          " inputs");
+    throw FormatError(
+        source, "simulator sizes",
+        std::to_string(s.n) + " neurons, " + std::to_string(s.inputs) + " inputs",
+        std::to_string(sizes[0]) + " neurons, " + std::to_string(sizes[2]) + " inputs");
   }
   s.step = r.get<int64_t>("step");
   s.theta_fold_step = r.get<int64_t>("theta fold step");

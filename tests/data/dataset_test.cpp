@@ -5,15 +5,14 @@
 
 #include <filesystem>
 
+#include "../test_temp_dir.h"
 #include "hardy/core/error.h"
 #include "hardy/data/idx.h"
 
 namespace hardy::data {
 namespace {
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("hardy_ds_test_" + name)).string();
-}
+std::string temp_path(const std::string& name) { return testing::test_temp_path(name); }
 
 void write_pair(int images, int labels, uint8_t label_value) {
   IdxArray im{{static_cast<uint32_t>(images), 2, 2}, std::vector<uint8_t>(images * 4u, 9)};

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../test_temp_dir.h"
 #include "hardy/core/error.h"
 #include "hardy/core/rng.h"
 #include "hardy/data/idx.h"
@@ -12,7 +13,7 @@ namespace hardy::data {
 namespace {
 
 TEST(IdxFuzz, RandomByteCorruptionsAreReadOrRejected) {
-  const std::string path = (std::filesystem::temp_directory_path() / "hardy_idx_fuzz.idx").string();
+  const std::string path = testing::test_temp_path("fuzz.idx");
   IdxArray a{{3, 5, 4}, std::vector<uint8_t>(60, 17)};
   write_idx(path, a);
   std::ifstream in(path, std::ios::binary);

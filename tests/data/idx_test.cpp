@@ -7,14 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../test_temp_dir.h"
 #include "hardy/core/error.h"
 
 namespace hardy::data {
 namespace {
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("hardy_idx_test_" + name)).string();
-}
+std::string temp_path(const std::string& name) { return testing::test_temp_path(name); }
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream(path, std::ios::binary)

@@ -57,7 +57,7 @@ TEST(Campaign, ShardsMergeToTheSingleRunResult) {
   ThreadPool pool(2);
   CampaignOptions o;
   o.mode = CampaignMode::kStatistical;
-  o.faults = 5000;
+  o.faults = 12000;  // three chunks, one per shard
   o.images = 30;
   o.kind = FaultKind::kStuckAt1;
   const Campaign whole(z.model, z.test, o, pool);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
+#include "../test_temp_dir.h"
 #include "hardy/core/error.h"
 #include "hardy/core/hash.h"
 #include "hardy/core/rng.h"
@@ -17,9 +18,7 @@
 namespace hardy::snn {
 namespace {
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("hardy_snn_file_" + name)).string();
-}
+std::string temp_path(const std::string& name) { return testing::test_temp_path(name); }
 
 Network small_network() {
   Network n = Network::fresh(SnnParams{}, 784, 3, 7);

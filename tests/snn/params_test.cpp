@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "../test_temp_dir.h"
 #include "hardy/core/error.h"
 #include "hardy/core/rng.h"
 
@@ -15,8 +16,7 @@ namespace hardy::snn {
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path =
-      (std::filesystem::temp_directory_path() / ("hardy_snn_params_" + name)).string();
+  const auto path = testing::test_temp_path(name);
   std::ofstream(path) << text;
   return path;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "../test_temp_dir.h"
 #include "hardy/core/error.h"
 #include "hardy/snn/weight_store.h"
 
@@ -46,7 +47,7 @@ TEST(SnnTraining, DependsOnlyOnTheSeed) {
 TEST(SnnTraining, AKilledRunResumedFromItsCheckpointEndsLikeAnUninterruptedOne) {
   if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed";
   namespace fs = std::filesystem;
-  const std::string ckpt = (fs::temp_directory_path() / "hardy_snn_resume.ckpt").string();
+  const std::string ckpt = testing::test_temp_path("resume.ckpt");
   const std::string killed = ckpt + ".at700";
   fs::remove(ckpt);
   TrainOptions o;

@@ -65,6 +65,11 @@ struct CampaignCounts {
 
   CampaignCounts& operator+=(const CampaignCounts& other);
   bool operator==(const CampaignCounts&) const = default;
+
+  /// Every count in one vector (fixed order), for summing across processes (MPI).
+  std::vector<int64_t> to_vector() const;
+  /// The counts of `v` (as to_vector made it) in arrays shaped like `shape`.
+  static CampaignCounts from_vector(const std::vector<int64_t>& v, const CampaignCounts& shape);
 };
 
 class Campaign {
@@ -98,8 +103,9 @@ class Campaign {
 
   /// Faults in chunk `chunk` (for progress).
   int64_t chunk_faults(int64_t chunk) const;
-  /// A stable hash of everything that determines the counts (model bytes, images, options but
-  /// the shard index): a checkpoint or shard result from another campaign is refused.
+  /// A stable hash of everything that determines the counts (model bytes, images, options; not
+  /// the shard, which only selects chunks): a checkpoint or shard result from another campaign is
+  /// refused.
   uint64_t fingerprint() const { return fingerprint_; }
 
  private:
@@ -124,7 +130,8 @@ class Campaign {
   uint64_t fingerprint_ = 0;
 };
 
-/// Statistical chunks hold this many sampled faults.
-inline constexpr int64_t kFaultsPerStatisticalChunk = 512;
+/// Statistical chunks hold this many sampled faults (sorted by image inside a chunk, so large
+/// chunks share golden runs).
+inline constexpr int64_t kFaultsPerStatisticalChunk = 4096;
 
 }  // namespace hardy::fault

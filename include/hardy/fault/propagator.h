@@ -63,20 +63,26 @@ class FaultPropagator {
     // With the golden accumulators: the deltas that keep each output's golden byte,
     // [slack_lo, slack_hi] (position-major; 0 is inside unless the channel has no ranges).
     std::vector<int32_t> slack_lo, slack_hi;
-    std::vector<uint8_t> flags;       // per channel: delta outside the slack
+    std::vector<uint8_t> flags;        // per channel: delta outside the slack
     std::vector<int32_t> touched;      // positions with a nonzero delta somewhere
     std::vector<uint64_t> touched_at;  // per position: epoch when listed
   };
 
   // Changes of the running fault: a value's element now differs from golden in work_.
   void record_change(int value, int64_t element, uint8_t faulty);
-  // Adds Δacc for every output that changed input element `element` (by dx) feeds.
-  void add_input_delta(MacLayer& m, int64_t element, int32_t dx);
+  // Adds w · dx to target (position-major) for every output that input element `element` feeds;
+  // with `touch`, lists their positions as touched (target is then the delta).
+  void scatter_input(MacLayer& m, int64_t element, int32_t dx, int32_t* target, bool touch);
   void touch_position(MacLayer& m, int64_t position);
   // Requantizes the touched outputs (golden acc + delta) and records those that differ.
-  void settle(MacLayer& m);
+  // channels_per_position: how many outputs per touched position may have changed (for the
+  // rent-or-buy of golden accumulators).
+  void settle(MacLayer& m, int64_t channels_per_position);
   // Recomputes the outputs of a non-MAC node fed by changed input elements.
   void recompute_elementwise(int node);
+  // Runs the node's kernel over the whole working output and records what differs from golden
+  // (when so many inputs changed that following them one by one would cost more).
+  void recompute_dense(int node);
   // Runs the cone of `value` (whose changes are seeded) and classifies the result.
   Outcome propagate(int value);
   Outcome masked_outcome();
@@ -98,6 +104,7 @@ class FaultPropagator {
   std::vector<int> dirty_values_;              // values with changes in this fault
   std::vector<int> last_reader_;               // per storage value: last running reader or −1
   std::vector<int> mac_index_;                 // per node: index into macs_ or −1
+  std::vector<int64_t> dense_threshold_;       // per node: changed inputs from which to run whole
   std::vector<MacLayer> macs_;
   std::vector<int32_t> scratch_;
 
