@@ -132,8 +132,8 @@ Memory load_memory(const MemoryArgs& a) {
 
 nlohmann::json memory_json(const Memory& m) {
   return {{"memspec", m.nominal.to_json()},
-          {"vdd_v", m.spec.nominal_vdd_v()},
-          {"nominal_vdd_v", m.nominal.nominal_vdd_v()},
+          {"vdd_v", m.spec.vdd1_v()},
+          {"nominal_vdd_v", m.nominal.vdd1_v()},
           {"timing_at_voltage_ck",
            {{"rcd", m.spec.timing.rcd},
             {"rp", m.spec.timing.rp},
@@ -281,7 +281,7 @@ WeightSource load_weights(const ModelArgs& a) {
 dram::Placement place(const Memory& m, const BerArgs& ber_args, const PlacementArgs& pa,
                       std::span<const MemorySegment> segments, std::vector<std::string>& inputs,
                       nlohmann::json& ber_json, std::unique_ptr<dram::WeakRegionMap>& regions) {
-  const auto ber = chip_ber(ber_args, m.spec.nominal_vdd_v(), inputs);
+  const auto ber = chip_ber(ber_args, m.spec.vdd1_v(), inputs);
   dram::MappingOptions mo;
   mo.policy = dram::parse_mapping_policy(pa.mapping);
   if (mo.policy == dram::MappingPolicy::kSparkXd) {
@@ -402,7 +402,7 @@ void run_map(const MapArgs& a) {
   std::unique_ptr<dram::WeakRegionMap> regions;
   const dram::Placement p = place(m, a.ber, a.placement, w.views, inputs, ber_json, regions);
   fmt::print("{} at {:.3f} V, mapping {}, chip BER {:.3g}, {} of {} regions usable\n", m.nominal.id,
-             m.spec.nominal_vdd_v(), dram::mapping_policy_name(p.options.policy), p.chip_ber,
+             m.spec.vdd1_v(), dram::mapping_policy_name(p.options.policy), p.chip_ber,
              p.usable_regions, regions->regions());
   fmt::print("{:<24} {:>12} {:>8} {:>8} {:>12} {:>12} {:>14}\n", "segment", "bytes", "bursts",
              "regions", "max BER", "mean BER", "first address");

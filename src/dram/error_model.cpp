@@ -122,9 +122,22 @@ int64_t ErrorInjector::bitline_id(const DramAddress& a, int bit) const {
   return regions_.region_of(a) * row_bits + column * org.width_bits + dq;
 }
 
+// The bitlines under one column burst of a region are the same in every row of the subarray, so
+// their weak flags come from one stream per (region, column burst): draw i is bit i's flag.
+void ErrorInjector::weak_bitlines(const DramAddress& a, double ber, std::vector<char>& out) const {
+  const Organisation& org = regions_.organisation();
+  const auto bits = static_cast<size_t>(org.burst_bytes() * 8);
+  const int64_t key = regions_.region_of(a) * org.bursts_per_row() + a.column;
+  RngStream r(seed_, stream_tag("dram.weak_bitline"), static_cast<uint64_t>(key));
+  const double rho = line_fraction(ber);
+  out.resize(bits);
+  for (size_t i = 0; i < bits; ++i) out[i] = r.uniform() < rho;
+}
+
 bool ErrorInjector::weak_bitline(const DramAddress& a, int bit, double ber) const {
-  RngStream r(seed_, stream_tag("dram.weak_bitline"), static_cast<uint64_t>(bitline_id(a, bit)));
-  return r.uniform() < line_fraction(ber);
+  std::vector<char> flags;
+  weak_bitlines(a, ber, flags);
+  return flags[static_cast<size_t>(bit)] != 0;
 }
 
 bool ErrorInjector::weak_wordline(const DramAddress& a, double ber) const {
@@ -160,9 +173,11 @@ InjectionResult ErrorInjector::inject_burst(MemorySegment& segment, const Placed
       bernoulli_positions(rng, n, ber, flip);
       break;
     case ErrorModel::kBitline: {
+      std::vector<char> flags;
+      weak_bitlines(a, ber, flags);
       std::vector<int> weak;
       for (int i = 0; i < n; ++i) {
-        if (weak_bitline(a, i, ber)) weak.push_back(i);
+        if (flags[static_cast<size_t>(i)]) weak.push_back(i);
       }
       const double q = ber / line_fraction(ber);
       r.expected_flips = static_cast<double>(weak.size()) * q;

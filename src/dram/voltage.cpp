@@ -121,7 +121,7 @@ CurrentScaleTable load_current_scale_table(const std::string& path) {
 
 MemSpec at_voltage(const MemSpec& nominal, const VoltageOptions& o) {
   MemSpec s = nominal;
-  const double v_nom = nominal.nominal_vdd_v();
+  const double v_nom = nominal.vdd1_v();
   const double v = o.vdd_v > 0 ? o.vdd_v : v_nom;
   if (!(v >= 0.5 * v_nom && v <= 1.5 * v_nom)) {
     throw ConfigError("supply voltage " + number(v) + " V is outside [" + number(0.5 * v_nom) +

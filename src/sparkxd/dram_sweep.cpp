@@ -149,7 +149,7 @@ SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const Ber
   result.model = model.describe();
   result.config = {{"memspec", config.nominal.id},
                    {"memspec_source", config.nominal.source},
-                   {"nominal_vdd_v", config.nominal.nominal_vdd_v()},
+                   {"nominal_vdd_v", config.nominal.vdd1_v()},
                    {"address_mapping", mapping.order()},
                    {"refresh", config.refresh == dram::RefreshMode::kProrate ? "prorate"
                                : config.refresh == dram::RefreshMode::kOff   ? "off"

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "hardy/snn/network.h"
 #include "test_util.h"
 
 namespace hardy::dram {
@@ -136,6 +137,30 @@ TEST(DramCli, SweepAndModelInputs) {
   const std::string text((std::istreambuf_iterator<char>(csv)), {});
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
   EXPECT_EQ(text.rfind("vdd_v,chip_ber,", 0), 0u);
+}
+
+TEST(DramCli, SpikingNetworkWeightsMapAndCostEnergy) {
+  TempDir dir;
+  snn::Network net = snn::Network::fresh(snn::SnnParams{}, 784, 16, 2);
+  const std::string path = dir.file("n.snn");
+  snn::save_network(net, path);
+  const std::string spec = data_file(testing::kDdr3l);
+  const CliRun r = run_hardy(dir, "dram map --memspec " + spec + " --net " + path +
+                                      " --weight-format q6 --json " + dir.file("m.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir.file("m.json"));
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["input"]["segments"][0]["bytes"], 784 * 16 * 6 / 8);  // packed 6-bit codes
+  EXPECT_EQ(j["input"]["segments"][0]["bits_per_word"], 6);
+  const CliRun e = run_hardy(dir, "dram energy --memspec " + spec + " --net " + path +
+                                      " --voltage 1.2 --json " + dir.file("e.json"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  std::ifstream in2(dir.file("e.json"));
+  const auto je = nlohmann::json::parse(in2);
+  EXPECT_EQ(je["result"]["accesses"]["accesses"], (784 * 16 * 4 + 63) / 64);  // fp32
+  expect_one_error_line(
+      run_hardy(dir, "dram map --memspec " + spec + " --net " + path + " --weight-format q99"),
+      "q99");
 }
 
 }  // namespace

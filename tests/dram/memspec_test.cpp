@@ -98,7 +98,7 @@ TEST(Memspec, ShippedFilesLoadWithTheirOrganisation) {
   EXPECT_EQ(d3.org.capacity_bytes(), int64_t{128} << 20);  // 1 Gb
   const MemSpec d3l = load_memspec(data_file(testing::kDdr3l));
   EXPECT_EQ(d3l.type, MemoryType::kDdr3);
-  EXPECT_DOUBLE_EQ(d3l.nominal_vdd_v(), 1.35);
+  EXPECT_DOUBLE_EQ(d3l.vdd1_v(), 1.35);
   EXPECT_EQ(d3l.org.burst_bytes(), 64);                        // one cache line per burst
   EXPECT_EQ(d3l.org.capacity_bytes() / 64, int64_t{1} << 25);  // the study's 2^25 lines
   EXPECT_EQ(d3l.org.rows_per_subarray(), 512);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "hardy/core/memory_segment.h"
 #include "hardy/core/thread_pool.h"
@@ -55,7 +56,9 @@ struct InjectionResult {
 /// One error map: which stored bits fail is a function of (seed, model, physical location) and,
 /// for model 3, of the stored bit. Every burst has its own stream RngStream(seed,
 /// "dram.errors.<model>", global burst index), so the map is the same for any thread count and
-/// any order. Weak lines are drawn from ("dram.weak_bitline" | "dram.weak_wordline", line id).
+/// any order. Weak wordlines are drawn from ("dram.weak_wordline", row id); the weak flags of the
+/// bitlines under a column burst from ("dram.weak_bitline", region · bursts_per_row + column),
+/// draw i for bit i, the same in every row of the subarray.
 class ErrorInjector {
  public:
   /// Throws ConfigError for ρ outside (0, 1] or s outside [0, 1].
@@ -76,6 +79,7 @@ class ErrorInjector {
 
  private:
   InjectionResult inject_burst(MemorySegment& segment, const PlacedBurst& b, double ber) const;
+  void weak_bitlines(const DramAddress& a, double ber, std::vector<char>& out) const;
   double line_fraction(double ber) const;
 
   const WeakRegionMap& regions_;

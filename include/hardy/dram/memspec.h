@@ -81,8 +81,9 @@ struct MemSpec {
   /// Keys (section.key) whose values are assumptions, with the reason (hardy's `assumptions`).
   std::map<std::string, std::string> assumptions;
 
-  /// The first rail's supply, the voltage the memspec was characterised at.
-  double nominal_vdd_v() const { return rails.front().vdd_v; }
+  /// The first rail's supply: for a loaded memspec its nominal voltage, for one from at_voltage
+  /// the reduced one.
+  double vdd1_v() const { return rails.front().vdd_v; }
   /// Organisation, timing and rails as JSON (SI units, names carry units).
   nlohmann::json to_json() const;
 };
