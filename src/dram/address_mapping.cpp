@@ -7,8 +7,12 @@
 #include <sstream>
 
 #include "hardy/core/error.h"
+#include "trace_text.h"
 
 namespace hardy::dram {
+using detail::in_quotes;
+using detail::trim;
+
 namespace {
 
 int log2_exact(int64_t v) { return std::countr_zero(static_cast<uint64_t>(v)); }
@@ -45,12 +49,6 @@ int64_t field_count(const Organisation& org, AddressField f) {
   return 1;
 }
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
 std::vector<std::string> split_fields(const std::string& line) {
   std::string normalised = line;
   for (char& ch : normalised) {
@@ -61,14 +59,6 @@ std::vector<std::string> split_fields(const std::string& line) {
   std::string f;
   while (s >> f) out.push_back(f);
   return out;
-}
-
-// "'text'" (at most 60 characters of it), for error messages.
-std::string in_quotes(const std::string& text) {
-  std::string q(1, '\'');
-  q.append(text, 0, 60);
-  q += '\'';
-  return q;
 }
 
 bool parse_u64(const std::string& s, uint64_t& out) {
@@ -197,13 +187,7 @@ std::vector<Access> read_access_trace(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw FileError(path, "cannot open access trace");
   std::vector<Access> out;
-  std::string text;
-  int64_t line_no = 0;
-  while (std::getline(in, text)) {
-    ++line_no;
-    const std::string line = trim(text);
-    if (line.empty() || line[0] == '#') continue;
-    const std::string loc = "line " + std::to_string(line_no);
+  detail::for_each_data_line(in, [&](const std::string& line, int64_t, const std::string& loc) {
     const auto f = split_fields(line);
     if (f.size() < 2 || f.size() > 3) {
       throw FormatError(path, loc, "<address> <R|W> [<arrival cycle>]", in_quotes(line));
@@ -227,7 +211,7 @@ std::vector<Access> read_access_trace(const std::string& path) {
       a.arrival_cycle = static_cast<int64_t>(cycle);
     }
     out.push_back(a);
-  }
+  });
   if (in.bad()) throw FileError(path, "read failed");
   return out;
 }

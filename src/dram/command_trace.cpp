@@ -8,8 +8,12 @@
 #include <fstream>
 
 #include "hardy/core/error.h"
+#include "trace_text.h"
 
 namespace hardy::dram {
+using detail::in_quotes;
+using detail::trim;
+
 namespace {
 
 struct Name {
@@ -26,20 +30,6 @@ constexpr std::array<Name, 10> kNames{{{"ACT", CommandKind::kAct},
                                        {"REF", CommandKind::kRef},
                                        {"NOP", CommandKind::kNop},
                                        {"END", CommandKind::kEnd}}};
-
-// "'text'" (at most 60 characters of it), for error messages.
-std::string in_quotes(const std::string& text) {
-  std::string q(1, '\'');
-  q.append(text, 0, 60);
-  q += '\'';
-  return q;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
 
 bool parse_int(const std::string& s, int64_t& out) {
   const char* end = s.data() + s.size();
@@ -191,56 +181,51 @@ std::string command_name(CommandKind kind) {
 std::vector<Command> parse_command_trace(std::istream& in, const std::string& source,
                                          const Organisation& org) {
   std::vector<Command> out;
-  std::string text;
-  int64_t line_no = 0;
-  while (std::getline(in, text)) {
-    ++line_no;
-    const std::string line = trim(text);
-    if (line.empty() || line[0] == '#') continue;
-    const std::string loc = "line " + std::to_string(line_no);
-    std::vector<std::string> fields;
-    size_t start = 0;
-    while (true) {
-      const size_t comma = line.find(',', start);
-      fields.push_back(trim(line.substr(start, comma - start)));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    if (fields.size() != 3) {
-      throw FormatError(source, loc, "<cycle>,<command>,<bank>", in_quotes(line));
-    }
-    Command c;
-    c.line = line_no;
-    if (!parse_int(fields[0], c.cycle) || c.cycle < 0) {
-      throw FormatError(source, loc, "a cycle (integer >= 0)", in_quotes(fields[0]));
-    }
-    if (!out.empty() && c.cycle < out.back().cycle) {
-      throw FormatError(
-          source, loc,
-          "cycles in non-decreasing order (previous " + std::to_string(out.back().cycle) + ")",
-          std::to_string(c.cycle));
-    }
-    bool known = false;
-    for (const auto& n : kNames) {
-      if (fields[1] == n.text) {
-        c.kind = n.kind;
-        known = true;
-      }
-    }
-    if (!known) {
-      throw FormatError(source, loc,
-                        "a command among ACT, PRE, PREA, RD, WR, RDA, WRA, REF, NOP, END "
-                        "(power-down and self-refresh are not modelled)",
-                        in_quotes(fields[1]));
-    }
-    int64_t bank = 0;
-    if (!parse_int(fields[2], bank) || bank < 0 || bank >= org.banks) {
-      throw FormatError(source, loc, "a bank in [0, " + std::to_string(org.banks - 1) + "]",
-                        in_quotes(fields[2]));
-    }
-    c.bank = static_cast<int>(bank);
-    out.push_back(c);
-  }
+  detail::for_each_data_line(
+      in, [&](const std::string& line, int64_t line_no, const std::string& loc) {
+        std::vector<std::string> fields;
+        size_t start = 0;
+        while (true) {
+          const size_t comma = line.find(',', start);
+          fields.push_back(trim(line.substr(start, comma - start)));
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+        if (fields.size() != 3) {
+          throw FormatError(source, loc, "<cycle>,<command>,<bank>", in_quotes(line));
+        }
+        Command c;
+        c.line = line_no;
+        if (!parse_int(fields[0], c.cycle) || c.cycle < 0) {
+          throw FormatError(source, loc, "a cycle (integer >= 0)", in_quotes(fields[0]));
+        }
+        if (!out.empty() && c.cycle < out.back().cycle) {
+          throw FormatError(
+              source, loc,
+              "cycles in non-decreasing order (previous " + std::to_string(out.back().cycle) + ")",
+              std::to_string(c.cycle));
+        }
+        bool known = false;
+        for (const auto& n : kNames) {
+          if (fields[1] == n.text) {
+            c.kind = n.kind;
+            known = true;
+          }
+        }
+        if (!known) {
+          throw FormatError(source, loc,
+                            "a command among ACT, PRE, PREA, RD, WR, RDA, WRA, REF, NOP, END "
+                            "(power-down and self-refresh are not modelled)",
+                            in_quotes(fields[1]));
+        }
+        int64_t bank = 0;
+        if (!parse_int(fields[2], bank) || bank < 0 || bank >= org.banks) {
+          throw FormatError(source, loc, "a bank in [0, " + std::to_string(org.banks - 1) + "]",
+                            in_quotes(fields[2]));
+        }
+        c.bank = static_cast<int>(bank);
+        out.push_back(c);
+      });
   if (in.bad()) throw FileError(source, "read failed");
   return out;
 }
