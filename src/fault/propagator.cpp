@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <climits>
+#include <cstring>
 
 #include "hardy/core/error.h"
 #include "hardy/qnn/reference_kernels.h"
@@ -63,6 +65,48 @@ void fill_ranges(const QNode& n, const qnn::QValue& out, std::vector<int32_t>& l
 
 namespace {
 
+// Per input element of a pooling node, the outputs whose windows hold it:
+// oy·stride − pad ≤ iy ≤ oy·stride − pad + kernel − 1, the same for x. Per output, its window
+// clipped to the input.
+FaultPropagator::PoolTables pool_tables(const QNode& n, const Shape& is, const Shape& os) {
+  const qnn::WindowParams& w = n.window;
+  const int64_t channels = is[0], h = is[1], wd = is[2], oh = os[1], ow = os[2];
+  FaultPropagator::PoolTables t;
+  t.reach.resize(static_cast<size_t>(is.elements()));
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t iy = 0; iy < h; ++iy) {
+      const int64_t ty = iy + w.pad_top;
+      const int64_t oy0 = std::max<int64_t>(0, (ty - w.kernel_h + w.stride_h) / w.stride_h);
+      const int64_t oy1 = std::min<int64_t>(oh - 1, ty / w.stride_h);
+      for (int64_t ix = 0; ix < wd; ++ix) {
+        const int64_t tx = ix + w.pad_left;
+        const int64_t ox0 = std::max<int64_t>(0, (tx - w.kernel_w + w.stride_w) / w.stride_w);
+        const int64_t ox1 = std::min<int64_t>(ow - 1, tx / w.stride_w);
+        FaultPropagator::PoolRect& r = t.reach[static_cast<size_t>((c * h + iy) * wd + ix)];
+        r.first = static_cast<int32_t>((c * oh + oy0) * ow + ox0);
+        r.rows = static_cast<uint16_t>(std::max<int64_t>(0, oy1 - oy0 + 1));
+        r.cols = static_cast<uint16_t>(std::max<int64_t>(0, ox1 - ox0 + 1));
+      }
+    }
+  }
+  t.window.resize(static_cast<size_t>(os.elements()));
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      const int64_t y0 = std::max<int64_t>(0, oy * w.stride_h - w.pad_top);
+      const int64_t y1 = std::min<int64_t>(h, oy * w.stride_h - w.pad_top + w.kernel_h);
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const int64_t x0 = std::max<int64_t>(0, ox * w.stride_w - w.pad_left);
+        const int64_t x1 = std::min<int64_t>(wd, ox * w.stride_w - w.pad_left + w.kernel_w);
+        FaultPropagator::PoolRect& r = t.window[static_cast<size_t>((c * oh + oy) * ow + ox)];
+        r.first = static_cast<int32_t>((c * h + y0) * wd + x0);
+        r.rows = static_cast<uint16_t>(std::max<int64_t>(0, y1 - y0));
+        r.cols = static_cast<uint16_t>(std::max<int64_t>(0, x1 - x0));
+      }
+    }
+  }
+  return t;
+}
+
 // delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize; built
 // for AVX-512, AVX2 and baseline x86-64 and chosen at load time (integer: identical results).
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -119,6 +163,14 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     }
     dense_threshold_[i] = std::max<int64_t>(1, threshold);
   }
+  pool_tables_.resize(nn);
+  for (size_t i = 0; i < nn; ++i) {
+    const QNode& n = model_.nodes[i];
+    if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
+      pool_tables_[i] =
+          pool_tables(n, model_.value(n.inputs[0]).shape, model_.value(n.output).shape);
+    }
+  }
   mac_index_.assign(nn, -1);
   for (size_t i = 0; i < nn; ++i) {
     const QNode& n = model_.nodes[i];
@@ -135,7 +187,7 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     m.golden_acc.assign(outputs, 0);
     m.slack_lo.assign(outputs, 0);
     m.slack_hi.assign(outputs, 0);
-    m.flags.assign(static_cast<size_t>(m.channels), 0);
+    m.flags.assign(outputs + 8, 0);  // + 8: read eight at a time
     m.touched_at.assign(static_cast<size_t>(m.positions), 0);
     // Transposed weights: tap k of output channel c (group g) at [(g·K + k)·ocg + c − g·ocg].
     const int64_t groups = m.dense ? 1 : n.window.groups, ocg = m.channels / groups;
@@ -157,6 +209,7 @@ void FaultPropagator::set_image(std::span<const uint8_t> image) {
   std::copy(golden_.arena.begin(), golden_.arena.end(), work_.arena.begin());
   const auto out = golden_output();
   golden_top1_ = qnn::argmax(out.data(), static_cast<int64_t>(out.size()));
+  memo_.clear();
   for (MacLayer& m : macs_) {
     m.acc_ready = false;
     m.acc_rent = 0;
@@ -293,22 +346,35 @@ void FaultPropagator::settle(MacLayer& m, int64_t channels_per_position) {
         n.multiplier[static_cast<size_t>(c)], out.quant.zero_point, n.out_min, n.out_max);
     if (b != golden[o]) record_change(n.output, o, b);
   };
-  for (int32_t p : m.touched) {
-    const size_t base = static_cast<size_t>(p) * static_cast<size_t>(m.channels);
+  // Touched positions come in runs of consecutive ones (a kernel row): each run is checked as one
+  // span of outputs.
+  const auto& touched = m.touched;
+  for (size_t t = 0; t < touched.size();) {
+    size_t end = t + 1;
+    while (end < touched.size() && touched[end] == touched[end - 1] + 1) ++end;
+    const int64_t first = touched[t], count = static_cast<int64_t>(end - t);
+    t = end;
+    const size_t base = static_cast<size_t>(first * m.channels);
+    const int64_t n_out = count * m.channels;
     int32_t* delta = m.delta.data() + base;
-    if (m.acc_ready) {
-      if (flag_outside(delta, m.slack_lo.data() + base, m.slack_hi.data() + base, m.flags.data(),
-                       m.channels)) {
-        for (int64_t c = 0; c < m.channels; ++c) {
-          if (m.flags[static_cast<size_t>(c)] && delta[c] != 0) requantize_changed(p, c, delta[c]);
+    if (!m.acc_ready) {
+      for (int64_t i = 0; i < n_out; ++i) {
+        if (delta[i] != 0) requantize_changed(first + i / m.channels, i % m.channels, delta[i]);
+      }
+    } else if (flag_outside(delta, m.slack_lo.data() + base, m.slack_hi.data() + base,
+                            m.flags.data(), n_out)) {
+      // Flags are scanned eight at a time: most words are zero.
+      for (int64_t i0 = 0; i0 < n_out; i0 += 8) {
+        uint64_t word = 0;
+        std::memcpy(&word, m.flags.data() + i0, 8);
+        if (n_out - i0 < 8) word &= (uint64_t{1} << (8 * (n_out - i0))) - 1;  // past the span
+        for (; word != 0; word &= word - 1) {
+          const int64_t i = i0 + std::countr_zero(word) / 8;
+          if (delta[i] != 0) requantize_changed(first + i / m.channels, i % m.channels, delta[i]);
         }
       }
-    } else {
-      for (int64_t c = 0; c < m.channels; ++c) {
-        if (delta[c] != 0) requantize_changed(p, c, delta[c]);
-      }
     }
-    std::fill(delta, delta + m.channels, 0);
+    std::fill(delta, delta + n_out, 0);
   }
   m.touched.clear();
 }
@@ -318,36 +384,88 @@ void FaultPropagator::recompute_elementwise(int node) {
   // recomputed as soon as it is found; one fed by several changed inputs is recomputed again,
   // to the same byte, and listed once by record_change.
   const QNode& n = model_.node(node);
-  const Shape& os = model_.value(n.output).shape;
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
   const qnn::NodeIo& io = work_io_[static_cast<size_t>(node)];
   const auto update = [&](int64_t o, uint8_t b) {
     if (b != golden[o]) record_change(n.output, o, b);
   };
+  if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
+    recompute_pool(node);
+    return;
+  }
   for (int in : n.inputs) {
     const auto sv = static_cast<size_t>(plan_.storage(in));
     for (int32_t e : changes_[sv]) {
-      if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
-        const qnn::WindowParams& w = n.window;
-        const Shape& is = model_.value(in).shape;
-        const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-        const int64_t c = e / (h * wd), iy = e / wd % h, ix = e % wd;
-        // oy·stride − pad ≤ iy ≤ oy·stride − pad + kernel − 1
-        const int64_t ty = iy + w.pad_top, tx = ix + w.pad_left;
-        const int64_t oy0 = std::max<int64_t>(0, (ty - w.kernel_h + w.stride_h) / w.stride_h);
-        const int64_t oy1 = std::min<int64_t>(oh - 1, ty / w.stride_h);
-        const int64_t ox0 = std::max<int64_t>(0, (tx - w.kernel_w + w.stride_w) / w.stride_w);
-        const int64_t ox1 = std::min<int64_t>(ow - 1, tx / w.stride_w);
-        for (int64_t oy = oy0; oy <= oy1; ++oy) {
-          for (int64_t ox = ox0; ox <= ox1; ++ox) {
-            update((c * oh + oy) * ow + ox, qnn::pool_window_reference(n, io, c, oy, ox));
-          }
+      const int64_t o = n.op == OpKind::kGlobalAveragePool
+                            ? e / (model_.value(in).shape[1] * model_.value(in).shape[2])
+                            : e;
+      update(o, qnn::element_reference(n, io, o));
+    }
+  }
+}
+
+void FaultPropagator::recompute_pool(int node) {
+  const QNode& n = model_.node(node);
+  const int64_t in_width = model_.value(n.inputs[0]).shape[2];
+  const int64_t out_width = model_.value(n.output).shape[2];
+  const uint8_t* golden_in = golden_.arena.data() + plan_.offset(n.inputs[0]);
+  const uint8_t* work_in = work_.arena.data() + plan_.offset(n.inputs[0]);
+  const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
+  uint8_t* work = work_.arena.data() + plan_.offset(n.output);
+  const PoolTables& tables = pool_tables_[static_cast<size_t>(node)];
+  const auto set = [&](int64_t o, uint8_t b) {
+    if (b != golden[o]) {
+      record_change(n.output, o, b);
+    } else {
+      work[o] = b;
+    }
+  };
+  // The reference's maximum (padding never wins: values are ≥ 0 and it starts from 0).
+  const auto window_max = [&](int64_t o) {
+    const PoolRect w = tables.window[static_cast<size_t>(o)];
+    uint8_t best = 0;
+    for (int64_t y = 0; y < w.rows; ++y) {
+      const uint8_t* row = work_in + w.first + y * in_width;
+      for (int64_t x = 0; x < w.cols; ++x) best = std::max(best, row[x]);
+    }
+    return best;
+  };
+  // The reference's rounded mean; padded cells count as the zero point when included.
+  const qnn::WindowParams& wp = n.window;
+  const int32_t pad_value = model_.value(n.inputs[0]).quant.zero_point;
+  const auto window_mean = [&](int64_t o) {
+    const PoolRect w = tables.window[static_cast<size_t>(o)];
+    int32_t sum = 0, count = int32_t{w.rows} * w.cols;
+    for (int64_t y = 0; y < w.rows; ++y) {
+      const uint8_t* row = work_in + w.first + y * in_width;
+      for (int64_t x = 0; x < w.cols; ++x) sum += row[x];
+    }
+    if (wp.count_include_pad) {
+      const int32_t padded = wp.kernel_h * wp.kernel_w - count;
+      sum += padded * pad_value;
+      count += padded;
+    }
+    return static_cast<uint8_t>((sum + count / 2) / count);
+  };
+  const bool max_pool = n.op == OpKind::kMaxPool;
+  for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[0]))]) {
+    const PoolRect r = tables.reach[static_cast<size_t>(e)];
+    for (int64_t ry = 0; ry < r.rows; ++ry) {
+      for (int64_t rx = 0; rx < r.cols; ++rx) {
+        const int64_t o = r.first + ry * out_width + rx;
+        if (!max_pool) {
+          set(o, window_mean(o));
+          continue;
         }
-      } else {
-        const int64_t o = n.op == OpKind::kGlobalAveragePool
-                              ? e / (model_.value(in).shape[1] * model_.value(in).shape[2])
-                              : e;
-        update(o, qnn::element_reference(n, io, o));
+        // The window's maximum changes only by an input rising above it, or by its golden
+        // maximum falling; the window is read again only in the second case. Several changed
+        // inputs of one window leave the same result in any order (inputs are final here).
+        const uint8_t v = work_in[e], g = golden_in[e];
+        if (v > work[o]) {
+          set(o, v);
+        } else if (v < g && g == golden[o]) {
+          set(o, window_max(o));
+        }
       }
     }
   }
@@ -366,7 +484,42 @@ void FaultPropagator::recompute_dense(int node) {
   }
 }
 
+uint64_t FaultPropagator::sole_live_change(int after) const {
+  uint64_t key = 0;
+  for (int v : dirty_values_) {
+    if (v == output_storage_) return 0;                           // nothing left to propagate
+    if (last_reader_[static_cast<size_t>(v)] <= after) continue;  // dead: no reader left
+    const auto& changed = changes_[static_cast<size_t>(v)];
+    if (key != 0 || changed.size() != 1) return 0;
+    key = OutcomeMemo::key(v, changed[0],
+                           work_.arena[plan_.offset(v) + static_cast<size_t>(changed[0])]);
+  }
+  return key;
+}
+
+bool FaultPropagator::recall(int after, Outcome& outcome) {
+  if (!memoize_) return false;
+  const uint64_t key = sole_live_change(after);
+  if (key == 0 || (!memo_keys_.empty() && memo_keys_.back() == key)) return false;
+  const OutcomeMemo::Entry* e = memo_.find(key);
+  if (e == nullptr || (capture_ && e->output() < 0)) {
+    memo_keys_.push_back(key);
+    return false;
+  }
+  outcome = e->outcome();
+  if (capture_) {
+    const auto out = memo_.output(e->output());
+    last_output_.assign(out.begin(), out.end());
+  }
+  ++memo_hits_;
+  restore();
+  return true;
+}
+
 Outcome FaultPropagator::propagate(int value) {
+  memo_keys_.clear();
+  Outcome outcome = Outcome::kMasked;
+  if (recall(-1, outcome)) return outcome;
   int horizon = -1;
   for (int v : dirty_values_) horizon = std::max(horizon, last_reader_[static_cast<size_t>(v)]);
   for (int i : plan_.cone(value)) {
@@ -399,14 +552,18 @@ Outcome FaultPropagator::propagate(int value) {
     if (dirty_values_.size() > dirty_before) {
       horizon = std::max(horizon, last_reader_[static_cast<size_t>(plan_.storage(n.output))]);
     }
+    if (recall(i, outcome)) return outcome;
   }
-  Outcome outcome = Outcome::kMasked;
   if (!changes_[static_cast<size_t>(output_storage_)].empty()) {
     outcome = classify(golden_output(), exec_.output(work_), golden_top1_);
   }
   if (capture_) {
     const auto out = exec_.output(work_);
     last_output_.assign(out.begin(), out.end());
+  }
+  for (uint64_t key : memo_keys_) {
+    memo_.insert(key, outcome,
+                 capture_ ? std::span<const uint8_t>(last_output_) : std::span<const uint8_t>());
   }
   restore();
   return outcome;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "hardy/core/rng.h"
@@ -101,6 +102,46 @@ TEST_P(FastEqualsReference, RandomFaultsOfEveryTargetAndKind) {
 
 INSTANTIATE_TEST_SUITE_P(Models, FastEqualsReference,
                          ::testing::ValuesIn(qnn::testing::kZooModels));
+
+// Every neuron bit flip of a few images (so that faults reach the same states and the memo
+// answers many of them): outcomes and output bytes with the memo equal those without it, and the
+// reference's on a sample.
+TEST_P(FastEqualsReference, MemoizedOutcomesEqualPropagatedOnes) {
+  const auto& z = qnn::testing::zoo_model(GetParam());
+  qnn::Int8Executor exec(z.model, qnn::KernelSet::kOptimized);
+  qnn::Int8Executor reference_exec(z.model, qnn::KernelSet::kOptimized);
+  FaultPropagator memo(exec), plain(exec);
+  memo.capture_output(true);
+  plain.capture_output(true);
+  plain.memoize(false);
+  const SiteSpace space(z.model, exec.plan(), Target::kNeurons);
+  // At most ~20k faults per image on the large models: every site of a stride through the space.
+  const int64_t stride = std::max<int64_t>(1, space.bits() / 20000);
+  RngStream rng(23, stream_tag("memo"), 0);
+  int64_t faults = 0;
+  for (int64_t image = 0; image < 2; ++image) {
+    memo.set_image(z.test.image(image));
+    plain.set_image(z.test.image(image));
+    for (int64_t b = image % stride; b < space.bits(); b += stride) {
+      const Site s = space.site(b);
+      const SiteLayer& l = space.layer(s.layer);
+      const auto faulty = static_cast<uint8_t>(
+          WordFault{FaultKind::kBitFlip, s.bit}.apply(memo.golden_byte(l.value, s.word)));
+      const Outcome o = memo.inject_neuron(l.value, s.word, faulty);
+      ASSERT_EQ(o, plain.inject_neuron(l.value, s.word, faulty)) << l.name << " " << s.word;
+      ASSERT_EQ(memo.last_output(), plain.last_output()) << l.name << " " << s.word;
+      if (rng.uniform() < 0.01) {
+        ReferenceFault r{ReferenceFault::Where::kNeuron, l.value, -1, s.word, faulty};
+        ASSERT_EQ(memo.last_output(),
+                  reference_faulty_output(reference_exec, z.test.image(image), r));
+      }
+      ++faults;
+    }
+  }
+  EXPECT_EQ(plain.memo_hits(), 0);
+  EXPECT_GT(memo.memo_hits(), faults / 100) << GetParam() << ": the memo is live";
+  RecordProperty("memo_hits", static_cast<int>(memo.memo_hits()));
+}
 
 TEST(FaultProperties, StuckAtTheGoldenBitIsMaskedAndFlipTwiceIsGolden) {
   const auto& z = qnn::testing::zoo_model("lenet5_fmnist");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hardy/fault/outcome.h"
+#include "hardy/fault/outcome_memo.h"
 #include "hardy/qnn/int8_executor.h"
 
 namespace hardy::fault {
@@ -39,9 +40,26 @@ class FaultPropagator {
   /// The outcome when the accumulator of output `element` of node `node` is `faulty`.
   Outcome inject_accumulator(int node, int64_t element, int32_t faulty);
 
+  /// A rectangle of a channel's map: first + row · map width + column, row < rows, col < cols.
+  struct PoolRect {
+    int32_t first = 0;
+    uint16_t rows = 0, cols = 0;
+  };
+  /// A pooling node's geometry: per input element the outputs whose windows hold it (rectangle in
+  /// the output), per output its window clipped to the input (rectangle in the input).
+  struct PoolTables {
+    std::vector<PoolRect> reach, window;
+  };
+
   /// With capture on, each inject copies the faulty output bytes (for tests and per-run logs).
   void capture_output(bool on) { capture_ = on; }
   const std::vector<uint8_t>& last_output() const { return last_output_; }
+
+  /// Outcomes of states already propagated on this image are looked up (on by default; off, every
+  /// fault is propagated to the end: the tests compare the two).
+  void memoize(bool on) { memoize_ = on; }
+  /// Faults answered from the memo since construction.
+  int64_t memo_hits() const { return memo_hits_; }
 
  private:
   // A Conv/Dense node's propagation state. Deltas and golden accumulators are position-major
@@ -63,7 +81,7 @@ class FaultPropagator {
     // With the golden accumulators: the deltas that keep each output's golden byte,
     // [slack_lo, slack_hi] (position-major; 0 is inside unless the channel has no ranges).
     std::vector<int32_t> slack_lo, slack_hi;
-    std::vector<uint8_t> flags;        // per channel: delta outside the slack
+    std::vector<uint8_t> flags;        // per output of a span: delta outside the slack
     std::vector<int32_t> touched;      // positions with a nonzero delta somewhere
     std::vector<uint64_t> touched_at;  // per position: epoch when listed
   };
@@ -80,12 +98,20 @@ class FaultPropagator {
   void settle(MacLayer& m, int64_t channels_per_position);
   // Recomputes the outputs of a non-MAC node fed by changed input elements.
   void recompute_elementwise(int node);
+  // The same for a pooling node (a max pool reads a window again only when its maximum fell).
+  void recompute_pool(int node);
   // Runs the node's kernel over the whole working output and records what differs from golden
   // (when so many inputs changed that following them one by one would cost more).
   void recompute_dense(int node);
   // Runs the cone of `value` (whose changes are seeded) and classifies the result.
   Outcome propagate(int value);
   Outcome masked_outcome();
+  // The key of the state "one changed element still read after node `after`, every other change
+  // dead", or 0 when the state is not of that kind (or the output itself changed).
+  uint64_t sole_live_change(int after) const;
+  // With the state after node `after` in the memo: sets outcome (and the captured output),
+  // restores the golden state and returns true. Otherwise lists the state to be remembered.
+  bool recall(int after, Outcome& outcome);
   void restore();
   void ensure_golden_accumulators(MacLayer& m, int64_t wanted);
   int32_t golden_acc_pm(MacLayer& m, int64_t position, int64_t channel);
@@ -105,11 +131,17 @@ class FaultPropagator {
   std::vector<int> last_reader_;               // per storage value: last running reader or −1
   std::vector<int> mac_index_;                 // per node: index into macs_ or −1
   std::vector<int64_t> dense_threshold_;       // per node: changed inputs from which to run whole
+  std::vector<PoolTables> pool_tables_;        // per pooling node
   std::vector<MacLayer> macs_;
   std::vector<int32_t> scratch_;
 
   bool capture_ = false;
   std::vector<uint8_t> last_output_;
+
+  bool memoize_ = true;
+  OutcomeMemo memo_;
+  std::vector<uint64_t> memo_keys_;  // states of the running fault, remembered when it ends
+  int64_t memo_hits_ = 0;
 };
 
 /// The plain reference: the whole network recomputed with the executor's kernels, the fault
