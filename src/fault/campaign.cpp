@@ -135,8 +135,6 @@ CampaignCounts CampaignCounts::from_vector(const std::vector<int64_t>& v,
   return c;
 }
 
-namespace {
-
 std::vector<int64_t> select_images(const qnn::Int8Executor& exec, const data::Dataset& test,
                                    const CampaignOptions& o, ThreadPool& pool) {
   if (o.offset >= test.size()) {
@@ -174,6 +172,8 @@ std::vector<int64_t> select_images(const qnn::Int8Executor& exec, const data::Da
   }
   return chosen;
 }
+
+namespace {
 
 // Pairs of selected bits (b < b2) of a word, or the bits themselves.
 int64_t faults_per_word(FaultKind kind, int64_t bits) {

@@ -130,6 +130,12 @@ class Campaign {
   uint64_t fingerprint_ = 0;
 };
 
+/// The test-set indices of a campaign's images: the first `images` from `offset`, or with
+/// correct_only the first that the golden int8 model classifies correctly. Throws ConfigError when
+/// the test set has too few.
+std::vector<int64_t> select_images(const qnn::Int8Executor& exec, const data::Dataset& test,
+                                   const CampaignOptions& options, ThreadPool& pool);
+
 /// Statistical chunks hold this many sampled faults (sorted by image inside a chunk, so large
 /// chunks share golden runs).
 inline constexpr int64_t kFaultsPerStatisticalChunk = 4096;

@@ -11,6 +11,7 @@
 
 #include "hardy/fault/outcome.h"
 #include "hardy/fault/outcome_memo.h"
+#include "hardy/fault/pool_tables.h"
 #include "hardy/qnn/int8_executor.h"
 
 namespace hardy::fault {
@@ -39,17 +40,6 @@ class FaultPropagator {
   Outcome inject_weight(int node, int64_t index, int8_t faulty);
   /// The outcome when the accumulator of output `element` of node `node` is `faulty`.
   Outcome inject_accumulator(int node, int64_t element, int32_t faulty);
-
-  /// A rectangle of a channel's map: first + row · map width + column, row < rows, col < cols.
-  struct PoolRect {
-    int32_t first = 0;
-    uint16_t rows = 0, cols = 0;
-  };
-  /// A pooling node's geometry: per input element the outputs whose windows hold it (rectangle in
-  /// the output), per output its window clipped to the input (rectangle in the input).
-  struct PoolTables {
-    std::vector<PoolRect> reach, window;
-  };
 
   /// With capture on, each inject copies the faulty output bytes (for tests and per-run logs).
   void capture_output(bool on) { capture_ = on; }

@@ -1,0 +1,96 @@
+// Neuron vulnerability factors of an int8 model (DESIGN §4), exact, for several fault models from
+// one analysis. Every neuron fault (single or double bit flip, stuck-at) turns the neuron's golden
+// byte g into some byte v; the faults of all requested models of one neuron and image need the
+// outcome of at most 36 distinct bytes. Those on each side of g are decided together: interval
+// bounds (IntervalBounds) prove a whole range of bytes non-critical at once, a range they cannot
+// decide is split, and a single byte they cannot decide is simulated exactly (the fault-injection
+// fast path). NVF(n) = critical faults of n / faults of n over the images, per fault model; the
+// counts equal an exhaustive injection campaign's critical counts of the same faults exactly.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "hardy/core/thread_pool.h"
+#include "hardy/data/dataset.h"
+#include "hardy/fault/campaign.h"
+#include "hardy/fault/fault_model.h"
+#include "hardy/fault/site.h"
+#include "hardy/qnn/int8_executor.h"
+
+namespace hardy::analysis {
+
+struct NvfOptions {
+  std::vector<fault::FaultKind> kinds = {fault::FaultKind::kBitFlip, fault::FaultKind::kBitFlip2,
+                                         fault::FaultKind::kStuckAt0, fault::FaultKind::kStuckAt1};
+  fault::SiteFilter filter;   ///< layers, channels, bits (as for campaigns)
+  int64_t images = 100;       ///< how many test images
+  int64_t offset = 0;         ///< first test image considered
+  bool correct_only = false;  ///< only images the golden model classifies correctly
+  bool bounds = true;         ///< false: simulate every byte (the plain path, for comparison)
+
+  /// Throws ConfigError for an empty or repeated fault model, or kBer.
+  void validate() const;
+};
+
+/// Integer results of the images analysed so far (sums over images: any thread count or order).
+struct NvfCounts {
+  /// Critical faults, per fault model (index into NvfOptions::kinds):
+  std::vector<std::vector<int64_t>> per_word;   ///< [model][selected neuron]
+  std::vector<std::vector<int64_t>> per_bit;    ///< [model][layer · 8 + bit] (pairs: higher bit)
+  std::vector<std::vector<int64_t>> per_image;  ///< [model][position in the image list]
+  /// Distinct faulty bytes decided, by how: trivially (the golden byte: a stuck-at that does not
+  /// change the word), by interval bounds, by exact simulation.
+  int64_t bytes_trivial = 0, bytes_by_bounds = 0, bytes_simulated = 0;
+  /// (neuron, image) pairs decided without any simulation, and with some.
+  int64_t pairs_by_bounds = 0, pairs_simulated = 0;
+  /// Interval-bound passes run, and those that proved their range.
+  int64_t bound_passes = 0, bound_proofs = 0;
+  std::vector<uint8_t> image_done;
+
+  NvfCounts& operator+=(const NvfCounts& other);
+  bool operator==(const NvfCounts&) const = default;
+  std::vector<int64_t> to_vector() const;
+  static NvfCounts from_vector(const std::vector<int64_t>& v, const NvfCounts& shape);
+};
+
+class NvfAnalysis {
+ public:
+  /// Resolves the options against the model and test set (site space of the neurons, images).
+  NvfAnalysis(const qnn::QModel& model, const data::Dataset& test, const NvfOptions& options,
+              ThreadPool& pool);
+
+  const NvfOptions& options() const { return options_; }
+  const fault::SiteSpace& sites() const { return sites_; }
+  const std::vector<int64_t>& images() const { return images_; }
+  const qnn::Int8Executor& executor() const { return exec_; }
+  /// The faults of fault model `model` on one word of layer `layer` (per bit, or per pair of
+  /// bits: 8 or 28 for a whole byte).
+  const std::vector<fault::WordFault>& fault_list(int model, int layer) const {
+    return faults_[static_cast<size_t>(model)][static_cast<size_t>(layer)];
+  }
+  /// Counts with every array sized and nothing done.
+  NvfCounts empty_counts() const;
+  /// A stable hash of everything that determines the counts (model, images, options but bounds).
+  uint64_t fingerprint() const { return fingerprint_; }
+
+  /// Called between images with (images done, images in all); may checkpoint `counts`.
+  using Observer = std::function<void(const NvfCounts& counts, int64_t done, int64_t total)>;
+  /// Analyses every image not yet done in `counts`, adding its results.
+  void run(NvfCounts& counts, ThreadPool& pool, const Observer& observer) const;
+
+ private:
+  struct Worker;
+  void analyse_image(int64_t position, NvfCounts& out, Worker& w) const;
+
+  NvfOptions options_;
+  const data::Dataset& test_;
+  qnn::Int8Executor exec_;
+  fault::SiteSpace sites_;
+  std::vector<int64_t> images_;
+  std::vector<std::vector<std::vector<fault::WordFault>>> faults_;  // [model][layer]: one word's
+  uint64_t fingerprint_ = 0;
+};
+
+}  // namespace hardy::analysis
