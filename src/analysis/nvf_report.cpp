@@ -100,16 +100,22 @@ void write_neuron_csv(const std::string& path, const NvfAnalysis& a, const NvfCo
   const fault::SiteSpace& sites = a.sites();
   const auto images = static_cast<int64_t>(a.images().size());
   f << "layer,element,channel";
-  for (fault::FaultKind k : a.options().kinds) f << ",nvf_" << fault::fault_kind_name(k);
+  for (fault::FaultKind k : a.options().kinds) {
+    f << ",faults_" << fault::fault_kind_name(k) << ",critical_" << fault::fault_kind_name(k)
+      << ",nvf_" << fault::fault_kind_name(k);
+  }
   f << "\n";
+  f.precision(17);
   for (int l = 0; l < static_cast<int>(sites.layers().size()); ++l) {
     const fault::SiteLayer& layer = sites.layer(l);
     for (int64_t s = 0; s < layer.selected_words(); ++s) {
       const int64_t word = layer.selected_word(s);
       f << layer.name << "," << word << "," << layer.channel_of(word);
       for (size_t m = 0; m < a.options().kinds.size(); ++m) {
-        const auto per = static_cast<int64_t>(a.fault_list(static_cast<int>(m), l).size());
-        f << "," << rate(c.per_word[m][static_cast<size_t>(sites.first_word(l) + s)], per * images);
+        const int64_t faults =
+            static_cast<int64_t>(a.fault_list(static_cast<int>(m), l).size()) * images;
+        const int64_t critical = c.per_word[m][static_cast<size_t>(sites.first_word(l) + s)];
+        f << "," << faults << "," << critical << "," << rate(critical, faults);
       }
       f << "\n";
     }

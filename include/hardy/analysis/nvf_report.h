@@ -13,7 +13,8 @@ namespace hardy::analysis {
 /// how the bytes were decided, seconds.
 nlohmann::json nvf_report(const NvfAnalysis& analysis, const NvfCounts& counts, double seconds);
 
-/// One row per selected neuron: layer, element, channel, then its NVF per fault model.
+/// One row per selected neuron: layer, element, channel, then per fault model its faults,
+/// critical faults and NVF.
 void write_neuron_csv(const std::string& path, const NvfAnalysis& analysis,
                       const NvfCounts& counts);
 
