@@ -1,0 +1,142 @@
+// The NVF analysis is exact: its critical counts per neuron equal exhaustive injection campaigns of
+// the same faults on the same images, for every fault model and zoo model; bounds change how bytes
+// are decided, never the counts; a provably dead neuron is decided without simulation.
+#include "hardy/analysis/nvf.h"
+
+#include <gtest/gtest.h>
+
+#include <ostream>
+
+#include "hardy/core/error.h"
+#include "hardy/fault/campaign.h"
+#include "zoo.h"
+
+namespace hardy::analysis {
+namespace {
+
+using fault::FaultKind;
+
+NvfCounts analyse(const qnn::QModel& model, const data::Dataset& test, const NvfOptions& o,
+                  int threads) {
+  ThreadPool pool(threads);
+  const NvfAnalysis a(model, test, o, pool);
+  NvfCounts c = a.empty_counts();
+  a.run(c, pool, {});
+  return c;
+}
+
+struct Case {
+  const char* model;
+  int64_t images;
+  std::vector<int64_t> channels;  // empty: every neuron
+  std::vector<int> bits;          // empty: every bit
+};
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model; }
+
+class NvfEqualsInjection : public ::testing::TestWithParam<Case> {};
+
+TEST_P(NvfEqualsInjection, CriticalCountsPerNeuronForEveryFaultModel) {
+  const Case& k = GetParam();
+  const auto& z = qnn::testing::zoo_model(k.model);
+  NvfOptions o;
+  o.images = k.images;
+  o.filter.channels = k.channels;
+  o.filter.bits = k.bits;
+  const NvfCounts nvf = analyse(z.model, z.test, o, 2);
+  ThreadPool pool(2);
+  for (size_t m = 0; m < o.kinds.size(); ++m) {
+    fault::CampaignOptions c;
+    c.mode = fault::CampaignMode::kExhaustive;
+    c.kind = o.kinds[m];
+    c.images = k.images;
+    c.filter = o.filter;
+    const fault::Campaign campaign(z.model, z.test, c, pool);
+    fault::CampaignCounts counts = campaign.empty_counts();
+    campaign.run(counts, pool, {});
+    ASSERT_EQ(counts.per_word.size(), nvf.per_word[m].size());
+    int64_t critical = 0;
+    for (size_t w = 0; w < counts.per_word.size(); ++w) {
+      ASSERT_EQ(nvf.per_word[m][w], counts.per_word[w].sdc_critical)
+          << k.model << " " << fault::fault_kind_name(o.kinds[m]) << " neuron " << w;
+      critical += nvf.per_word[m][w];
+    }
+    for (size_t i = 0; i < counts.per_image.size(); ++i) {
+      EXPECT_EQ(nvf.per_image[m][i], counts.per_image[i].sdc_critical);
+    }
+    RecordProperty(fault::fault_kind_name(o.kinds[m]), static_cast<int>(critical));
+  }
+  EXPECT_GT(nvf.bytes_by_bounds, 0) << "the bounds prove something";
+  EXPECT_GT(nvf.bytes_simulated, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, NvfEqualsInjection,
+                         ::testing::Values(Case{"lenet5_fmnist", 3, {}, {}},
+                                           Case{"mlp_fmnist", 3, {}, {}},
+                                           Case{"vgg_fmnist", 1, {0}, {}},
+                                           Case{"resnet_fmnist", 1, {0}, {0, 5, 6, 7}}),
+                         [](const auto& info) { return std::string(info.param.model); });
+
+TEST(Nvf, BoundsAndThreadsChangeNothingButHowBytesAreDecided) {
+  const auto& z = qnn::testing::zoo_model("lenet5_fmnist");
+  NvfOptions o;
+  o.images = 3;
+  o.offset = 10;
+  const NvfCounts one = analyse(z.model, z.test, o, 1);
+  const NvfCounts two = analyse(z.model, z.test, o, 2);
+  EXPECT_EQ(one, two);  // every count, the decision statistics included
+  o.bounds = false;
+  const NvfCounts plain = analyse(z.model, z.test, o, 2);
+  EXPECT_EQ(plain.per_word, one.per_word);
+  EXPECT_EQ(plain.per_bit, one.per_bit);
+  EXPECT_EQ(plain.bytes_by_bounds, 0);
+  EXPECT_EQ(plain.bytes_simulated, one.bytes_simulated + one.bytes_by_bounds);
+}
+
+// A neuron whose every outgoing weight is zero cannot change anything downstream: the bounds
+// prove it for every byte, with no simulation.
+TEST(Nvf, ProvablyDeadNeuronGetsZeroWithoutSimulation) {
+  const auto& z = qnn::testing::zoo_model("lenet5_fmnist");
+  qnn::QModel model = z.model;
+  // The last Dense node reads the previous Dense node's neurons: cut neuron 3 of its input.
+  int last = -1;
+  for (size_t i = 0; i < model.nodes.size(); ++i) {
+    if (model.nodes[i].op == qnn::OpKind::kDense) last = static_cast<int>(i);
+  }
+  ASSERT_GE(last, 0);
+  qnn::QNode& head = model.nodes[static_cast<size_t>(last)];
+  const int64_t k = head.reduction_size(), dead = 3;
+  for (int64_t c = 0; c < head.weight.shape[0]; ++c) head.weight[c * k + dead] = 0;
+  std::string writer;
+  for (const qnn::QNode& n : model.nodes) {
+    if (n.output == head.inputs[0]) writer = n.name;
+  }
+  ASSERT_FALSE(writer.empty());
+  NvfOptions o;
+  o.images = 4;
+  o.filter.layers = {writer};
+  o.filter.channels = {dead};
+  const NvfCounts c = analyse(model, z.test, o, 1);
+  for (const auto& per_model : c.per_word) {
+    ASSERT_EQ(per_model.size(), 1u);
+    EXPECT_EQ(per_model[0], 0);
+  }
+  EXPECT_EQ(c.bytes_simulated, 0);
+  EXPECT_EQ(c.pairs_simulated, 0);
+  EXPECT_EQ(c.pairs_by_bounds, 4);
+  // A live neuron of the same layer needs simulation somewhere (the test can fail).
+  o.filter.channels = {dead + 1};
+  EXPECT_GT(analyse(model, z.test, o, 1).bytes_simulated, 0);
+}
+
+TEST(Nvf, BadOptionsAreConfigErrors) {
+  NvfOptions o;
+  o.kinds = {};
+  EXPECT_THROW(o.validate(), ConfigError);
+  o.kinds = {FaultKind::kBitFlip, FaultKind::kBitFlip};
+  EXPECT_THROW(o.validate(), ConfigError);
+  o.kinds = {FaultKind::kBer};
+  EXPECT_THROW(o.validate(), ConfigError);
+}
+
+}  // namespace
+}  // namespace hardy::analysis
