@@ -21,64 +21,6 @@ bool is_mac(const QNode& n) { return n.op == OpKind::kConv || n.op == OpKind::kD
 
 }  // namespace
 
-namespace {
-
-// Per channel and byte b: the accumulators that requantize to b (empty: lo > hi).
-void fill_ranges(const QNode& n, const qnn::QValue& out, std::vector<int32_t>& lo,
-                 std::vector<int32_t>& hi) {
-  const auto channels = static_cast<size_t>(n.weight.shape[0]);
-  lo.assign(channels * 256, 1);
-  hi.assign(channels * 256, 0);
-  for (size_t c = 0; c < channels; ++c) {
-    const QuantizedMultiplier m = n.multiplier[c];
-    if (m.multiplier < 0) continue;  // not monotone: every output is requantized
-    const auto byte = [&](int64_t acc) {
-      return qnn::requantize(static_cast<int32_t>(acc), m, out.quant.zero_point, n.out_min,
-                             n.out_max);
-    };
-    // t[b] = the smallest accumulator whose byte is ≥ b (2^31 if none), by bisection.
-    std::array<int64_t, 257> t{};
-    t[0] = INT32_MIN;
-    t[256] = int64_t{INT32_MAX} + 1;
-    for (int b = 1; b < 256; ++b) {
-      int64_t a = INT32_MIN, z = int64_t{INT32_MAX} + 1;  // byte(a) < b ≤ byte(z), z past end
-      if (byte(a) >= b) {
-        t[static_cast<size_t>(b)] = a;
-        continue;
-      }
-      while (z - a > 1) {
-        const int64_t mid = a + (z - a) / 2;
-        (byte(mid) >= b ? z : a) = mid;
-      }
-      t[static_cast<size_t>(b)] = z;
-    }
-    for (int b = 0; b < 256; ++b) {
-      const int64_t l = t[static_cast<size_t>(b)], h = t[static_cast<size_t>(b) + 1] - 1;
-      if (l > h || l > INT32_MAX) continue;
-      lo[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(l);
-      hi[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(std::min<int64_t>(h, INT32_MAX));
-    }
-  }
-}
-
-}  // namespace
-
-namespace {
-
-// delta[c] += w[c] · dx for c < n: the inner loop of every delta, kept simple to vectorize; built
-// for AVX-512, AVX2 and baseline x86-64 and chosen at load time (integer: identical results).
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HARDY_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HARDY_VECTOR_CLONES
-#endif
-HARDY_VECTOR_CLONES void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w,
-                                    int64_t n, int32_t dx) {
-  for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;
-}
-
-}  // namespace
-
 FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     : exec_(exec),
       model_(exec.model()),
@@ -134,30 +76,14 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     const QNode& n = model_.nodes[i];
     if (!is_mac(n)) continue;
     mac_index_[i] = static_cast<int>(macs_.size());
-    MacLayer m;
-    m.node = static_cast<int>(i);
-    m.dense = n.op == OpKind::kDense;
-    m.channels = n.weight.shape[0];
-    m.reduction = n.reduction_size();
-    m.positions = model_.value(n.output).shape.elements() / m.channels;
-    const auto outputs = static_cast<size_t>(m.channels * m.positions);
+    MacLayer m{MacGeometry(model_, static_cast<int>(i))};
+    const auto outputs = static_cast<size_t>(m.geo.outputs());
     m.delta.assign(outputs, 0);
     m.golden_acc.assign(outputs, 0);
     m.slack_lo.assign(outputs, 0);
     m.slack_hi.assign(outputs, 0);
     m.flags.assign(outputs + 8, 0);  // + 8: read eight at a time
-    m.touched_at.assign(static_cast<size_t>(m.positions), 0);
-    // Transposed weights: tap k of output channel c (group g) at [(g·K + k)·ocg + c − g·ocg].
-    const int64_t groups = m.dense ? 1 : n.window.groups, ocg = m.channels / groups;
-    m.weights_t.assign(static_cast<size_t>(m.channels * m.reduction), 0);
-    for (int64_t c = 0; c < m.channels; ++c) {
-      const int64_t g = c / ocg;
-      for (int64_t k = 0; k < m.reduction; ++k) {
-        m.weights_t[static_cast<size_t>((g * m.reduction + k) * ocg + c - g * ocg)] =
-            n.weight[c * m.reduction + k];
-      }
-    }
-    fill_ranges(n, model_.value(n.output), m.range_lo, m.range_hi);
+    m.touched_at.assign(static_cast<size_t>(m.geo.positions()), 0);
     macs_.push_back(std::move(m));
   }
 }
@@ -178,47 +104,27 @@ void FaultPropagator::ensure_golden_accumulators(MacLayer& m, int64_t wanted) {
   if (m.acc_ready) return;
   // Rent or buy: single scalar look-ups (K MACs each) until they would cost about as much as the
   // whole layer computed by vector scatter (outputs · K / 8).
-  if ((m.acc_rent + wanted) * 8 < m.channels * m.positions) return;
-  const QNode& n = model_.node(m.node);
-  // bias + Σ (x − z_x)·w, scattered input by input with the delta kernel: the same integer sum in
-  // another order (exact).
-  for (int64_t p = 0; p < m.positions; ++p) {
-    std::copy(n.bias.begin(), n.bias.end(),
-              m.golden_acc.begin() + static_cast<std::ptrdiff_t>(p * m.channels));
-  }
-  const uint8_t* x = golden_.arena.data() + plan_.offset(n.inputs[0]);
-  const int32_t zx = model_.value(n.inputs[0]).quant.zero_point;
-  const int64_t inputs = model_.value(n.inputs[0]).shape.elements();
-  for (int64_t e = 0; e < inputs; ++e) {
-    const int32_t dx = int32_t{x[e]} - zx;
-    if (dx != 0) scatter_input(m, e, dx, m.golden_acc.data(), false);
-  }
-  const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
-  for (int64_t c = 0; c < m.channels; ++c) {
-    for (int64_t p = 0; p < m.positions; ++p) {
-      const auto pm = static_cast<size_t>(p * m.channels + c);
-      const int32_t acc = m.golden_acc[pm];
-      const size_t r = static_cast<size_t>(c) * 256 + golden[c * m.positions + p];
-      const auto clamp32 = [](int64_t v) {
-        return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
-      };
-      m.slack_lo[pm] = clamp32(int64_t{m.range_lo[r]} - acc);
-      m.slack_hi[pm] = clamp32(int64_t{m.range_hi[r]} - acc);
-    }
-  }
+  if ((m.acc_rent + wanted) * 8 < m.geo.outputs()) return;
+  const QNode& n = model_.node(m.geo.node());
+  m.geo.accumulators(n, golden_.arena.data() + plan_.offset(n.inputs[0]),
+                     model_.value(n.inputs[0]).quant.zero_point,
+                     model_.value(n.inputs[0]).shape.elements(), m.golden_acc.data());
+  m.geo.slack(m.golden_acc.data(), golden_.arena.data() + plan_.offset(n.output), m.slack_lo.data(),
+              m.slack_hi.data());
   m.acc_ready = true;
 }
 
 int32_t FaultPropagator::golden_acc_pm(MacLayer& m, int64_t position, int64_t channel) {
-  if (m.acc_ready) return m.golden_acc[static_cast<size_t>(position * m.channels + channel)];
+  if (m.acc_ready) return m.golden_acc[static_cast<size_t>(position * m.geo.channels() + channel)];
   ++m.acc_rent;
-  return qnn::accumulator_reference(model_.node(m.node), golden_io_[static_cast<size_t>(m.node)],
-                                    channel * m.positions + position);
+  return qnn::accumulator_reference(model_.node(m.geo.node()),
+                                    golden_io_[static_cast<size_t>(m.geo.node())],
+                                    channel * m.geo.positions() + position);
 }
 
 int32_t FaultPropagator::golden_accumulator(int node, int64_t element) {
   MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
-  return golden_acc_pm(m, element % m.positions, element / m.positions);
+  return golden_acc_pm(m, element % m.geo.positions(), element / m.geo.positions());
 }
 
 void FaultPropagator::record_change(int value, int64_t element, uint8_t faulty) {
@@ -239,65 +145,22 @@ void FaultPropagator::touch_position(MacLayer& m, int64_t position) {
   }
 }
 
-void FaultPropagator::scatter_input(MacLayer& m, int64_t element, int32_t dx, int32_t* target,
-                                    bool touch) {
-  if (m.dense) {
-    add_scaled(target, m.weights_t.data() + element * m.channels, m.channels, dx);
-    if (touch) touch_position(m, 0);
-    return;
-  }
-  const QNode& n = model_.node(m.node);
-  const qnn::WindowParams& win = n.window;
-  const Shape &is = model_.value(n.inputs[0]).shape, &os = model_.value(n.output).shape;
-  const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-  const int64_t icg = is[0] / win.groups, ocg = m.channels / win.groups;
-  const int64_t c = element / (h * wd), iy = element / wd % h, ix = element % wd;
-  const int64_t g = c / icg;
-  const int64_t taps = win.kernel_h * win.kernel_w;
-  for (int64_t ky = 0; ky < win.kernel_h; ++ky) {
-    const int64_t ty = iy + win.pad_top - ky;
-    if (ty < 0 || ty % win.stride_h) continue;
-    const int64_t oy = ty / win.stride_h;
-    if (oy >= oh) continue;
-    for (int64_t kx = 0; kx < win.kernel_w; ++kx) {
-      const int64_t tx = ix + win.pad_left - kx;
-      if (tx < 0 || tx % win.stride_w) continue;
-      const int64_t ox = tx / win.stride_w;
-      if (ox >= ow) continue;
-      const int64_t p = oy * ow + ox;
-      // Tap k = (c − g·icg)·KH·KW + ky·KW + kx of group g.
-      const int64_t k = g * m.reduction + (c - g * icg) * taps + ky * win.kernel_w + kx;
-      add_scaled(target + p * m.channels + g * ocg, m.weights_t.data() + k * ocg, ocg, dx);
-      if (touch) touch_position(m, p);
-    }
-  }
+void FaultPropagator::scatter_input(MacLayer& m, int64_t element, int32_t dx) {
+  const int64_t channels = m.geo.channels();
+  m.geo.for_each_tap(element, [&](int64_t p, const int32_t* w, int64_t first, int64_t count) {
+    add_scaled(m.delta.data() + p * channels + first, w, count, dx);
+    touch_position(m, p);
+  });
 }
-
-namespace {
-
-// flags[c] = delta[c] ∉ [lo[c], hi[c]]; returns whether any is set. Branch-free, so it vectorizes.
-HARDY_VECTOR_CLONES bool flag_outside(const int32_t* __restrict delta, const int32_t* __restrict lo,
-                                      const int32_t* __restrict hi, uint8_t* __restrict flags,
-                                      int64_t n) {
-  uint8_t any = 0;
-  for (int64_t c = 0; c < n; ++c) {
-    const auto f = static_cast<uint8_t>((delta[c] < lo[c]) | (delta[c] > hi[c]));
-    flags[c] = f;
-    any |= f;
-  }
-  return any != 0;
-}
-
-}  // namespace
 
 void FaultPropagator::settle(MacLayer& m, int64_t channels_per_position) {
-  const QNode& n = model_.node(m.node);
+  const QNode& n = model_.node(m.geo.node());
   const qnn::QValue& out = model_.value(n.output);
   const uint8_t* golden = golden_.arena.data() + plan_.offset(n.output);
   ensure_golden_accumulators(m, static_cast<int64_t>(m.touched.size()) * channels_per_position);
   // The exact rule for one output: requantize golden acc + delta (int64: no wrap-around).
   const auto requantize_changed = [&](int64_t p, int64_t c, int32_t d) {
-    const int64_t o = c * m.positions + p;
+    const int64_t o = c * m.geo.positions() + p;
     const int64_t acc = int64_t{golden_acc_pm(m, p, c)} + d;
     const uint8_t b = qnn::requantize(
         static_cast<int32_t>(std::clamp<int64_t>(acc, INT32_MIN, INT32_MAX)),
@@ -312,12 +175,13 @@ void FaultPropagator::settle(MacLayer& m, int64_t channels_per_position) {
     while (end < touched.size() && touched[end] == touched[end - 1] + 1) ++end;
     const int64_t first = touched[t], count = static_cast<int64_t>(end - t);
     t = end;
-    const size_t base = static_cast<size_t>(first * m.channels);
-    const int64_t n_out = count * m.channels;
+    const size_t base = static_cast<size_t>(first * m.geo.channels());
+    const int64_t n_out = count * m.geo.channels();
     int32_t* delta = m.delta.data() + base;
     if (!m.acc_ready) {
       for (int64_t i = 0; i < n_out; ++i) {
-        if (delta[i] != 0) requantize_changed(first + i / m.channels, i % m.channels, delta[i]);
+        if (delta[i] != 0)
+          requantize_changed(first + i / m.geo.channels(), i % m.geo.channels(), delta[i]);
       }
     } else if (flag_outside(delta, m.slack_lo.data() + base, m.slack_hi.data() + base,
                             m.flags.data(), n_out)) {
@@ -328,7 +192,8 @@ void FaultPropagator::settle(MacLayer& m, int64_t channels_per_position) {
         if (n_out - i0 < 8) word &= (uint64_t{1} << (8 * (n_out - i0))) - 1;  // past the span
         for (; word != 0; word &= word - 1) {
           const int64_t i = i0 + std::countr_zero(word) / 8;
-          if (delta[i] != 0) requantize_changed(first + i / m.channels, i % m.channels, delta[i]);
+          if (delta[i] != 0)
+            requantize_changed(first + i / m.geo.channels(), i % m.geo.channels(), delta[i]);
         }
       }
     }
@@ -501,9 +366,9 @@ Outcome FaultPropagator::propagate(int value) {
       const uint8_t* work_in = work_.arena.data() + plan_.offset(n.inputs[0]);
       for (int32_t e : changes_[sv]) {
         const int32_t dx = int32_t{work_in[e]} - int32_t{golden_in[e]};
-        if (dx != 0) scatter_input(m, e, dx, m.delta.data(), true);
+        if (dx != 0) scatter_input(m, e, dx);
       }
-      settle(m, m.channels);
+      settle(m, m.geo.channels());
     } else {
       recompute_elementwise(i);
     }
@@ -562,15 +427,15 @@ Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
   if (dw != 0) {
     const uint8_t* x = golden_.arena.data() + plan_.offset(n.inputs[0]);
     const int32_t zx = model_.value(n.inputs[0]).quant.zero_point;
-    const int64_t oc = index / m.reduction, r = index % m.reduction;
-    if (m.dense) {
+    const int64_t oc = index / n.reduction_size(), r = index % n.reduction_size();
+    if (m.geo.dense()) {
       m.delta[static_cast<size_t>(oc)] += dw * (int32_t{x[r]} - zx);
       touch_position(m, 0);
     } else {
       const qnn::WindowParams& w = n.window;
       const Shape &is = model_.value(n.inputs[0]).shape, &os = model_.value(n.output).shape;
       const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2];
-      const int64_t icg = is[0] / w.groups, ocg = m.channels / w.groups;
+      const int64_t icg = is[0] / w.groups, ocg = m.geo.channels() / w.groups;
       const int64_t cl = r / (w.kernel_h * w.kernel_w), ky = r / w.kernel_w % w.kernel_h,
                     kx = r % w.kernel_w;
       const int64_t ic = oc / ocg * icg + cl;
@@ -581,7 +446,7 @@ Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
           const int64_t ix = ox * w.stride_w - w.pad_left + kx;
           if (ix < 0 || ix >= wd) continue;
           const int64_t p = oy * ow + ox;
-          m.delta[static_cast<size_t>(p * m.channels + oc)] +=
+          m.delta[static_cast<size_t>(p * m.geo.channels() + oc)] +=
               dw * (int32_t{x[(ic * h + iy) * wd + ix]} - zx);
           touch_position(m, p);
         }

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "hardy/fault/mac_geometry.h"
 #include "hardy/fault/outcome.h"
 #include "hardy/fault/outcome_memo.h"
 #include "hardy/fault/pool_tables.h"
@@ -52,22 +53,13 @@ class FaultPropagator {
   int64_t memo_hits() const { return memo_hits_; }
 
  private:
-  // A Conv/Dense node's propagation state. Deltas and golden accumulators are position-major
-  // ([p · channels + c], p < positions; Dense has one position), so the channels an input feeds
-  // are contiguous; weights are transposed to [input tap][channel of its group] for the same
-  // reason.
+  // A Conv/Dense node's propagation state (position-major, like its MacGeometry).
   struct MacLayer {
-    int node = -1;
-    bool dense = false;
-    int64_t channels = 0, positions = 0, reduction = 0;
-    std::vector<int32_t> weights_t;   // [ic · KH · KW + ky · KW + kx][channel in group]
+    MacGeometry geo;
     std::vector<int32_t> delta;       // Δacc, position-major; all zero between faults
     std::vector<int32_t> golden_acc;  // position-major, valid when acc_ready
     bool acc_ready = false;
     int64_t acc_rent = 0;  // single look-ups paid for this image
-    // acc ∈ [range_lo, range_hi][c · 256 + b] ⇔ channel c stores byte b (requantization is
-    // monotone): an output whose faulty accumulator stays in its golden byte's range is unchanged.
-    std::vector<int32_t> range_lo, range_hi;
     // With the golden accumulators: the deltas that keep each output's golden byte,
     // [slack_lo, slack_hi] (position-major; 0 is inside unless the channel has no ranges).
     std::vector<int32_t> slack_lo, slack_hi;
@@ -78,9 +70,9 @@ class FaultPropagator {
 
   // Changes of the running fault: a value's element now differs from golden in work_.
   void record_change(int value, int64_t element, uint8_t faulty);
-  // Adds w · dx to target (position-major) for every output that input element `element` feeds;
-  // with `touch`, lists their positions as touched (target is then the delta).
-  void scatter_input(MacLayer& m, int64_t element, int32_t dx, int32_t* target, bool touch);
+  // Adds w · dx to the delta of every output that input element `element` feeds and lists their
+  // positions as touched.
+  void scatter_input(MacLayer& m, int64_t element, int32_t dx);
   void touch_position(MacLayer& m, int64_t position);
   // Requantizes the touched outputs (golden acc + delta) and records those that differ.
   // channels_per_position: how many outputs per touched position may have changed (for the

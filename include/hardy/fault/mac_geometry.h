@@ -1,0 +1,83 @@
+// A Conv/Dense node seen from its inputs, for following changes input by input (fault propagation,
+// interval bounds): weights transposed so that the outputs one input feeds at one position are
+// contiguous channels, outputs position-major ([p · channels + c]), and per channel and byte the
+// accumulators that requantize to that byte (requantization is monotone).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "hardy/qnn/qmodel.h"
+
+namespace hardy::fault {
+
+/// delta[c] += w[c] · dx for c < n (vectorized, chosen for the CPU at load time).
+void add_scaled(int32_t* delta, const int32_t* w, int64_t n, int32_t dx);
+/// lo[c] += min(w[c]·dl, w[c]·dh), hi[c] += max(w[c]·dl, w[c]·dh) for c < n: the bounds of w·Δx
+/// for Δx ∈ [dl, dh].
+void add_scaled_interval(int32_t* lo, int32_t* hi, const int32_t* w, int64_t n, int32_t dl,
+                         int32_t dh);
+
+/// flags[c] = delta[c] ∉ [lo[c], hi[c]] for c < n; returns whether any is set.
+bool flag_outside(const int32_t* delta, const int32_t* lo, const int32_t* hi, uint8_t* flags,
+                  int64_t n);
+
+class MacGeometry {
+ public:
+  MacGeometry(const qnn::QModel& model, int node);
+
+  int node() const { return node_; }
+  bool dense() const { return dense_; }
+  int64_t channels() const { return channels_; }
+  int64_t positions() const { return positions_; }
+  int64_t outputs() const { return channels_ * positions_; }
+
+  /// Calls f(position, weights, first channel, count) for every output position that input
+  /// element `element` feeds: the outputs there are channels [first, first + count) and their
+  /// weights for this input are weights[0 .. count).
+  template <class F>
+  void for_each_tap(int64_t element, F&& f) const {
+    if (dense_) {
+      f(int64_t{0}, weights_t_.data() + element * channels_, int64_t{0}, channels_);
+      return;
+    }
+    const int64_t c = element / (in_h_ * in_w_), iy = element / in_w_ % in_h_, ix = element % in_w_;
+    const int64_t g = c / icg_;
+    const int64_t taps = int64_t{kh_} * kw_;
+    for (int64_t ky = 0; ky < kh_; ++ky) {
+      const int64_t ty = iy + pad_top_ - ky;
+      if (ty < 0 || ty % stride_h_) continue;
+      const int64_t oy = ty / stride_h_;
+      if (oy >= out_h_) continue;
+      for (int64_t kx = 0; kx < kw_; ++kx) {
+        const int64_t tx = ix + pad_left_ - kx;
+        if (tx < 0 || tx % stride_w_) continue;
+        const int64_t ox = tx / stride_w_;
+        if (ox >= out_w_) continue;
+        // Tap k = (c − g·icg)·KH·KW + ky·KW + kx of group g.
+        const int64_t k = g * reduction_ + (c - g * icg_) * taps + ky * kw_ + kx;
+        f(oy * out_w_ + ox, weights_t_.data() + k * ocg_, g * ocg_, ocg_);
+      }
+    }
+  }
+
+  /// The golden accumulators, position-major, from the node's input bytes x (zero point zx): the
+  /// kernel's integer sum in another order (exact).
+  void accumulators(const qnn::QNode& n, const uint8_t* x, int32_t zx, int64_t inputs,
+                    int32_t* acc) const;
+  /// Per output (position-major): the deltas [lo, hi] that keep its golden byte (`golden` is the
+  /// node's output, channel-major); 0 is inside unless the channel has no ranges.
+  void slack(const int32_t* acc, const uint8_t* golden, int32_t* lo, int32_t* hi) const;
+
+ private:
+  int node_ = -1;
+  bool dense_ = false;
+  int64_t channels_ = 0, positions_ = 0, reduction_ = 0, ocg_ = 0, icg_ = 0;
+  int64_t in_h_ = 1, in_w_ = 1, out_h_ = 1, out_w_ = 1;
+  int kh_ = 1, kw_ = 1, stride_h_ = 1, stride_w_ = 1, pad_top_ = 0, pad_left_ = 0;
+  std::vector<int32_t> weights_t_;  // [(g · K + k) · ocg + channel in group]
+  // acc ∈ [range_lo, range_hi][c · 256 + b] ⇔ channel c stores byte b.
+  std::vector<int32_t> range_lo_, range_hi_;
+};
+
+}  // namespace hardy::fault

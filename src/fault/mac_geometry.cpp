@@ -1,0 +1,153 @@
+// MacGeometry: transposed weights, fan-out, golden accumulators and byte ranges of a Conv/Dense
+// node; the vector kernels that follow changes through it.
+#include "hardy/fault/mac_geometry.h"
+
+#include <algorithm>
+#include <array>
+#include <climits>
+
+#include "hardy/qnn/reference_kernels.h"
+
+namespace hardy::fault {
+
+using qnn::OpKind;
+using qnn::QNode;
+
+// Built for AVX-512, AVX2 and baseline x86-64 and chosen at load time (integer: identical results).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HARDY_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HARDY_VECTOR_CLONES
+#endif
+
+HARDY_VECTOR_CLONES void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w,
+                                    int64_t n, int32_t dx) {
+  for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;
+}
+
+HARDY_VECTOR_CLONES void add_scaled_interval(int32_t* __restrict lo, int32_t* __restrict hi,
+                                             const int32_t* __restrict w, int64_t n, int32_t dl,
+                                             int32_t dh) {
+  for (int64_t c = 0; c < n; ++c) {
+    const int32_t a = w[c] * dl, b = w[c] * dh;
+    lo[c] += std::min(a, b);
+    hi[c] += std::max(a, b);
+  }
+}
+
+HARDY_VECTOR_CLONES bool flag_outside(const int32_t* __restrict delta, const int32_t* __restrict lo,
+                                      const int32_t* __restrict hi, uint8_t* __restrict flags,
+                                      int64_t n) {
+  uint8_t any = 0;
+  for (int64_t c = 0; c < n; ++c) {  // branch-free, so it vectorizes
+    const auto f = static_cast<uint8_t>((delta[c] < lo[c]) | (delta[c] > hi[c]));
+    flags[c] = f;
+    any |= f;
+  }
+  return any != 0;
+}
+
+namespace {
+
+// Per channel and byte b: the accumulators that requantize to b (empty: lo > hi).
+void fill_ranges(const QNode& n, const qnn::QValue& out, std::vector<int32_t>& lo,
+                 std::vector<int32_t>& hi) {
+  const auto channels = static_cast<size_t>(n.weight.shape[0]);
+  lo.assign(channels * 256, 1);
+  hi.assign(channels * 256, 0);
+  for (size_t c = 0; c < channels; ++c) {
+    const QuantizedMultiplier m = n.multiplier[c];
+    if (m.multiplier < 0) continue;  // not monotone: every output is requantized
+    const auto byte = [&](int64_t acc) {
+      return qnn::requantize(static_cast<int32_t>(acc), m, out.quant.zero_point, n.out_min,
+                             n.out_max);
+    };
+    // t[b] = the smallest accumulator whose byte is ≥ b (2^31 if none), by bisection.
+    std::array<int64_t, 257> t{};
+    t[0] = INT32_MIN;
+    t[256] = int64_t{INT32_MAX} + 1;
+    for (int b = 1; b < 256; ++b) {
+      int64_t a = INT32_MIN, z = int64_t{INT32_MAX} + 1;  // byte(a) < b ≤ byte(z), z past end
+      if (byte(a) >= b) {
+        t[static_cast<size_t>(b)] = a;
+        continue;
+      }
+      while (z - a > 1) {
+        const int64_t mid = a + (z - a) / 2;
+        (byte(mid) >= b ? z : a) = mid;
+      }
+      t[static_cast<size_t>(b)] = z;
+    }
+    for (int b = 0; b < 256; ++b) {
+      const int64_t l = t[static_cast<size_t>(b)], h = t[static_cast<size_t>(b) + 1] - 1;
+      if (l > h || l > INT32_MAX) continue;
+      lo[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(l);
+      hi[c * 256 + static_cast<size_t>(b)] = static_cast<int32_t>(std::min<int64_t>(h, INT32_MAX));
+    }
+  }
+}
+
+}  // namespace
+
+MacGeometry::MacGeometry(const qnn::QModel& model, int node) : node_(node) {
+  const QNode& n = model.node(node);
+  dense_ = n.op == OpKind::kDense;
+  channels_ = n.weight.shape[0];
+  reduction_ = n.reduction_size();
+  const Shape &is = model.value(n.inputs[0]).shape, &os = model.value(n.output).shape;
+  positions_ = os.elements() / channels_;
+  const int64_t groups = dense_ ? 1 : n.window.groups;
+  ocg_ = channels_ / groups;
+  if (!dense_) {
+    icg_ = is[0] / groups;
+    in_h_ = is[1];
+    in_w_ = is[2];
+    out_h_ = os[1];
+    out_w_ = os[2];
+    const qnn::WindowParams& w = n.window;
+    kh_ = w.kernel_h;
+    kw_ = w.kernel_w;
+    stride_h_ = w.stride_h;
+    stride_w_ = w.stride_w;
+    pad_top_ = w.pad_top;
+    pad_left_ = w.pad_left;
+  }
+  weights_t_.assign(static_cast<size_t>(channels_ * reduction_), 0);
+  for (int64_t c = 0; c < channels_; ++c) {
+    const int64_t g = c / ocg_;
+    for (int64_t k = 0; k < reduction_; ++k) {
+      weights_t_[static_cast<size_t>((g * reduction_ + k) * ocg_ + c - g * ocg_)] =
+          n.weight[c * reduction_ + k];
+    }
+  }
+  fill_ranges(n, model.value(n.output), range_lo_, range_hi_);
+}
+
+void MacGeometry::accumulators(const QNode& n, const uint8_t* x, int32_t zx, int64_t inputs,
+                               int32_t* acc) const {
+  for (int64_t p = 0; p < positions_; ++p)
+    std::copy(n.bias.begin(), n.bias.end(), acc + p * channels_);
+  for (int64_t e = 0; e < inputs; ++e) {
+    const int32_t dx = int32_t{x[e]} - zx;
+    if (dx == 0) continue;
+    for_each_tap(e, [&](int64_t p, const int32_t* w, int64_t first, int64_t count) {
+      add_scaled(acc + p * channels_ + first, w, count, dx);
+    });
+  }
+}
+
+void MacGeometry::slack(const int32_t* acc, const uint8_t* golden, int32_t* lo, int32_t* hi) const {
+  const auto clamp32 = [](int64_t v) {
+    return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+  };
+  for (int64_t c = 0; c < channels_; ++c) {
+    for (int64_t p = 0; p < positions_; ++p) {
+      const auto pm = static_cast<size_t>(p * channels_ + c);
+      const size_t r = static_cast<size_t>(c) * 256 + golden[c * positions_ + p];
+      lo[pm] = clamp32(int64_t{range_lo_[r]} - acc[pm]);
+      hi[pm] = clamp32(int64_t{range_hi_[r]} - acc[pm]);
+    }
+  }
+}
+
+}  // namespace hardy::fault
