@@ -19,38 +19,6 @@ int32_t clamp32(int64_t v) {
   return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
 }
 
-// Calls f(output element, weight) for every output of Conv/Dense node n that input element e
-// feeds (outputs channel-major: c · positions + p).
-template <typename F>
-void for_each_fanout(const QNode& n, const Shape& is, const Shape& os, int64_t e, F&& f) {
-  const int64_t channels = n.weight.shape[0], k = n.reduction_size();
-  if (n.op == OpKind::kDense) {
-    for (int64_t c = 0; c < channels; ++c) f(c, n.weight[c * k + e]);
-    return;
-  }
-  const qnn::WindowParams& w = n.window;
-  const int64_t h = is[1], wd = is[2], oh = os[1], ow = os[2], positions = oh * ow;
-  const int64_t icg = is[0] / w.groups, ocg = channels / w.groups;
-  const int64_t ic = e / (h * wd), iy = e / wd % h, ix = e % wd, g = ic / icg;
-  const int64_t taps = int64_t{w.kernel_h} * w.kernel_w;
-  for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
-    const int64_t ty = iy + w.pad_top - ky;
-    if (ty < 0 || ty % w.stride_h) continue;
-    const int64_t oy = ty / w.stride_h;
-    if (oy >= oh) continue;
-    for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-      const int64_t tx = ix + w.pad_left - kx;
-      if (tx < 0 || tx % w.stride_w) continue;
-      const int64_t ox = tx / w.stride_w;
-      if (ox >= ow) continue;
-      const int64_t tap = (ic - g * icg) * taps + ky * w.kernel_w + kx;
-      for (int64_t c = g * ocg; c < (g + 1) * ocg; ++c) {
-        f(c * positions + oy * ow + ox, n.weight[c * k + tap]);
-      }
-    }
-  }
-}
-
 // Operators whose output is monotone non-decreasing in every input: their bounds are the rule
 // applied to the inputs' lower and upper bounds.
 bool monotone(const QNode& n) {
@@ -105,12 +73,16 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec)
     }
     if (!is_mac(n)) continue;
     mac_index_[i] = static_cast<int>(macs_.size());
-    const auto outputs = static_cast<size_t>(model_.value(n.output).shape.elements());
-    MacBounds m;
+    MacBounds m(fault::MacGeometry(model_, static_cast<int>(i)));
+    const auto outputs = static_cast<size_t>(m.geo.outputs());
     m.golden_acc.assign(outputs, 0);
+    m.slack_lo.assign(outputs, 0);
+    m.slack_hi.assign(outputs, 0);
     m.dlo.assign(outputs, 0);
     m.dhi.assign(outputs, 0);
-    m.touched_at.assign(outputs, 0);
+    m.touched_at.assign(static_cast<size_t>(m.geo.positions()), 0);
+    m.flags_lo.assign(static_cast<size_t>(m.geo.channels()), 0);
+    m.flags_hi.assign(static_cast<size_t>(m.geo.channels()), 0);
     macs_.push_back(std::move(m));
   }
 }
@@ -124,9 +96,12 @@ void IntervalBounds::set_image(std::span<const uint8_t> image) {
   for (size_t i = 0; i < model_.nodes.size(); ++i) {
     if (mac_index_[i] < 0 || !plan_.runs(static_cast<int>(i))) continue;
     MacBounds& m = macs_[static_cast<size_t>(mac_index_[i])];
-    for (size_t o = 0; o < m.golden_acc.size(); ++o) {
-      m.golden_acc[o] = exec_.accumulator(static_cast<int>(i), static_cast<int64_t>(o), golden_);
-    }
+    const QNode& n = model_.nodes[i];
+    m.geo.accumulators(n, golden_.arena.data() + plan_.offset(n.inputs[0]),
+                       model_.value(n.inputs[0]).quant.zero_point,
+                       model_.value(n.inputs[0]).shape.elements(), m.golden_acc.data());
+    m.geo.slack(m.golden_acc.data(), golden_.arena.data() + plan_.offset(n.output),
+                m.slack_lo.data(), m.slack_hi.data());
   }
 }
 
@@ -150,37 +125,48 @@ void IntervalBounds::widen(int value, int64_t element, uint8_t lo, uint8_t hi) {
 void IntervalBounds::propagate_mac(int node) {
   const QNode& n = model_.node(node);
   MacBounds& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
-  const Shape &is = model_.value(n.inputs[0]).shape, &os = model_.value(n.output).shape;
+  const int64_t channels = m.geo.channels(), positions = m.geo.positions();
   const size_t in_off = plan_.offset(n.inputs[0]);
   for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[0]))]) {
     const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
-    const int32_t dlo = lo_.arena[in_off + static_cast<size_t>(e)] - g;
-    const int32_t dhi = hi_.arena[in_off + static_cast<size_t>(e)] - g;
-    for_each_fanout(n, is, os, e, [&](int64_t o, int8_t w8) {
-      const int64_t w = w8;
-      const auto oi = static_cast<size_t>(o);
-      m.dlo[oi] += w >= 0 ? w * dlo : w * dhi;
-      m.dhi[oi] += w >= 0 ? w * dhi : w * dlo;
-      if (m.touched_at[oi] != epoch_) {
-        m.touched_at[oi] = epoch_;
-        m.touched.push_back(static_cast<int32_t>(o));
+    const int32_t dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
+    const int32_t dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
+    m.geo.for_each_tap(e, [&](int64_t p, const int32_t* w, int64_t first, int64_t count) {
+      const int64_t at = p * channels + first;
+      fault::add_scaled_interval(m.dlo.data() + at, m.dhi.data() + at, w, count, dl, dh);
+      if (m.touched_at[static_cast<size_t>(p)] != epoch_) {
+        m.touched_at[static_cast<size_t>(p)] = epoch_;
+        m.touched.push_back(static_cast<int32_t>(p));
       }
     });
   }
   const qnn::QValue& out = model_.value(n.output);
-  const int64_t positions = os.elements() / n.weight.shape[0];
-  for (int32_t o : m.touched) {
-    const auto oi = static_cast<size_t>(o);
-    const QuantizedMultiplier& mult = n.multiplier[static_cast<size_t>(o / positions)];
-    uint8_t lo = n.out_min, hi = n.out_max;
-    if (mult.multiplier >= 0) {  // requantization is monotone non-decreasing
-      lo = qnn::requantize(clamp32(int64_t{m.golden_acc[oi]} + m.dlo[oi]), mult,
-                           out.quant.zero_point, n.out_min, n.out_max);
-      hi = qnn::requantize(clamp32(int64_t{m.golden_acc[oi]} + m.dhi[oi]), mult,
-                           out.quant.zero_point, n.out_min, n.out_max);
+  for (int32_t p : m.touched) {
+    const auto base = static_cast<size_t>(p * channels);
+    int32_t* dlo = m.dlo.data() + base;
+    int32_t* dhi = m.dhi.data() + base;
+    // Both ends inside the golden byte's range: the output keeps its golden byte.
+    const bool lo_out = fault::flag_outside(dlo, m.slack_lo.data() + base,
+                                            m.slack_hi.data() + base, m.flags_lo.data(), channels);
+    const bool hi_out = fault::flag_outside(dhi, m.slack_lo.data() + base,
+                                            m.slack_hi.data() + base, m.flags_hi.data(), channels);
+    if (lo_out || hi_out) {
+      for (int64_t c = 0; c < channels; ++c) {
+        if (!m.flags_lo[static_cast<size_t>(c)] && !m.flags_hi[static_cast<size_t>(c)]) continue;
+        const size_t pm = base + static_cast<size_t>(c);
+        const QuantizedMultiplier& mult = n.multiplier[static_cast<size_t>(c)];
+        uint8_t lo = n.out_min, hi = n.out_max;
+        if (mult.multiplier >= 0) {  // requantization is monotone non-decreasing
+          lo = qnn::requantize(clamp32(int64_t{m.golden_acc[pm]} + dlo[c]), mult,
+                               out.quant.zero_point, n.out_min, n.out_max);
+          hi = qnn::requantize(clamp32(int64_t{m.golden_acc[pm]} + dhi[c]), mult,
+                               out.quant.zero_point, n.out_min, n.out_max);
+        }
+        widen(n.output, c * positions + p, lo, hi);
+      }
     }
-    widen(n.output, o, lo, hi);
-    m.dlo[oi] = m.dhi[oi] = 0;
+    std::fill(dlo, dlo + channels, 0);
+    std::fill(dhi, dhi + channels, 0);
   }
   m.touched.clear();
 }
@@ -188,15 +174,22 @@ void IntervalBounds::propagate_mac(int node) {
 void IntervalBounds::propagate_elementwise(int node) {
   const QNode& n = model_.node(node);
   const bool exact_rule = monotone(n);
+  const bool pool = n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool;
+  const int64_t in_width = pool ? model_.value(n.inputs[0]).shape[2] : 0;
+  const int32_t pad_value = model_.value(n.inputs[0]).quant.zero_point;
+  const size_t in_off = plan_.offset(n.inputs[0]);
   const auto bound = [&](int64_t o) {
     if (!exact_rule) {
       widen(n.output, o, n.out_min, n.out_max);
-      return;
+    } else if (pool) {
+      const fault::PoolRect w = pool_tables_[static_cast<size_t>(node)].window[static_cast<size_t>(o)];
+      widen(n.output, o, fault::pooled_window(n, w, lo_.arena.data() + in_off, in_width, pad_value),
+            fault::pooled_window(n, w, hi_.arena.data() + in_off, in_width, pad_value));
+    } else {
+      widen(n.output, o, qnn::element_reference(n, lo_io_[static_cast<size_t>(node)], o),
+            qnn::element_reference(n, hi_io_[static_cast<size_t>(node)], o));
     }
-    widen(n.output, o, qnn::element_reference(n, lo_io_[static_cast<size_t>(node)], o),
-          qnn::element_reference(n, hi_io_[static_cast<size_t>(node)], o));
   };
-  const bool pool = n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool;
   const int64_t out_width = pool ? model_.value(n.output).shape[2] : 0;
   for (int in : n.inputs) {
     for (int32_t e : changes_[static_cast<size_t>(plan_.storage(in))]) {
@@ -215,14 +208,10 @@ void IntervalBounds::propagate_elementwise(int node) {
   }
 }
 
-bool IntervalBounds::keeps_top1(int value, int64_t element, uint8_t lo, uint8_t hi) {
+IntervalBounds::Verdict IntervalBounds::bound(int value, int64_t element, uint8_t lo, uint8_t hi) {
   const int sv = plan_.storage(value);
   ++epoch_;
-  const uint8_t g = golden_byte(sv, element);
-  widen(sv, element, std::min(lo, g), std::max(hi, g));
-  // Only the perturbed interval [lo, hi] matters, but including the golden byte keeps every
-  // bound an interval around golden (no loss: each output's bounds already contain golden when
-  // lo ≤ g ≤ hi; otherwise the extra width is what makes one pass cover the whole side).
+  widen(sv, element, lo, hi);
   int horizon = last_reader_[static_cast<size_t>(sv)];
   for (int i : plan_.cone(sv)) {
     if (i > horizon) break;
@@ -240,20 +229,24 @@ bool IntervalBounds::keeps_top1(int value, int64_t element, uint8_t lo, uint8_t 
       horizon = std::max(horizon, last_reader_[static_cast<size_t>(plan_.storage(n.output))]);
     }
   }
-  bool kept = true;
+  Verdict verdict = Verdict::kKept;
   if (!changes_[static_cast<size_t>(output_storage_)].empty()) {
     const uint8_t* olo = lo_.arena.data() + plan_.offset(output_storage_);
     const uint8_t* ohi = hi_.arena.data() + plan_.offset(output_storage_);
     const int64_t classes = model_.output_elements();
     const int c = golden_top1_;
-    for (int64_t j = 0; j < classes && kept; ++j) {
+    bool kept = true, changed = false;
+    for (int64_t j = 0; j < classes; ++j) {
       if (j == c) continue;
-      // argmax takes the lowest index among equals: a class before c must stay strictly below.
-      kept = j < c ? olo[c] > ohi[j] : olo[c] >= ohi[j];
+      // argmax takes the lowest index among equals: a class before c must stay strictly below c
+      // for c to win, and wins as soon as it reaches c.
+      kept = kept && (j < c ? olo[c] > ohi[j] : olo[c] >= ohi[j]);
+      changed = changed || (j < c ? olo[j] >= ohi[c] : olo[j] > ohi[c]);
     }
+    verdict = kept ? Verdict::kKept : changed ? Verdict::kChanged : Verdict::kUnknown;
   }
   restore();
-  return kept;
+  return verdict;
 }
 
 void IntervalBounds::restore() {

@@ -49,11 +49,16 @@ NvfCounts& NvfCounts::operator+=(const NvfCounts& o) {
   add(per_image, o.per_image);
   bytes_trivial += o.bytes_trivial;
   bytes_by_bounds += o.bytes_by_bounds;
+  bytes_composed += o.bytes_composed;
   bytes_simulated += o.bytes_simulated;
   pairs_by_bounds += o.pairs_by_bounds;
   pairs_simulated += o.pairs_simulated;
   bound_passes += o.bound_passes;
   bound_proofs += o.bound_proofs;
+  for (size_t i = 0; i < layer_simulated.size(); ++i) {
+    layer_simulated[i] += o.layer_simulated[i];
+    layer_passes[i] += o.layer_passes[i];
+  }
   for (size_t i = 0; i < image_done.size(); ++i) image_done[i] |= o.image_done[i];
   return *this;
 }
@@ -63,8 +68,10 @@ std::vector<int64_t> NvfCounts::to_vector() const {
   for (const auto* table : {&per_word, &per_bit, &per_image}) {
     for (const auto& row : *table) v.insert(v.end(), row.begin(), row.end());
   }
-  v.insert(v.end(), {bytes_trivial, bytes_by_bounds, bytes_simulated, pairs_by_bounds,
+  v.insert(v.end(), {bytes_trivial, bytes_by_bounds, bytes_composed, bytes_simulated, pairs_by_bounds,
                      pairs_simulated, bound_passes, bound_proofs});
+  v.insert(v.end(), layer_simulated.begin(), layer_simulated.end());
+  v.insert(v.end(), layer_passes.begin(), layer_passes.end());
   v.insert(v.end(), image_done.begin(), image_done.end());
   return v;
 }
@@ -82,9 +89,13 @@ NvfCounts NvfCounts::from_vector(const std::vector<int64_t>& v, const NvfCounts&
       for (auto& x : row) x = take();
     }
   }
-  for (int64_t* x : {&c.bytes_trivial, &c.bytes_by_bounds, &c.bytes_simulated, &c.pairs_by_bounds,
+  for (int64_t* x : {&c.bytes_trivial, &c.bytes_by_bounds, &c.bytes_composed, &c.bytes_simulated,
+                     &c.pairs_by_bounds,
                      &c.pairs_simulated, &c.bound_passes, &c.bound_proofs}) {
     *x = take();
+  }
+  for (auto* row : {&c.layer_simulated, &c.layer_passes}) {
+    for (auto& x : *row) x = take();
   }
   for (auto& d : c.image_done) {
     const int64_t x = take();
@@ -99,7 +110,12 @@ NvfCounts NvfCounts::from_vector(const std::vector<int64_t>& v, const NvfCounts&
 struct NvfAnalysis::Worker {
   fault::FaultPropagator sim;
   IntervalBounds bounds;
-  explicit Worker(const qnn::Int8Executor& exec) : sim(exec), bounds(exec) {}
+  // Per value whose neurons are analysed before the layers that funnel into them: the bytes
+  // around golden proven non-critical, per element (reset to golden per image).
+  std::vector<std::vector<uint8_t>> safe_lo, safe_hi;
+  explicit Worker(const qnn::Int8Executor& exec)
+      : sim(exec), bounds(exec), safe_lo(exec.model().values.size()),
+        safe_hi(exec.model().values.size()) {}
 };
 
 NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
@@ -118,6 +134,23 @@ NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
     auto& per_layer = faults_.emplace_back();
     for (const fault::SiteLayer& l : sites_.layers()) {
       per_layer.push_back(fault::exhaustive_word_faults(kind, l.bit_list));
+    }
+  }
+  // A layer funnels into a pooling node when the pool is its value's only reader and the pool's
+  // output is an analysed layer (its neurons are decided first, their safe bytes reused).
+  funnels_.assign(sites_.layers().size(), Funnel{});
+  const qnn::QModel& q = exec_.model();
+  for (size_t l = 0; l < sites_.layers().size(); ++l) {
+    const auto& readers = exec_.plan().readers(sites_.layers()[l].value);
+    if (readers.size() != 1) continue;
+    const qnn::QNode& r = q.node(readers[0]);
+    if (r.op != qnn::OpKind::kMaxPool && r.op != qnn::OpKind::kAveragePool) continue;
+    for (size_t t = l + 1; t < sites_.layers().size(); ++t) {
+      if (exec_.plan().storage(sites_.layers()[t].value) != exec_.plan().storage(r.output)) continue;
+      funnels_[l].target_layer = static_cast<int>(t);
+      funnels_[l].tables =
+          fault::pool_tables(r, q.value(r.inputs[0]).shape, q.value(r.output).shape);
+      funnels_[l].pool = &r;
     }
   }
   Fnv1a64 h;
@@ -145,6 +178,8 @@ NvfCounts NvfAnalysis::empty_counts() const {
   c.per_bit.assign(models, std::vector<int64_t>(sites_.layers().size() * 8, 0));
   c.per_image.assign(models, std::vector<int64_t>(images_.size(), 0));
   c.image_done.assign(images_.size(), 0);
+  c.layer_simulated.assign(sites_.layers().size(), 0);
+  c.layer_passes.assign(sites_.layers().size(), 0);
   return c;
 }
 
@@ -152,81 +187,162 @@ void NvfAnalysis::analyse_image(int64_t position, NvfCounts& out, Worker& w) con
   const auto image = test_.image(images_[static_cast<size_t>(position)]);
   w.sim.set_image(image);
   if (options_.bounds) w.bounds.set_image(image);
-  const size_t models = options_.kinds.size();
-  for (int layer = 0; layer < static_cast<int>(sites_.layers().size()); ++layer) {
-    const fault::SiteLayer& l = sites_.layer(layer);
+  for (const Funnel& f : funnels_) {
+    if (f.target_layer < 0) continue;
+    const int v = sites_.layer(f.target_layer).value;
+    const auto n = static_cast<size_t>(exec_.model().value(v).shape.elements());
+    auto& lo = w.safe_lo[static_cast<size_t>(v)];
+    auto& hi = w.safe_hi[static_cast<size_t>(v)];
+    lo.resize(n);
+    hi.resize(n);
+    for (size_t e = 0; e < n; ++e) lo[e] = hi[e] = w.sim.golden_byte(v, static_cast<int64_t>(e));
+  }
+  // Later layers first: a layer that funnels into a pool finds the pool's neurons decided.
+  for (int layer = static_cast<int>(sites_.layers().size()) - 1; layer >= 0; --layer) {
     // Bound passes are tried on ranges of a size class while they prove often enough to pay
     // (counted per layer and image, so the choice is the same for any thread count).
-    std::array<int64_t, 8> tries{}, proofs{};
-    for (int64_t s = 0; s < l.selected_words(); ++s) {
-      const int64_t word = l.selected_word(s);
-      const auto gw = static_cast<size_t>(sites_.first_word(layer) + s);
-      const uint8_t g = w.sim.golden_byte(l.value, word);
-      std::array<uint64_t, 4> needed{};  // bytes some fault produces
-      for (size_t m = 0; m < models; ++m) {
-        for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {
-          const auto v = static_cast<uint8_t>(f.apply(g));
-          needed[v >> 6] |= uint64_t{1} << (v & 63);
-        }
+    std::array<int64_t, 64> gate{};
+    const fault::SiteLayer& l = sites_.layer(layer);
+    for (int64_t s = 0; s < l.selected_words(); ++s) analyse_neuron(layer, s, position, out, w, gate);
+  }
+  out.image_done[static_cast<size_t>(position)] = 1;
+}
+
+namespace {
+
+bool has(const std::array<uint64_t, 4>& set, uint8_t v) { return set[v >> 6] >> (v & 63) & 1; }
+void put(std::array<uint64_t, 4>& set, uint8_t v) { set[v >> 6] |= uint64_t{1} << (v & 63); }
+
+}  // namespace
+
+void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, NvfCounts& out,
+                                 Worker& w, std::array<int64_t, 64>& gate) const {
+  const fault::SiteLayer& l = sites_.layer(layer);
+  const int64_t word = l.selected_word(index);
+  const auto gw = static_cast<size_t>(sites_.first_word(layer) + index);
+  const uint8_t g = w.sim.golden_byte(l.value, word);
+  const size_t models = options_.kinds.size();
+  std::array<uint64_t, 4> needed{}, critical{};
+  for (size_t m = 0; m < models; ++m) {
+    for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {
+      put(needed, static_cast<uint8_t>(f.apply(g)));
+    }
+  }
+  if (has(needed, g)) ++out.bytes_trivial;
+  // Through a funnel: the byte the pool then outputs, inside the pool neuron's proven bytes.
+  const Funnel& funnel = funnels_[static_cast<size_t>(layer)];
+  const fault::PoolRect reach =
+      funnel.pool ? funnel.tables.reach[static_cast<size_t>(word)] : fault::PoolRect{};
+  const bool composable = options_.bounds && funnel.pool && reach.rows == 1 && reach.cols == 1;
+  const auto composed_safe = [&](uint8_t v) {
+    if (!composable) return false;
+    const qnn::QModel& q = exec_.model();
+    const int in = funnel.pool->inputs[0];
+    const int64_t width = q.value(in).shape[2];
+    const fault::PoolRect win = funnel.tables.window[static_cast<size_t>(reach.first)];
+    // The window with this neuron holding v (copied: at most kernel-size bytes).
+    std::array<uint8_t, 64> buf{};
+    if (int64_t{win.rows} * win.cols > static_cast<int64_t>(buf.size())) return false;
+    for (int64_t y = 0; y < win.rows; ++y) {
+      for (int64_t x = 0; x < win.cols; ++x) {
+        const int64_t e = win.first + y * width + x;
+        buf[static_cast<size_t>(y * win.cols + x)] = e == word ? v : w.sim.golden_byte(in, e);
       }
-      if (needed[g >> 6] >> (g & 63) & 1) ++out.bytes_trivial;
-      // Each side of g, nearest first.
-      std::array<uint8_t, 256> up{}, down{};
-      int n_up = 0, n_down = 0;
-      for (int v = g + 1; v < 256; ++v) {
-        if (needed[static_cast<size_t>(v) >> 6] >> (v & 63) & 1)
-          up[n_up++] = static_cast<uint8_t>(v);
-      }
-      for (int v = g - 1; v >= 0; --v) {
-        if (needed[static_cast<size_t>(v) >> 6] >> (v & 63) & 1)
-          down[n_down++] = static_cast<uint8_t>(v);
-      }
-      std::array<uint64_t, 4> critical{};
-      bool simulated = false;
-      const auto decide = [&](const auto& self, const uint8_t* bytes, int n) -> void {
-        if (n == 0) return;
-        if (n >= 2 && options_.bounds) {
-          const size_t cls = std::min<size_t>(7, std::bit_width(static_cast<unsigned>(n)));
-          if (tries[cls] < 8 || proofs[cls] * 4 >= tries[cls]) {
-            ++tries[cls];
-            ++out.bound_passes;
-            const uint8_t lo = std::min(bytes[0], bytes[n - 1]);
-            const uint8_t hi = std::max(bytes[0], bytes[n - 1]);
-            if (w.bounds.keeps_top1(l.value, word, lo, hi)) {
-              ++proofs[cls];
-              ++out.bound_proofs;
-              out.bytes_by_bounds += n;
-              return;
-            }
-          }
-        }
-        if (n == 1) {
-          simulated = true;
-          ++out.bytes_simulated;
-          const uint8_t v = bytes[0];
-          if (w.sim.inject_neuron(l.value, word, v) == fault::Outcome::kSdcCritical) {
-            critical[v >> 6] |= uint64_t{1} << (v & 63);
+    }
+    const uint8_t u = fault::pooled_window(*funnel.pool, {0, win.rows, win.cols}, buf.data(),
+                                           win.cols, q.value(in).quant.zero_point);
+    const int target = sites_.layer(funnel.target_layer).value;
+    return w.safe_lo[static_cast<size_t>(target)][static_cast<size_t>(reach.first)] <= u &&
+           u <= w.safe_hi[static_cast<size_t>(target)][static_cast<size_t>(reach.first)];
+  };
+  // Each side of g, nearest first; bytes decided through the funnel leave the lists.
+  std::array<uint8_t, 256> up{}, down{};
+  int n_up = 0, n_down = 0;
+  for (int v = 0; v < 256; ++v) {
+    const auto b = static_cast<uint8_t>(v);
+    if (v == g || !has(needed, b)) continue;
+    if (composed_safe(b)) {
+      ++out.bytes_by_bounds;
+      ++out.bytes_composed;
+    } else if (v > g) {
+      up[static_cast<size_t>(n_up++)] = b;
+    } else {
+      down[static_cast<size_t>(n_down++)] = b;
+    }
+  }
+  std::reverse(down.begin(), down.begin() + n_down);
+  bool simulated = false;
+  // The bytes next to g proven safe, contiguously (reused by layers funnelling into this one).
+  int safe_hi = g, safe_lo = g;
+  // Decides list[0 .. n) of one side; `edge` is the last byte before it (g or the previous
+  // sublist's last byte), so the ranges of a side tile it from g outwards.
+  const auto decide = [&](const auto& self, const uint8_t* list, int n, int edge, bool upward) {
+    if (n == 0) return;
+    const int far = list[n - 1];
+    const int lo = upward ? edge + 1 : far, hi = upward ? far : edge - 1;
+    if (n >= 2 && options_.bounds) {
+      // Classes: range size, side, and whether the range starts next to g (near ranges prove
+      // far more often than far ones).
+      const size_t cls = std::min<size_t>(15, std::bit_width(static_cast<unsigned>(n))) * 4 +
+                         (upward ? 2 : 0) + (edge == g ? 1 : 0);
+      int64_t& tries = gate[cls];
+      // Low 32 bits: passes tried; high: passes that proved.
+      const int64_t t = tries & 0xffffffff, p = tries >> 32;
+      if (t < 8 || p * 4 >= t) {
+        ++out.bound_passes;
+        ++out.layer_passes[static_cast<size_t>(layer)];
+        const auto verdict = w.bounds.bound(l.value, word, static_cast<uint8_t>(lo),
+                                            static_cast<uint8_t>(hi));
+        tries += 1;
+        if (verdict != IntervalBounds::Verdict::kUnknown) {
+          tries += int64_t{1} << 32;
+          ++out.bound_proofs;
+          out.bytes_by_bounds += n;
+          if (verdict == IntervalBounds::Verdict::kChanged) {
+            for (int i = 0; i < n; ++i) put(critical, list[i]);
+          } else if (upward && lo == safe_hi + 1) {
+            safe_hi = hi;
+          } else if (!upward && hi == safe_lo - 1) {
+            safe_lo = lo;
           }
           return;
         }
-        self(self, bytes, n / 2);
-        self(self, bytes + n / 2, n - n / 2);
-      };
-      decide(decide, up.data(), n_up);
-      decide(decide, down.data(), n_down);
-      ++(simulated ? out.pairs_simulated : out.pairs_by_bounds);
-      for (size_t m = 0; m < models; ++m) {
-        for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {
-          const auto v = static_cast<uint8_t>(f.apply(g));
-          if (!(critical[v >> 6] >> (v & 63) & 1)) continue;
-          ++out.per_word[m][gw];
-          ++out.per_bit[m][static_cast<size_t>(layer * 8 + (f.bit2 >= 0 ? f.bit2 : f.bit))];
-          ++out.per_image[m][static_cast<size_t>(position)];
-        }
       }
     }
+    if (n == 1) {
+      simulated = true;
+      ++out.bytes_simulated;
+      ++out.layer_simulated[static_cast<size_t>(layer)];
+      const uint8_t v = list[0];
+      if (w.sim.inject_neuron(l.value, word, v) == fault::Outcome::kSdcCritical) {
+        put(critical, v);
+      } else if (upward && v == safe_hi + 1) {
+        safe_hi = v;
+      } else if (!upward && v == safe_lo - 1) {
+        safe_lo = v;
+      }
+      return;
+    }
+    const int half = std::max(1, n / 2);
+    self(self, list, half, edge, upward);
+    self(self, list + half, n - half, list[half - 1], upward);
+  };
+  decide(decide, up.data(), n_up, g, true);
+  decide(decide, down.data(), n_down, g, false);
+  ++(simulated ? out.pairs_simulated : out.pairs_by_bounds);
+  if (!w.safe_lo[static_cast<size_t>(l.value)].empty()) {
+    w.safe_lo[static_cast<size_t>(l.value)][static_cast<size_t>(word)] = static_cast<uint8_t>(safe_lo);
+    w.safe_hi[static_cast<size_t>(l.value)][static_cast<size_t>(word)] = static_cast<uint8_t>(safe_hi);
   }
-  out.image_done[static_cast<size_t>(position)] = 1;
+  for (size_t m = 0; m < models; ++m) {
+    for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {
+      const auto v = static_cast<uint8_t>(f.apply(g));
+      if (!has(critical, v)) continue;
+      ++out.per_word[m][gw];
+      ++out.per_bit[m][static_cast<size_t>(layer * 8 + (f.bit2 >= 0 ? f.bit2 : f.bit))];
+      ++out.per_image[m][static_cast<size_t>(position)];
+    }
+  }
 }
 
 void NvfAnalysis::run(NvfCounts& counts, ThreadPool& pool, const Observer& observer) const {

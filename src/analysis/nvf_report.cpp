@@ -57,7 +57,10 @@ json nvf_report(const NvfAnalysis& a, const NvfCounts& c, double seconds) {
   r["per_bit"] = json::array();
   for (int l = 0; l < static_cast<int>(sites.layers().size()); ++l) {
     const fault::SiteLayer& layer = sites.layer(l);
-    json row = {{"layer", layer.name}, {"neurons", layer.selected_words()}};
+    json row = {{"layer", layer.name},
+                {"neurons", layer.selected_words()},
+                {"simulated", c.layer_simulated[static_cast<size_t>(l)]},
+                {"bound_passes", c.layer_passes[static_cast<size_t>(l)]}};
     for (size_t m = 0; m < a.options().kinds.size(); ++m) {
       const auto& list = a.fault_list(static_cast<int>(m), l);
       int64_t critical = 0;
@@ -87,6 +90,7 @@ json nvf_report(const NvfAnalysis& a, const NvfCounts& c, double seconds) {
   r["seconds"] = seconds;
   r["simulated"] = c.bytes_simulated;
   r["decided_by_bounds"] = c.bytes_by_bounds;
+  r["decided_through_pooling"] = c.bytes_composed;
   r["decided_trivially"] = c.bytes_trivial;
   r["pairs"] = {{"decided_by_bounds", c.pairs_by_bounds}, {"simulated", c.pairs_simulated}};
   r["bound_passes"] = {{"run", c.bound_passes}, {"proved", c.bound_proofs}};

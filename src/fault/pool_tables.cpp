@@ -47,4 +47,27 @@ PoolTables pool_tables(const qnn::QNode& n, const Shape& is, const Shape& os) {
   return t;
 }
 
+uint8_t pooled_window(const qnn::QNode& n, PoolRect window, const uint8_t* in, int64_t in_width,
+                      int32_t pad_value) {
+  if (n.op == qnn::OpKind::kMaxPool) {
+    uint8_t best = 0;  // padding never wins: values are ≥ 0 and the reference starts from 0
+    for (int64_t y = 0; y < window.rows; ++y) {
+      const uint8_t* row = in + window.first + y * in_width;
+      for (int64_t x = 0; x < window.cols; ++x) best = std::max(best, row[x]);
+    }
+    return best;
+  }
+  int32_t sum = 0, count = int32_t{window.rows} * window.cols;
+  for (int64_t y = 0; y < window.rows; ++y) {
+    const uint8_t* row = in + window.first + y * in_width;
+    for (int64_t x = 0; x < window.cols; ++x) sum += row[x];
+  }
+  if (n.window.count_include_pad) {
+    const int32_t padded = n.window.kernel_h * n.window.kernel_w - count;
+    sum += padded * pad_value;
+    count += padded;
+  }
+  return static_cast<uint8_t>((sum + count / 2) / count);
+}
+
 }  // namespace hardy::fault

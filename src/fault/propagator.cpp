@@ -76,7 +76,7 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     const QNode& n = model_.nodes[i];
     if (!is_mac(n)) continue;
     mac_index_[i] = static_cast<int>(macs_.size());
-    MacLayer m{MacGeometry(model_, static_cast<int>(i))};
+    MacLayer m(MacGeometry(model_, static_cast<int>(i)));
     const auto outputs = static_cast<size_t>(m.geo.outputs());
     m.delta.assign(outputs, 0);
     m.golden_acc.assign(outputs, 0);
@@ -243,32 +243,9 @@ void FaultPropagator::recompute_pool(int node) {
       work[o] = b;
     }
   };
-  // The reference's maximum (padding never wins: values are ≥ 0 and it starts from 0).
-  const auto window_max = [&](int64_t o) {
-    const PoolRect w = tables.window[static_cast<size_t>(o)];
-    uint8_t best = 0;
-    for (int64_t y = 0; y < w.rows; ++y) {
-      const uint8_t* row = work_in + w.first + y * in_width;
-      for (int64_t x = 0; x < w.cols; ++x) best = std::max(best, row[x]);
-    }
-    return best;
-  };
-  // The reference's rounded mean; padded cells count as the zero point when included.
-  const qnn::WindowParams& wp = n.window;
   const int32_t pad_value = model_.value(n.inputs[0]).quant.zero_point;
-  const auto window_mean = [&](int64_t o) {
-    const PoolRect w = tables.window[static_cast<size_t>(o)];
-    int32_t sum = 0, count = int32_t{w.rows} * w.cols;
-    for (int64_t y = 0; y < w.rows; ++y) {
-      const uint8_t* row = work_in + w.first + y * in_width;
-      for (int64_t x = 0; x < w.cols; ++x) sum += row[x];
-    }
-    if (wp.count_include_pad) {
-      const int32_t padded = wp.kernel_h * wp.kernel_w - count;
-      sum += padded * pad_value;
-      count += padded;
-    }
-    return static_cast<uint8_t>((sum + count / 2) / count);
+  const auto window = [&](int64_t o) {
+    return pooled_window(n, tables.window[static_cast<size_t>(o)], work_in, in_width, pad_value);
   };
   const bool max_pool = n.op == OpKind::kMaxPool;
   for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[0]))]) {
@@ -277,7 +254,7 @@ void FaultPropagator::recompute_pool(int node) {
       for (int64_t rx = 0; rx < r.cols; ++rx) {
         const int64_t o = r.first + ry * out_width + rx;
         if (!max_pool) {
-          set(o, window_mean(o));
+          set(o, window(o));
           continue;
         }
         // The window's maximum changes only by an input rising above it, or by its golden
@@ -287,7 +264,7 @@ void FaultPropagator::recompute_pool(int node) {
         if (v > work[o]) {
           set(o, v);
         } else if (v < g && g == golden[o]) {
-          set(o, window_max(o));
+          set(o, window(o));
         }
       }
     }

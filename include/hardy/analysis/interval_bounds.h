@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
+#include "hardy/fault/mac_geometry.h"
 #include "hardy/fault/pool_tables.h"
 #include "hardy/qnn/int8_executor.h"
 
@@ -26,15 +28,24 @@ class IntervalBounds {
   int golden_top1() const { return golden_top1_; }
   uint8_t golden_byte(int value, int64_t element) const;
 
-  /// Whether every byte in [lo, hi] at element `element` of value `value` provably keeps the
-  /// golden top-1 (false: not proven; some byte may or may not be critical).
-  bool keeps_top1(int value, int64_t element, uint8_t lo, uint8_t hi);
+  enum class Verdict {
+    kUnknown,   ///< the bounds decide nothing: some bytes may be critical, some not
+    kKept,      ///< every byte of the range keeps the golden top-1
+    kChanged,   ///< every byte of the range changes the top-1 (all critical)
+  };
+  /// What element `element` of value `value` holding any byte of [lo, hi] does to the top-1.
+  Verdict bound(int value, int64_t element, uint8_t lo, uint8_t hi);
 
  private:
+  // A Conv/Dense node's bounds of Σ w·Δx, position-major like its MacGeometry.
   struct MacBounds {
-    std::vector<int32_t> golden_acc;  // output-major, per image
-    std::vector<int64_t> dlo, dhi;    // bounds of Σ w·Δx per output; zero between queries
-    std::vector<int32_t> touched;     // outputs with a listed bound
+    explicit MacBounds(fault::MacGeometry g) : geo(std::move(g)) {}
+    fault::MacGeometry geo;
+    std::vector<int32_t> golden_acc;        // per image
+    std::vector<int32_t> slack_lo, slack_hi;  // per image: deltas that keep the golden byte
+    std::vector<int32_t> dlo, dhi;           // zero between queries
+    std::vector<uint8_t> flags_lo, flags_hi;  // per channel of a position: outside the slack
+    std::vector<int32_t> touched;            // positions with listed bounds
     std::vector<uint64_t> touched_at;
   };
 

@@ -8,6 +8,7 @@
 // counts equal an exhaustive injection campaign's critical counts of the same faults exactly.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "hardy/data/dataset.h"
 #include "hardy/fault/campaign.h"
 #include "hardy/fault/fault_model.h"
+#include "hardy/fault/pool_tables.h"
 #include "hardy/fault/site.h"
 #include "hardy/qnn/int8_executor.h"
 
@@ -41,12 +43,15 @@ struct NvfCounts {
   std::vector<std::vector<int64_t>> per_bit;    ///< [model][layer · 8 + bit] (pairs: higher bit)
   std::vector<std::vector<int64_t>> per_image;  ///< [model][position in the image list]
   /// Distinct faulty bytes decided, by how: trivially (the golden byte: a stuck-at that does not
-  /// change the word), by interval bounds, by exact simulation.
-  int64_t bytes_trivial = 0, bytes_by_bounds = 0, bytes_simulated = 0;
+  /// change the word), by interval bounds (on the neuron itself, or through the pooling node it
+  /// feeds: `bytes_composed`, included in bytes_by_bounds), by exact simulation.
+  int64_t bytes_trivial = 0, bytes_by_bounds = 0, bytes_composed = 0, bytes_simulated = 0;
   /// (neuron, image) pairs decided without any simulation, and with some.
   int64_t pairs_by_bounds = 0, pairs_simulated = 0;
   /// Interval-bound passes run, and those that proved their range.
   int64_t bound_passes = 0, bound_proofs = 0;
+  /// Per layer: bytes simulated, bound passes run.
+  std::vector<int64_t> layer_simulated, layer_passes;
   std::vector<uint8_t> image_done;
 
   NvfCounts& operator+=(const NvfCounts& other);
@@ -82,13 +87,23 @@ class NvfAnalysis {
 
  private:
   struct Worker;
+  // A layer whose value only a pooling node reads, and the analysed layer of the pool's output.
+  struct Funnel {
+    int target_layer = -1;
+    const qnn::QNode* pool = nullptr;
+    fault::PoolTables tables;
+  };
   void analyse_image(int64_t position, NvfCounts& out, Worker& w) const;
+  // Decides the faulty bytes of one neuron and adds its critical faults to `out`.
+  void analyse_neuron(int layer, int64_t index, int64_t position, NvfCounts& out, Worker& w,
+                      std::array<int64_t, 64>& gate) const;
 
   NvfOptions options_;
   const data::Dataset& test_;
   qnn::Int8Executor exec_;
   fault::SiteSpace sites_;
   std::vector<int64_t> images_;
+  std::vector<Funnel> funnels_;  // per layer
   std::vector<std::vector<std::vector<fault::WordFault>>> faults_;  // [model][layer]: one word's
   uint64_t fingerprint_ = 0;
 };

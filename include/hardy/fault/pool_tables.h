@@ -25,4 +25,10 @@ struct PoolTables {
 /// The tables of a MaxPool/AveragePool node with input shape `is` and output shape `os` (C, H, W).
 PoolTables pool_tables(const qnn::QNode& n, const Shape& is, const Shape& os);
 
+/// The node's output for one window of raw input bytes (`window` in a map `in_width` wide): the
+/// maximum, or the mean rounded half up with padded cells counted as `pad_value` when the node
+/// includes padding (the reference kernels' rules).
+uint8_t pooled_window(const qnn::QNode& n, PoolRect window, const uint8_t* in, int64_t in_width,
+                      int32_t pad_value);
+
 }  // namespace hardy::fault

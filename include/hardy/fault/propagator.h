@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "hardy/fault/mac_geometry.h"
@@ -55,6 +56,7 @@ class FaultPropagator {
  private:
   // A Conv/Dense node's propagation state (position-major, like its MacGeometry).
   struct MacLayer {
+    explicit MacLayer(MacGeometry g) : geo(std::move(g)) {}
     MacGeometry geo;
     std::vector<int32_t> delta;       // Δacc, position-major; all zero between faults
     std::vector<int32_t> golden_acc;  // position-major, valid when acc_ready

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""The NVF analysis against the four exhaustive injection campaigns it replaces, in one run.
+
+Runs `hardy inject --target neurons --mode exhaustive` for bitflip, bitflip2, stuck0 and stuck1 and
+one `hardy nvf` (all four fault models) on the same model, images and thread count; checks that
+the critical counts (per fault model and per neuron) are equal, and prints each time and, last,
+`ratio: X` = the four campaigns' seconds over the analysis' seconds (both as the tools report them:
+model import and calibration excluded).
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KINDS = ["bitflip", "bitflip2", "stuck0", "stuck1"]
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hardy", default=os.path.join(ROOT, "build", "hardy"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", "lenet5_fmnist.onnx"))
+    ap.add_argument("--dataset", default="fashion-mnist")
+    ap.add_argument("--images", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    common = ["--model", a.model, "--dataset", a.dataset, "--images", str(a.images),
+              "--threads", str(a.threads)]
+    with tempfile.TemporaryDirectory() as tmp:
+        injected, seconds = {}, 0.0
+        for k in KINDS:
+            out = os.path.join(tmp, f"inject_{k}.json")
+            run([a.hardy, "inject", *common, "--target", "neurons", "--fault", k,
+                 "--mode", "exhaustive", "--json", out, "--csv", out + ".csv"])
+            j = json.load(open(out))
+            with open(out + ".csv") as f:
+                injected[k] = (j["sdc_critical"], [int(r["sdc_critical"]) for r in csv.DictReader(f)])
+            seconds += j["seconds"]
+            print(f"inject {k:9s} {j['faults']:>12,} faults  critical {j['sdc_critical']:>9,}  "
+                  f"{j['seconds']:8.1f} s")
+        out = os.path.join(tmp, "nvf.json")
+        run([a.hardy, "nvf", *common, "--faults", ",".join(KINDS), "--json", out,
+             "--csv", out + ".csv"])
+        j = json.load(open(out))
+        with open(out + ".csv") as f:
+            rows = list(csv.DictReader(f))
+        for k in KINDS:
+            per_neuron = [int(r["critical_" + k]) for r in rows]
+            if j["critical"][k] != injected[k][0] or per_neuron != injected[k][1]:
+                sys.exit(f"error: nvf and injection disagree on {k}: "
+                         f"{j['critical'][k]} vs {injected[k][0]} critical")
+        print(f"nvf (all four)     critical {', '.join(str(j['critical'][k]) for k in KINDS)}  "
+              f"{j['seconds']:8.1f} s  (bytes: {j['decided_by_bounds']:,} by bounds, "
+              f"{j['simulated']:,} simulated)")
+        print("critical counts equal for every fault model and neuron")
+        print(f"injection {seconds:.1f} s, analysis {j['seconds']:.1f} s")
+        print(f"ratio: {seconds / j['seconds']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
