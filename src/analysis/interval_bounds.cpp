@@ -146,10 +146,10 @@ void IntervalBounds::propagate_mac(int node) {
     int32_t* dlo = m.dlo.data() + base;
     int32_t* dhi = m.dhi.data() + base;
     // Both ends inside the golden byte's range: the output keeps its golden byte.
-    const bool lo_out = fault::flag_outside(dlo, m.slack_lo.data() + base,
-                                            m.slack_hi.data() + base, m.flags_lo.data(), channels);
-    const bool hi_out = fault::flag_outside(dhi, m.slack_lo.data() + base,
-                                            m.slack_hi.data() + base, m.flags_hi.data(), channels);
+    const bool lo_out = fault::flag_outside(dlo, m.slack_lo.data() + base, m.slack_hi.data() + base,
+                                            m.flags_lo.data(), channels);
+    const bool hi_out = fault::flag_outside(dhi, m.slack_lo.data() + base, m.slack_hi.data() + base,
+                                            m.flags_hi.data(), channels);
     if (lo_out || hi_out) {
       for (int64_t c = 0; c < channels; ++c) {
         if (!m.flags_lo[static_cast<size_t>(c)] && !m.flags_hi[static_cast<size_t>(c)]) continue;
@@ -182,7 +182,8 @@ void IntervalBounds::propagate_elementwise(int node) {
     if (!exact_rule) {
       widen(n.output, o, n.out_min, n.out_max);
     } else if (pool) {
-      const fault::PoolRect w = pool_tables_[static_cast<size_t>(node)].window[static_cast<size_t>(o)];
+      const fault::PoolRect w =
+          pool_tables_[static_cast<size_t>(node)].window[static_cast<size_t>(o)];
       widen(n.output, o, fault::pooled_window(n, w, lo_.arena.data() + in_off, in_width, pad_value),
             fault::pooled_window(n, w, hi_.arena.data() + in_off, in_width, pad_value));
     } else {

@@ -68,8 +68,8 @@ std::vector<int64_t> NvfCounts::to_vector() const {
   for (const auto* table : {&per_word, &per_bit, &per_image}) {
     for (const auto& row : *table) v.insert(v.end(), row.begin(), row.end());
   }
-  v.insert(v.end(), {bytes_trivial, bytes_by_bounds, bytes_composed, bytes_simulated, pairs_by_bounds,
-                     pairs_simulated, bound_passes, bound_proofs});
+  v.insert(v.end(), {bytes_trivial, bytes_by_bounds, bytes_composed, bytes_simulated,
+                     pairs_by_bounds, pairs_simulated, bound_passes, bound_proofs});
   v.insert(v.end(), layer_simulated.begin(), layer_simulated.end());
   v.insert(v.end(), layer_passes.begin(), layer_passes.end());
   v.insert(v.end(), image_done.begin(), image_done.end());
@@ -90,8 +90,7 @@ NvfCounts NvfCounts::from_vector(const std::vector<int64_t>& v, const NvfCounts&
     }
   }
   for (int64_t* x : {&c.bytes_trivial, &c.bytes_by_bounds, &c.bytes_composed, &c.bytes_simulated,
-                     &c.pairs_by_bounds,
-                     &c.pairs_simulated, &c.bound_passes, &c.bound_proofs}) {
+                     &c.pairs_by_bounds, &c.pairs_simulated, &c.bound_passes, &c.bound_proofs}) {
     *x = take();
   }
   for (auto* row : {&c.layer_simulated, &c.layer_passes}) {
@@ -114,7 +113,9 @@ struct NvfAnalysis::Worker {
   // around golden proven non-critical, per element (reset to golden per image).
   std::vector<std::vector<uint8_t>> safe_lo, safe_hi;
   explicit Worker(const qnn::Int8Executor& exec)
-      : sim(exec), bounds(exec), safe_lo(exec.model().values.size()),
+      : sim(exec),
+        bounds(exec),
+        safe_lo(exec.model().values.size()),
         safe_hi(exec.model().values.size()) {}
 };
 
@@ -146,7 +147,8 @@ NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
     const qnn::QNode& r = q.node(readers[0]);
     if (r.op != qnn::OpKind::kMaxPool && r.op != qnn::OpKind::kAveragePool) continue;
     for (size_t t = l + 1; t < sites_.layers().size(); ++t) {
-      if (exec_.plan().storage(sites_.layers()[t].value) != exec_.plan().storage(r.output)) continue;
+      if (exec_.plan().storage(sites_.layers()[t].value) != exec_.plan().storage(r.output))
+        continue;
       funnels_[l].target_layer = static_cast<int>(t);
       funnels_[l].tables =
           fault::pool_tables(r, q.value(r.inputs[0]).shape, q.value(r.output).shape);
@@ -203,7 +205,8 @@ void NvfAnalysis::analyse_image(int64_t position, NvfCounts& out, Worker& w) con
     // (counted per layer and image, so the choice is the same for any thread count).
     std::array<int64_t, 64> gate{};
     const fault::SiteLayer& l = sites_.layer(layer);
-    for (int64_t s = 0; s < l.selected_words(); ++s) analyse_neuron(layer, s, position, out, w, gate);
+    for (int64_t s = 0; s < l.selected_words(); ++s)
+      analyse_neuron(layer, s, position, out, w, gate);
   }
   out.image_done[static_cast<size_t>(position)] = 1;
 }
@@ -291,8 +294,8 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
       if (t < 8 || p * 4 >= t) {
         ++out.bound_passes;
         ++out.layer_passes[static_cast<size_t>(layer)];
-        const auto verdict = w.bounds.bound(l.value, word, static_cast<uint8_t>(lo),
-                                            static_cast<uint8_t>(hi));
+        const auto verdict =
+            w.bounds.bound(l.value, word, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi));
         tries += 1;
         if (verdict != IntervalBounds::Verdict::kUnknown) {
           tries += int64_t{1} << 32;
@@ -331,8 +334,10 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
   decide(decide, down.data(), n_down, g, false);
   ++(simulated ? out.pairs_simulated : out.pairs_by_bounds);
   if (!w.safe_lo[static_cast<size_t>(l.value)].empty()) {
-    w.safe_lo[static_cast<size_t>(l.value)][static_cast<size_t>(word)] = static_cast<uint8_t>(safe_lo);
-    w.safe_hi[static_cast<size_t>(l.value)][static_cast<size_t>(word)] = static_cast<uint8_t>(safe_hi);
+    w.safe_lo[static_cast<size_t>(l.value)][static_cast<size_t>(word)] =
+        static_cast<uint8_t>(safe_lo);
+    w.safe_hi[static_cast<size_t>(l.value)][static_cast<size_t>(word)] =
+        static_cast<uint8_t>(safe_hi);
   }
   for (size_t m = 0; m < models; ++m) {
     for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {

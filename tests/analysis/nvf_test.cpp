@@ -69,12 +69,11 @@ TEST_P(NvfEqualsInjection, CriticalCountsPerNeuronForEveryFaultModel) {
   EXPECT_GT(nvf.bytes_simulated, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, NvfEqualsInjection,
-                         ::testing::Values(Case{"lenet5_fmnist", 3, {}, {}},
-                                           Case{"mlp_fmnist", 3, {}, {}},
-                                           Case{"vgg_fmnist", 1, {0}, {}},
-                                           Case{"resnet_fmnist", 1, {0}, {0, 5, 6, 7}}),
-                         [](const auto& info) { return std::string(info.param.model); });
+INSTANTIATE_TEST_SUITE_P(
+    Zoo, NvfEqualsInjection,
+    ::testing::Values(Case{"lenet5_fmnist", 3, {}, {}}, Case{"mlp_fmnist", 3, {}, {}},
+                      Case{"vgg_fmnist", 1, {0}, {}}, Case{"resnet_fmnist", 1, {0}, {0, 5, 6, 7}}),
+    [](const auto& param_info) { return std::string(param_info.param.model); });
 
 TEST(Nvf, BoundsAndThreadsChangeNothingButHowBytesAreDecided) {
   const auto& z = qnn::testing::zoo_model("lenet5_fmnist");

@@ -29,9 +29,9 @@ class IntervalBounds {
   uint8_t golden_byte(int value, int64_t element) const;
 
   enum class Verdict {
-    kUnknown,   ///< the bounds decide nothing: some bytes may be critical, some not
-    kKept,      ///< every byte of the range keeps the golden top-1
-    kChanged,   ///< every byte of the range changes the top-1 (all critical)
+    kUnknown,  ///< the bounds decide nothing: some bytes may be critical, some not
+    kKept,     ///< every byte of the range keeps the golden top-1
+    kChanged,  ///< every byte of the range changes the top-1 (all critical)
   };
   /// What element `element` of value `value` holding any byte of [lo, hi] does to the top-1.
   Verdict bound(int value, int64_t element, uint8_t lo, uint8_t hi);
@@ -41,11 +41,11 @@ class IntervalBounds {
   struct MacBounds {
     explicit MacBounds(fault::MacGeometry g) : geo(std::move(g)) {}
     fault::MacGeometry geo;
-    std::vector<int32_t> golden_acc;        // per image
+    std::vector<int32_t> golden_acc;          // per image
     std::vector<int32_t> slack_lo, slack_hi;  // per image: deltas that keep the golden byte
-    std::vector<int32_t> dlo, dhi;           // zero between queries
+    std::vector<int32_t> dlo, dhi;            // zero between queries
     std::vector<uint8_t> flags_lo, flags_hi;  // per channel of a position: outside the slack
-    std::vector<int32_t> touched;            // positions with listed bounds
+    std::vector<int32_t> touched;             // positions with listed bounds
     std::vector<uint64_t> touched_at;
   };
 

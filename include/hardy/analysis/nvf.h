@@ -103,7 +103,7 @@ class NvfAnalysis {
   qnn::Int8Executor exec_;
   fault::SiteSpace sites_;
   std::vector<int64_t> images_;
-  std::vector<Funnel> funnels_;  // per layer
+  std::vector<Funnel> funnels_;                                     // per layer
   std::vector<std::vector<std::vector<fault::WordFault>>> faults_;  // [model][layer]: one word's
   uint64_t fingerprint_ = 0;
 };
