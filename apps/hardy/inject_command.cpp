@@ -150,12 +150,7 @@ void run_inject(const InjectArgs& a, const MpiRanks& ranks) {
   if (done_before > 0) r["resumed"] = true;
   r["threads"] = a.model.threads;
   r["mpi_ranks"] = ranks.size;
-  r["provenance"] = provenance({a.model.model});
-  r["provenance"]["dataset"] = a.model.dataset;
-  r["provenance"]["calibration"] = {{"method", a.model.calibration},
-                                    {"images", a.model.calibration_images},
-                                    {"percentile", a.model.percentile}};
-  r["provenance"]["model_fingerprint"] = std::to_string(qnn::model_fingerprint(model));
+  r["provenance"] = a.model.provenance_of(model);
   write_json_file(a.json, r);
   if (!a.csv.empty()) fault::write_site_csv(a.csv, campaign_json, counts);
   print_summary(r);

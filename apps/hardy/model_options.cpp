@@ -2,6 +2,7 @@
 #include "model_options.h"
 
 #include "hardy/core/error.h"
+#include "json_output.h"
 
 namespace hardy::cli {
 
@@ -24,6 +25,15 @@ void ModelOptions::add_to(CLI::App& cmd, bool model_required, bool evaluation) {
       ->check(CLI::IsMember({"minmax", "percentile"}));
   cmd.add_option("--percentile", percentile, "percentile for --calibration percentile")
       ->check(CLI::Range(50.0, 100.0));
+}
+
+nlohmann::json ModelOptions::provenance_of(const qnn::QModel& quantized) const {
+  nlohmann::json p = provenance({model});
+  p["dataset"] = dataset;
+  p["calibration"] = {
+      {"method", calibration}, {"images", calibration_images}, {"percentile", percentile}};
+  p["model_fingerprint"] = std::to_string(qnn::model_fingerprint(quantized));
+  return p;
 }
 
 qnn::CalibrationOptions ModelOptions::calibration_options() const {

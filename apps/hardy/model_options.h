@@ -8,6 +8,7 @@
 
 #include "hardy/qnn/graph.h"
 #include "hardy/qnn/int8_executor.h"
+#include "hardy/qnn/qmodel.h"
 #include "hardy/qnn/quantize.h"
 
 namespace hardy::cli {
@@ -25,6 +26,9 @@ struct ModelOptions {
   /// also --images and --kernels.
   void add_to(CLI::App& cmd, bool model_required, bool evaluation = true);
   qnn::CalibrationOptions calibration_options() const;
+  /// provenance() of the model file, with the dataset, calibration and the int8 model's
+  /// fingerprint.
+  nlohmann::json provenance_of(const qnn::QModel& quantized) const;
   qnn::KernelSet kernel_set() const;
 };
 

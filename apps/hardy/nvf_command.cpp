@@ -102,12 +102,7 @@ void run_nvf(const NvfArgs& a) {
   r["threads"] = a.model.threads;
   r["image_offset"] = a.offset;
   r["correct_only"] = a.correct_only;
-  r["provenance"] = provenance({a.model.model});
-  r["provenance"]["dataset"] = a.model.dataset;
-  r["provenance"]["calibration"] = {{"method", a.model.calibration},
-                                    {"images", a.model.calibration_images},
-                                    {"percentile", a.model.percentile}};
-  r["provenance"]["model_fingerprint"] = std::to_string(qnn::model_fingerprint(model));
+  r["provenance"] = a.model.provenance_of(model);
   write_json_file(a.json, r);
   if (!a.csv.empty()) analysis::write_neuron_csv(a.csv, nvf, counts);
   print_summary(r);
