@@ -67,20 +67,20 @@ class Inception(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.stem = nn.Conv2d(1, 8, 3, padding=1)
+        self.stem = nn.Conv2d(1, 8, 3, stride=2, padding=1)
         self.b1 = nn.Conv2d(8, 8, 1)
         self.b3 = nn.Conv2d(8, 8, 3, padding=1)
         self.bd = nn.Conv2d(8, 8, 3, padding=2, dilation=2)
         self.bp = nn.Conv2d(8, 8, 1)
         self.mix = nn.Conv2d(32, 24, 3, stride=2, padding=1)
-        self.fc = nn.Linear(24 * 5 * 5, 10)
+        self.fc = nn.Linear(24 * 4 * 4, 10)
 
     def forward(self, x):
-        x = F.relu(self.stem(x))
+        x = F.relu(self.stem(x))  # 28 -> 14
         p = self.bp(F.max_pool2d(x, 3, stride=1, padding=1))
         x = torch.cat([F.relu(self.b1(x)), F.relu(self.b3(x)), F.relu(self.bd(x)), F.relu(p)], 1)
-        x = F.relu(self.mix(x))  # 28 -> 14
-        x = F.max_pool2d(x, 3, stride=3, ceil_mode=True)  # 14 -> 5
+        x = F.relu(self.mix(x))  # 14 -> 7
+        x = F.max_pool2d(x, 2, ceil_mode=True)  # 7 -> 4
         return torch.softmax(self.fc(torch.flatten(x, 1)), dim=1)
 
 
