@@ -58,49 +58,55 @@ HARDY_VNNI inline void store16(uint8_t* dst, __m512i v, int64_t valid) {
   }
 }
 
-// OC_BLOCK output channels × 32 columns per pass: 2·OC_BLOCK accumulators.
-template <int kOcBlock>
-HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
+// kOcBlock output channels × 16·kHalves columns from column p0: kOcBlock·kHalves accumulators.
+template <int kOcBlock, int kHalves>
+HARDY_VNNI void gemm_tile(const GemmArgs& a, int64_t oc0, int64_t p0) {
   const int64_t k4 = a.k_padded / 4;
+  __m512i acc[kOcBlock][kHalves];
+  for (int j = 0; j < kOcBlock; ++j) {
+    for (int h = 0; h < kHalves; ++h) acc[j][h] = _mm512_set1_epi32(a.out.bias[oc0 + j]);
+  }
+  const uint8_t* col = a.col + p0 * 4;
+  for (int64_t k = 0; k < k4; ++k, col += a.p_padded * 4) {
+    __m512i c[kHalves];
+    for (int h = 0; h < kHalves; ++h) c[h] = _mm512_loadu_si512(col + 64 * h);
+    for (int j = 0; j < kOcBlock; ++j) {
+      int32_t w4;
+      std::memcpy(&w4, a.weights + (oc0 + j) * a.k_padded + 4 * k, 4);
+      const __m512i w = _mm512_set1_epi32(w4);
+      for (int h = 0; h < kHalves; ++h) acc[j][h] = _mm512_dpbusd_epi32(acc[j][h], c[h], w);
+    }
+  }
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
   const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
-  for (int64_t p0 = 0; p0 < a.p_count; p0 += 32) {
-    __m512i acc[kOcBlock][2];
-    for (int j = 0; j < kOcBlock; ++j) {
-      acc[j][0] = acc[j][1] = _mm512_set1_epi32(a.out.bias[oc0 + j]);
-    }
-    const uint8_t* col = a.col + p0 * 4;
-    for (int64_t k = 0; k < k4; ++k, col += a.p_padded * 4) {
-      const __m512i c0 = _mm512_loadu_si512(col);
-      const __m512i c1 = _mm512_loadu_si512(col + 64);
-      for (int j = 0; j < kOcBlock; ++j) {
-        int32_t w4;
-        std::memcpy(&w4, a.weights + (oc0 + j) * a.k_padded + 4 * k, 4);
-        const __m512i w = _mm512_set1_epi32(w4);
-        acc[j][0] = _mm512_dpbusd_epi32(acc[j][0], c0, w);
-        acc[j][1] = _mm512_dpbusd_epi32(acc[j][1], c1, w);
-      }
-    }
-    for (int j = 0; j < kOcBlock; ++j) {
-      const int64_t oc = oc0 + j;
-      uint8_t* y = a.y + oc * a.p_count + p0;
-      for (int half = 0; half < 2; ++half) {
-        const int64_t valid = a.p_count - p0 - 16 * half;
-        if (valid <= 0) break;
-        if (a.vector_requant) {
-          store16(y + 16 * half, requantize16(acc[j][half], a.out.multiplier[oc], zp, lo, hi),
-                  valid);
-        } else {
-          alignas(64) int32_t lanes[16];
-          _mm512_store_si512(lanes, acc[j][half]);
-          for (int64_t i = 0; i < 16 && i < valid; ++i) {
-            y[16 * half + i] =
-                requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
-          }
+  for (int j = 0; j < kOcBlock; ++j) {
+    const int64_t oc = oc0 + j;
+    uint8_t* y = a.y + oc * a.p_count + p0;
+    for (int half = 0; half < kHalves; ++half) {
+      const int64_t valid = a.p_count - p0 - 16 * half;
+      if (valid <= 0) break;
+      if (a.vector_requant) {
+        store16(y + 16 * half, requantize16(acc[j][half], a.out.multiplier[oc], zp, lo, hi),
+                valid);
+      } else {
+        alignas(64) int32_t lanes[16];
+        _mm512_store_si512(lanes, acc[j][half]);
+        for (int64_t i = 0; i < 16 && i < valid; ++i) {
+          y[16 * half + i] =
+              requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
         }
       }
     }
   }
+}
+
+// kOcBlock output channels over every column: 32 per tile, a last tile of 16 when at most 16
+// columns remain (the panel stays padded to 32; the tail tile just reads half of it).
+template <int kOcBlock>
+HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
+  int64_t p0 = 0;
+  for (; p0 + 16 < a.p_count; p0 += 32) gemm_tile<kOcBlock, 2>(a, oc0, p0);
+  if (p0 < a.p_count) gemm_tile<kOcBlock, 1>(a, oc0, p0);
 }
 
 // multiply16 with a multiplier and exponent per lane (per output channel).
