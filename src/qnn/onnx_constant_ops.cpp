@@ -10,6 +10,7 @@ namespace hardy::qnn::detail {
 namespace {
 
 constexpr int64_t kIndexLimit = int64_t{1} << 62;
+constexpr int64_t kMaxElements = int64_t{1} << 24;  // shape arithmetic is tiny
 constexpr int64_t kOnnxFloat = 1, kOnnxDouble = 11, kOnnxFloat16 = 10, kOnnxBfloat16 = 16;
 
 [[noreturn]] void fail(const std::string& what) { throw std::invalid_argument(what); }
@@ -60,6 +61,7 @@ Constant binary(const std::string& op, const Constant& x, const Constant& y) {
     }
     out.dims.push_back(dx == 1 ? dy : dx);
   }
+  if (out.elements() > kMaxElements) fail("a constant of more than 2^24 elements");
   const auto ox = strides(out);
   const auto sx = strides(x.shape), sy = strides(y.shape);
   Constant r{out, std::vector<double>(static_cast<size_t>(out.elements())),
@@ -203,9 +205,14 @@ Constant transpose(const Constant& data, std::vector<int64_t> perm) {
     for (int i = rank - 1; i >= 0; --i) perm.push_back(i);
   }
   if (static_cast<int>(perm.size()) != rank) fail("Transpose perm of the wrong length");
+  std::vector<uint8_t> seen(static_cast<size_t>(rank), 0);
+  for (int64_t& p : perm) {
+    p = normalize_axis(p, rank);
+    if (seen[static_cast<size_t>(p)]++) fail("Transpose perm that is not a permutation");
+  }
   Constant r;
   r.integer = data.integer;
-  for (int64_t p : perm) r.shape.dims.push_back(data.shape[static_cast<int>(normalize_axis(p, rank))]);
+  for (int64_t p : perm) r.shape.dims.push_back(data.shape[static_cast<int>(p)]);
   const auto st = strides(data.shape), ot = strides(r.shape);
   for (int64_t e = 0; e < r.shape.elements(); ++e) {
     int64_t src = 0;

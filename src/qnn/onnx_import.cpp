@@ -573,7 +573,9 @@ class Importer {
     if (opset() >= 11) {
       for (double v : constant_input(n, 1).data) pads.push_back(detail::to_index(v));
       if (n.input_size() > 2 && !n.input(2).empty()) {
-        value = static_cast<float>(constant_input(n, 2).data.at(0));
+        const Constant& v = constant_input(n, 2);
+        if (v.data.size() != 1) bad(n, "one constant_value", std::to_string(v.data.size()));
+        value = static_cast<float>(v.data[0]);
       }
       if (n.input_size() > 3 && !n.input(3).empty()) unsupported(n, "the axes input");
     } else {
@@ -780,8 +782,10 @@ class Importer {
         }
         if (d == -1 && infer < 0) {
           infer = static_cast<int64_t>(target.size());
-        } else if (d < 1) {
-          bad(n, "a reshape target of positive sizes and one -1", "size " + std::to_string(d));
+        } else if (d < 1 || d > (int64_t{1} << 26)) {
+          bad(n, "a reshape target of sizes in 1..2^26 and one -1", "size " + std::to_string(d));
+        } else if (known > (int64_t{1} << 26) / d) {
+          bad(n, "a reshape target of at most 2^26 elements per image", Shape(target).to_string());
         } else {
           known *= d;
         }
