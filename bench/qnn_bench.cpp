@@ -51,6 +51,25 @@ void model_inference(benchmark::State& state, const char* name, const char* data
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// Int8Executor::run_batch: kMaxBatch images per call (what run_dataset does), per image.
+void model_batch(benchmark::State& state, const char* name, const char* dataset) {
+  const Loaded& l = load(name, dataset);
+  const qnn::Int8Executor exec(l.model, qnn::KernelSet::kOptimized);
+  std::vector<qnn::Int8Executor::Workspace> ws;
+  std::vector<std::span<const uint8_t>> images;
+  for (int64_t i = 0; i < qnn::PackedModel::kMaxBatch; ++i) {
+    ws.push_back(exec.make_workspace());
+    images.push_back(l.test.image(i));
+  }
+  for (auto _ : state) {
+    exec.run_batch(images, ws);
+    benchmark::DoNotOptimize(ws[0].arena.data());
+  }
+  state.counters["images/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * qnn::PackedModel::kMaxBatch),
+                         benchmark::Counter::kIsRate);
+}
+
 // One node of a model, timed alone on the activations of a real image.
 void single_node(benchmark::State& state, const char* name, const char* dataset, size_t node,
                  qnn::KernelSet kernels) {
@@ -84,6 +103,9 @@ BENCHMARK_CAPTURE(model_inference, vgg_optimized, "vgg_fmnist", "fashion-mnist",
                   qnn::KernelSet::kOptimized);
 BENCHMARK_CAPTURE(model_inference, resnet_optimized, "resnet_fmnist", "fashion-mnist",
                   qnn::KernelSet::kOptimized);
+BENCHMARK_CAPTURE(model_batch, lenet5, "lenet5_fmnist", "fashion-mnist");
+BENCHMARK_CAPTURE(model_batch, mlp, "mlp_fmnist", "fashion-mnist");
+BENCHMARK_CAPTURE(model_batch, vgg, "vgg_fmnist", "fashion-mnist");
 BENCHMARK_CAPTURE(single_node, lenet5_conv1_reference, "lenet5_fmnist", "fashion-mnist", 0,
                   qnn::KernelSet::kReference);
 BENCHMARK_CAPTURE(single_node, lenet5_conv1_optimized, "lenet5_fmnist", "fashion-mnist", 0,

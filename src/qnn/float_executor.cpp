@@ -151,6 +151,15 @@ std::vector<std::vector<float>> run_float_all(const Graph& graph, std::span<cons
         for (size_t i = 0; i < y.size(); ++i) y[i] = activate(n, x[i] + b[i]);
         break;
       }
+      case OpKind::kConcat: {
+        size_t at = 0;
+        for (int source : n.inputs) {
+          const auto& part = v[static_cast<size_t>(source)];
+          std::copy(part.begin(), part.end(), y.begin() + static_cast<std::ptrdiff_t>(at));
+          at += part.size();
+        }
+        break;
+      }
       case OpKind::kMinimum:
         y = x;
         for (size_t k = 1; k < n.inputs.size(); ++k) {

@@ -58,49 +58,55 @@ HARDY_VNNI inline void store16(uint8_t* dst, __m512i v, int64_t valid) {
   }
 }
 
-// OC_BLOCK output channels × 32 columns per pass: 2·OC_BLOCK accumulators.
-template <int kOcBlock>
-HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
+// kOcBlock output channels × 16·kHalves columns from column p0: kOcBlock·kHalves accumulators.
+template <int kOcBlock, int kHalves>
+HARDY_VNNI void gemm_tile(const GemmArgs& a, int64_t oc0, int64_t p0) {
   const int64_t k4 = a.k_padded / 4;
+  __m512i acc[kOcBlock][kHalves];
+  for (int j = 0; j < kOcBlock; ++j) {
+    for (int h = 0; h < kHalves; ++h) acc[j][h] = _mm512_set1_epi32(a.out.bias[oc0 + j]);
+  }
+  const uint8_t* col = a.col + p0 * 4;
+  for (int64_t k = 0; k < k4; ++k, col += a.p_padded * 4) {
+    __m512i c[kHalves];
+    for (int h = 0; h < kHalves; ++h) c[h] = _mm512_loadu_si512(col + 64 * h);
+    for (int j = 0; j < kOcBlock; ++j) {
+      int32_t w4;
+      std::memcpy(&w4, a.weights + (oc0 + j) * a.k_padded + 4 * k, 4);
+      const __m512i w = _mm512_set1_epi32(w4);
+      for (int h = 0; h < kHalves; ++h) acc[j][h] = _mm512_dpbusd_epi32(acc[j][h], c[h], w);
+    }
+  }
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
   const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
-  for (int64_t p0 = 0; p0 < a.p_count; p0 += 32) {
-    __m512i acc[kOcBlock][2];
-    for (int j = 0; j < kOcBlock; ++j) {
-      acc[j][0] = acc[j][1] = _mm512_set1_epi32(a.out.bias[oc0 + j]);
-    }
-    const uint8_t* col = a.col + p0 * 4;
-    for (int64_t k = 0; k < k4; ++k, col += a.p_padded * 4) {
-      const __m512i c0 = _mm512_loadu_si512(col);
-      const __m512i c1 = _mm512_loadu_si512(col + 64);
-      for (int j = 0; j < kOcBlock; ++j) {
-        int32_t w4;
-        std::memcpy(&w4, a.weights + (oc0 + j) * a.k_padded + 4 * k, 4);
-        const __m512i w = _mm512_set1_epi32(w4);
-        acc[j][0] = _mm512_dpbusd_epi32(acc[j][0], c0, w);
-        acc[j][1] = _mm512_dpbusd_epi32(acc[j][1], c1, w);
-      }
-    }
-    for (int j = 0; j < kOcBlock; ++j) {
-      const int64_t oc = oc0 + j;
-      uint8_t* y = a.y + oc * a.p_count + p0;
-      for (int half = 0; half < 2; ++half) {
-        const int64_t valid = a.p_count - p0 - 16 * half;
-        if (valid <= 0) break;
-        if (a.vector_requant) {
-          store16(y + 16 * half, requantize16(acc[j][half], a.out.multiplier[oc], zp, lo, hi),
-                  valid);
-        } else {
-          alignas(64) int32_t lanes[16];
-          _mm512_store_si512(lanes, acc[j][half]);
-          for (int64_t i = 0; i < 16 && i < valid; ++i) {
-            y[16 * half + i] =
-                requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
-          }
+  for (int j = 0; j < kOcBlock; ++j) {
+    const int64_t oc = oc0 + j;
+    uint8_t* y = a.y + oc * a.p_count + p0;
+    for (int half = 0; half < kHalves; ++half) {
+      const int64_t valid = a.p_count - p0 - 16 * half;
+      if (valid <= 0) break;
+      if (a.vector_requant) {
+        store16(y + 16 * half, requantize16(acc[j][half], a.out.multiplier[oc], zp, lo, hi),
+                valid);
+      } else {
+        alignas(64) int32_t lanes[16];
+        _mm512_store_si512(lanes, acc[j][half]);
+        for (int64_t i = 0; i < 16 && i < valid; ++i) {
+          y[16 * half + i] =
+              requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
         }
       }
     }
   }
+}
+
+// kOcBlock output channels over every column: 32 per tile, a last tile of 16 when at most 16
+// columns remain (the panel stays padded to 32; the tail tile just reads half of it).
+template <int kOcBlock>
+HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
+  int64_t p0 = 0;
+  for (; p0 + 16 < a.p_count; p0 += 32) gemm_tile<kOcBlock, 2>(a, oc0, p0);
+  if (p0 < a.p_count) gemm_tile<kOcBlock, 1>(a, oc0, p0);
 }
 
 // multiply16 with a multiplier and exponent per lane (per output channel).
@@ -122,20 +128,28 @@ HARDY_VNNI inline __m512i multiply16_lanes(__m512i x, __m512i mult, __m512i expo
   return _mm512_mask_add_epi32(x, round_up, x, one);
 }
 
-// kVectors × 16 outputs starting at vector v0: broadcast 4 input bytes, one vpdpbusd per vector.
-template <int kVectors>
-HARDY_VNNI void dense_block(const DenseArgs& a, int64_t v0) {
-  __m512i acc[kVectors];
+// kVectors × 16 outputs starting at vector v0 for kImages images (inputs x + i·x_stride, outputs
+// y[i]): each weight vector is loaded once for all images, 4 input bytes are broadcast per image,
+// one vpdpbusd per vector and image.
+template <int kVectors, int kImages>
+HARDY_VNNI void dense_block(const DenseArgs& a, int64_t v0, const uint8_t* x, int64_t x_stride,
+                            uint8_t* const* y) {
+  __m512i acc[kVectors][kImages];
   for (int j = 0; j < kVectors; ++j) {
-    acc[j] = _mm512_loadu_si512(a.out.bias + (v0 + j) * kDenseLanes);
+    const __m512i bias = _mm512_loadu_si512(a.out.bias + (v0 + j) * kDenseLanes);
+    for (int i = 0; i < kImages; ++i) acc[j][i] = bias;
   }
   const int8_t* w = a.weights + v0 * kDenseLanes * 4;
   for (int64_t k4 = 0; k4 < a.k_padded / 4; ++k4, w += a.oc_padded * 4) {
-    int32_t x4;
-    std::memcpy(&x4, a.x + 4 * k4, 4);
-    const __m512i x = _mm512_set1_epi32(x4);
+    __m512i xb[kImages];
+    for (int i = 0; i < kImages; ++i) {
+      int32_t x4;
+      std::memcpy(&x4, x + i * x_stride + 4 * k4, 4);
+      xb[i] = _mm512_set1_epi32(x4);
+    }
     for (int j = 0; j < kVectors; ++j) {
-      acc[j] = _mm512_dpbusd_epi32(acc[j], x, _mm512_loadu_si512(w + j * 64));
+      const __m512i wv = _mm512_loadu_si512(w + j * 64);
+      for (int i = 0; i < kImages; ++i) acc[j][i] = _mm512_dpbusd_epi32(acc[j][i], xb[i], wv);
     }
   }
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
@@ -143,20 +157,34 @@ HARDY_VNNI void dense_block(const DenseArgs& a, int64_t v0) {
   for (int j = 0; j < kVectors; ++j) {
     const int64_t first = (v0 + j) * kDenseLanes, valid = a.out.channels - first;
     if (valid <= 0) break;
-    if (a.vector_requant) {
-      const __m512i y = multiply16_lanes(acc[j], _mm512_loadu_si512(a.lane_multiplier + first),
-                                         _mm512_loadu_si512(a.lane_exponent + first));
-      store16(a.y + first, _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(y, zp), lo), hi),
-              valid);
-    } else {
-      alignas(64) int32_t lanes[16];
-      _mm512_store_si512(lanes, acc[j]);
-      for (int64_t i = 0; i < 16 && i < valid; ++i) {
-        a.y[first + i] =
-            requantize(lanes[i], a.out.multiplier[first + i], a.out.zero_point, a.out.lo, a.out.hi);
+    for (int i = 0; i < kImages; ++i) {
+      if (a.vector_requant) {
+        const __m512i v = multiply16_lanes(acc[j][i], _mm512_loadu_si512(a.lane_multiplier + first),
+                                           _mm512_loadu_si512(a.lane_exponent + first));
+        store16(y[i] + first, _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, zp), lo), hi),
+                valid);
+      } else {
+        alignas(64) int32_t lanes[16];
+        _mm512_store_si512(lanes, acc[j][i]);
+        for (int64_t l = 0; l < 16 && l < valid; ++l) {
+          y[i][first + l] = requantize(lanes[l], a.out.multiplier[first + l], a.out.zero_point,
+                                       a.out.lo, a.out.hi);
+        }
       }
     }
   }
+}
+
+// Every output vector for kImages images: 4 vectors per block when one image, 2 when several
+// (2 × 4 accumulators), then the remaining vector.
+template <int kImages>
+HARDY_VNNI void dense_images(const DenseArgs& a, const uint8_t* x, int64_t x_stride,
+                             uint8_t* const* y) {
+  constexpr int kBlock = kImages == 1 ? 4 : 2;
+  int64_t v = 0;
+  const int64_t vectors = a.oc_padded / kDenseLanes;
+  for (; v + kBlock <= vectors; v += kBlock) dense_block<kBlock, kImages>(a, v, x, x_stride, y);
+  for (; v < vectors; ++v) dense_block<1, kImages>(a, v, x, x_stride, y);
 }
 
 }  // namespace
@@ -180,22 +208,15 @@ HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
 }
 
 HARDY_VNNI void dense_avx512_vnni(const DenseArgs& a) {
-  int64_t v = 0;
-  const int64_t vectors = a.oc_padded / kDenseLanes;
-  for (; v + 4 <= vectors; v += 4) dense_block<4>(a, v);
-  switch (vectors - v) {
-    case 3:
-      dense_block<3>(a, v);
-      break;
-    case 2:
-      dense_block<2>(a, v);
-      break;
-    case 1:
-      dense_block<1>(a, v);
-      break;
-    default:
-      break;
-  }
+  uint8_t* const y[1] = {a.y};
+  dense_images<1>(a, a.x, 0, y);
+}
+
+HARDY_VNNI void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int64_t x_stride,
+                                        uint8_t* const* y) {
+  int64_t i = 0;
+  for (; i + 4 <= images; i += 4) dense_images<4>(a, a.x + i * x_stride, x_stride, y + i);
+  for (; i < images; ++i) dense_images<1>(a, a.x + i * x_stride, x_stride, y + i);
 }
 
 HARDY_VNNI void add_avx512(const AddArgs& a) {

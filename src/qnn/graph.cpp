@@ -2,6 +2,7 @@
 #include "hardy/qnn/graph.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "hardy/core/error.h"
 
@@ -29,6 +30,8 @@ const char* op_name(OpKind op) {
       return "Add";
     case OpKind::kMinimum:
       return "Minimum";
+    case OpKind::kConcat:
+      return "Concat";
   }
   return "?";
 }
@@ -38,6 +41,7 @@ OpArity op_arity(OpKind op) {
     case OpKind::kAdd:
       return {2, false};
     case OpKind::kMinimum:
+    case OpKind::kConcat:
       return {2, true};
     default:
       return {1, false};
@@ -88,6 +92,18 @@ void remove_dead_values(Graph& graph) {
   for (Node& n : graph.nodes) {
     n.output = at(n.output);
     for (int& v : n.inputs) v = at(v);
+  }
+}
+
+void apply_output_activation(OutputActivation activation, std::span<float> logits) {
+  if (activation == OutputActivation::kNone || logits.empty()) return;
+  const double max = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (float v : logits) sum += std::exp(static_cast<double>(v) - max);
+  for (float& v : logits) {
+    const double shifted = static_cast<double>(v) - max;
+    v = static_cast<float>(activation == OutputActivation::kSoftmax ? std::exp(shifted) / sum
+                                                                    : shifted - std::log(sum));
   }
 }
 

@@ -76,6 +76,26 @@ void Int8Executor::run(std::span<const uint8_t> image, Workspace& ws) const {
   run_nodes(plan_->schedule(), ws);
 }
 
+void Int8Executor::run_batch(std::span<const std::span<const uint8_t>> images,
+                             std::span<Workspace> ws) const {
+  HARDY_CHECK(images.size() <= ws.size() &&
+              static_cast<int64_t>(images.size()) <= PackedModel::kMaxBatch);
+  for (size_t i = 0; i < images.size(); ++i) {
+    HARDY_CHECK(static_cast<int64_t>(images[i].size()) == model_->input_elements());
+    std::copy(images[i].begin(), images[i].end(), value(ws[i], model_->input).begin());
+  }
+  if (!packed_) {
+    for (size_t i = 0; i < images.size(); ++i) run_nodes(plan_->schedule(), ws[i]);
+    return;
+  }
+  NodeIo ios[PackedModel::kMaxBatch];
+  for (int node : plan_->schedule()) {
+    for (size_t i = 0; i < images.size(); ++i) ios[i] = node_io(node, ws[i]);
+    packed_->run_node_batch(static_cast<size_t>(node), std::span(ios, images.size()),
+                            ws[0].scratch.data());
+  }
+}
+
 std::span<uint8_t> Int8Executor::value(Workspace& ws, int v) const {
   return {ws.arena.data() + plan_->offset(v),
           static_cast<size_t>(model_->value(v).shape.elements())};
@@ -118,11 +138,19 @@ std::vector<uint8_t> Int8Executor::run_dataset(const data::Dataset& images, int6
   const int64_t out_n = model_->output_elements();
   std::vector<uint8_t> outputs(static_cast<size_t>(n * out_n));
   pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
-    Workspace ws = make_workspace();
-    for (int64_t i = b; i < e; ++i) {
-      run(images.image(i), ws);
-      const auto out = output(ws);
-      std::copy(out.begin(), out.end(), outputs.begin() + i * out_n);
+    std::vector<Workspace> ws;
+    for (int64_t i = 0; i < std::min(e - b, PackedModel::kMaxBatch); ++i) {
+      ws.push_back(make_workspace());
+    }
+    std::span<const uint8_t> batch[PackedModel::kMaxBatch];
+    for (int64_t first = b; first < e; first += PackedModel::kMaxBatch) {
+      const int64_t count = std::min(e - first, PackedModel::kMaxBatch);
+      for (int64_t i = 0; i < count; ++i) batch[i] = images.image(first + i);
+      run_batch(std::span(batch, static_cast<size_t>(count)), ws);
+      for (int64_t i = 0; i < count; ++i) {
+        const auto out = output(ws[static_cast<size_t>(i)]);
+        std::copy(out.begin(), out.end(), outputs.begin() + (first + i) * out_n);
+      }
     }
   });
   return outputs;

@@ -269,7 +269,7 @@ size_t PackedModel::layer_scratch_bytes(size_t i) const {
   if (node.op == OpKind::kConv) {
     return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack);
   }
-  return node.op == OpKind::kDense ? static_cast<size_t>(L.k_padded) : 0;
+  return node.op == OpKind::kDense ? static_cast<size_t>(L.k_padded * kMaxBatch) : 0;
 }
 
 void PackedModel::update_weight(size_t i, int64_t weight_index, int8_t previous) {
@@ -281,6 +281,36 @@ void PackedModel::update_weight(size_t i, int64_t weight_index, int8_t previous)
   L.weights[static_cast<size_t>(packed_index(L, node.op == OpKind::kConv, c, k))] = now;
   const int32_t zx = model_.value(node.inputs[0]).quant.zero_point;
   L.bias_corrected[static_cast<size_t>(c)] -= zx * (int32_t{now} - int32_t{previous});
+}
+
+void PackedModel::run_node_batch(size_t index, std::span<const NodeIo> ios,
+                                 uint8_t* scratch) const {
+  HARDY_CHECK(static_cast<int64_t>(ios.size()) <= kMaxBatch);
+  const QNode& node = model_.nodes[index];
+#if defined(__x86_64__)
+  if (node.op == OpKind::kDense && isa_ == Isa::kAvx512Vnni && ios.size() > 1) {
+    const Layer& L = layers_[index];
+    uint8_t* outputs[kMaxBatch];
+    for (size_t i = 0; i < ios.size(); ++i) {
+      uint8_t* x = scratch + static_cast<int64_t>(i) * L.k_padded;
+      std::memcpy(x, ios[i].x[0], static_cast<size_t>(L.k));
+      std::memset(x + L.k, 0, static_cast<size_t>(L.k_padded - L.k));
+      outputs[i] = ios[i].y;
+    }
+    const detail::DenseArgs a{scratch,
+                              L.k_padded,
+                              L.oc_padded,
+                              L.weights.data(),
+                              output_stage(node, L, ios[0], 0, node.weight.shape[0]),
+                              L.lane_multiplier.data(),
+                              L.lane_exponent.data(),
+                              L.vector_requant,
+                              nullptr};
+    detail::dense_batch_avx512_vnni(a, static_cast<int64_t>(ios.size()), L.k_padded, outputs);
+    return;
+  }
+#endif
+  for (const NodeIo& io : ios) run_node(index, io, scratch);
 }
 
 void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) const {

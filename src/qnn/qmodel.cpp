@@ -51,6 +51,30 @@ void check_weights(const QModel& m, size_t i) {
   }
 }
 
+// Concat: inputs agree with the output except along the first axis, one multiplier each.
+void check_concat(const QModel& m, size_t i) {
+  const QNode& n = m.nodes[i];
+  const Shape& os = m.value(n.output).shape;
+  int64_t total = 0;
+  for (int v : n.inputs) {
+    const Shape& s = m.value(v).shape;
+    bool same = s.rank() == os.rank() && s.rank() >= 1;
+    for (int d = 1; same && d < s.rank(); ++d) same = s[d] == os[d];
+    if (!same) {
+      throw FormatError(m.source, node_label(m, i), "inputs shaped like the output " +
+                        os.to_string() + " but for the first axis", s.to_string());
+    }
+    total += s[0];
+  }
+  if (os.rank() < 1 || total != os[0] || n.concat_multiplier.size() != n.inputs.size()) {
+    throw FormatError(m.source, node_label(m, i),
+                      "first axes summing to " + std::to_string(os.rank() ? os[0] : 0) +
+                          " and one multiplier per input",
+                      std::to_string(total) + " and " +
+                          std::to_string(n.concat_multiplier.size()) + " multipliers");
+  }
+}
+
 }  // namespace
 
 void QModel::validate() const {
@@ -95,6 +119,7 @@ void QModel::validate() const {
     }
     written_by[static_cast<size_t>(n.output)] = static_cast<int>(i);
     if (n.op == OpKind::kConv || n.op == OpKind::kDense) check_weights(*this, i);
+    if (n.op == OpKind::kConcat) check_concat(*this, i);
     for (int v : n.inputs) {
       if (value(v).shape.elements() != value(n.output).shape.elements() &&
           (n.op == OpKind::kAdd || n.op == OpKind::kMinimum || n.op == OpKind::kFlatten ||
@@ -175,6 +200,10 @@ uint64_t model_fingerprint(const QModel& m) {
     }
     mix(n.add_output_multiplier.multiplier);
     mix(n.add_output_multiplier.shift);
+    for (const auto& q : n.concat_multiplier) {  // none outside Concat: older hashes unchanged
+      mix(q.multiplier);
+      mix(q.shift);
+    }
   }
   return h.digest();
 }

@@ -208,6 +208,8 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
       case OpKind::kFlatten:
         out = in;  // these ops work on raw integers and keep the input's scale and zero point
         break;
+      case OpKind::kConcat:  // each input rescaled to the output (below)
+        break;
       case OpKind::kMinimum:
         // A minimum of raw integers is the minimum of the reals only on one common scale.
         for (int v : n.inputs) {
@@ -219,6 +221,13 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
         }
         out = in;
         break;
+    }
+    if (n.op == OpKind::kConcat) {
+      for (int v : n.inputs) {
+        const double s = m.values[static_cast<size_t>(v)].quant.scale;
+        q.concat_multiplier.push_back(quantize_multiplier(
+            s / (static_cast<double>(1 << QNode::kAddLeftShift) * out.scale)));
+      }
     }
     m.nodes.push_back(std::move(q));
   }

@@ -65,6 +65,21 @@ uint8_t pool_window_reference(const QNode& node, const NodeIo& io, int64_t c, in
   return static_cast<uint8_t>(node.op == OpKind::kMaxPool ? best : (sum + count / 2) / count);
 }
 
+int64_t concat_offset(const NodeIo& io, size_t k) {
+  int64_t offset = 0;
+  for (size_t i = 0; i < k; ++i) offset += io.in[i]->shape.elements();
+  return offset;
+}
+
+std::pair<size_t, int64_t> concat_source(const NodeIo& io, int64_t index) {
+  size_t k = 0;
+  while (k + 1 < io.in.size() && index >= io.in[k]->shape.elements()) {
+    index -= io.in[k]->shape.elements();
+    ++k;
+  }
+  return {k, index};
+}
+
 uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
   switch (node.op) {
     case OpKind::kConv:
@@ -97,6 +112,14 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
     case OpKind::kClip:
     case OpKind::kFlatten:
       return std::clamp(io.x[0][index], node.out_min, node.out_max);
+    case OpKind::kConcat: {
+      const auto [k, e] = concat_source(io, index);
+      const int32_t v = multiply_by_quantized_multiplier(
+          (int32_t{io.x[k][e]} - io.in[k]->quant.zero_point) * (1 << QNode::kAddLeftShift),
+          node.concat_multiplier[k]);
+      return static_cast<uint8_t>(std::clamp<int64_t>(int64_t{v} + io.out->quant.zero_point,
+                                                      node.out_min, node.out_max));
+    }
     case OpKind::kMinimum: {
       uint8_t m = io.x[0][index];
       for (size_t k = 1; k < io.x.size(); ++k) m = std::min(m, io.x[k][index]);

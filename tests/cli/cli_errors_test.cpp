@@ -35,10 +35,19 @@ TEST_F(CliErrors, TruncatedOnnx) {
 
 TEST_F(CliErrors, UnsupportedOperator) {
   hardy::qnn::testing::OnnxBuilder b({1, 28, 28});
-  b.node("Softmax", {"input"}, {"y"});
+  b.node("Erf", {"input"}, {"y"});
+  const std::string path = temp("erf.onnx");
+  std::ofstream(path, std::ios::binary) << b.serialize("y");
+  expect_one_error_line(run_hardy("eval --model " + path), "unsupported operator 'Erf'");
+}
+
+TEST_F(CliErrors, SoftmaxInsideTheNetworkNamesTheNode) {
+  hardy::qnn::testing::OnnxBuilder b({1, 28, 28});
+  b.node("Softmax", {"input"}, {"s"});
+  b.node("Relu", {"s"}, {"y"});
   const std::string path = temp("softmax.onnx");
   std::ofstream(path, std::ios::binary) << b.serialize("y");
-  expect_one_error_line(run_hardy("eval --model " + path), "unsupported operator 'Softmax'");
+  expect_one_error_line(run_hardy("eval --model " + path), "node 'Softmax_1' (Softmax)");
 }
 
 TEST_F(CliErrors, ModelInputDoesNotFitTheImages) {

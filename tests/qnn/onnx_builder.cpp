@@ -27,6 +27,19 @@ void OnnxBuilder::initializer(const std::string& name, std::vector<int64_t> dims
   for (float v : values) t->add_float_data(v);
 }
 
+void OnnxBuilder::int64_initializer(const std::string& name, std::vector<int64_t> dims,
+                                    std::vector<int64_t> values) {
+  auto* t = model_.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : dims) t->add_dims(d);
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+void OnnxBuilder::set_opset(int64_t version) {
+  model_.mutable_opset_import(0)->set_version(version);
+}
+
 onnx::NodeProto& OnnxBuilder::node(const std::string& op, std::vector<std::string> inputs,
                                    std::vector<std::string> outputs) {
   auto* n = model_.mutable_graph()->add_node();

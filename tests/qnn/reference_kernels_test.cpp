@@ -86,5 +86,27 @@ TEST(ReferenceKernels, AddRescalesBothInputs) {
   EXPECT_EQ(y[0], 7);
 }
 
+TEST(ReferenceKernels, ConcatCopiesEqualScalesAndRescalesOthers) {
+  // a (2 elements) shares the output's scale 0.5 / zp 10: copied. b (1 element) has scale 1,
+  // zp 0: b = 7 (7.0) → 7.0 / 0.5 + 10 = 24. c: scale 0.2, zp 3: 8 → 1.0 → 12; 0 → −0.6 → 8.8 → 9.
+  const QValue a = value(Shape{2}, 0.5f, 10), b = value(Shape{1}, 1.0f, 0),
+               c = value(Shape{2}, 0.2f, 3), out = value(Shape{5}, 0.5f, 10);
+  QNode n;
+  n.op = OpKind::kConcat;
+  for (const QValue* v : {&a, &b, &c}) {
+    n.concat_multiplier.push_back(
+        quantize_multiplier(v->quant.scale / ((1 << QNode::kAddLeftShift) * 0.5)));
+  }
+  const uint8_t xa[2] = {0, 255}, xb[1] = {7}, xc[2] = {8, 0};
+  uint8_t y[5];
+  const QValue* ins[] = {&a, &b, &c};
+  const uint8_t* xs[] = {xa, xb, xc};
+  const NodeIo io{ins, xs, &out, y};
+  run_node_reference(n, io);
+  EXPECT_EQ(std::vector<uint8_t>(y, y + 5), (std::vector<uint8_t>{0, 255, 24, 12, 9}));
+  EXPECT_EQ(concat_offset(io, 2), 3);
+  EXPECT_EQ(concat_source(io, 4), (std::pair<size_t, int64_t>{2, 1}));
+}
+
 }  // namespace
 }  // namespace hardy::qnn

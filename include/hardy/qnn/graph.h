@@ -2,6 +2,7 @@
 // dropped), with BatchNormalization folded and activations fused into their producers.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ enum class OpKind {
   kFlatten,            ///< (C, H, W) → (C·H·W), row-major; no data movement
   kAdd,                ///< element-wise sum of two tensors of one shape (residual)
   kMinimum,            ///< element-wise minimum of two or more tensors of one shape
+  kConcat,  ///< two or more tensors joined along their first per-image axis (channels / features)
 };
 
 const char* op_name(OpKind op);
@@ -42,8 +44,24 @@ struct WindowParams {
   bool count_include_pad = false;  ///< AveragePool only
 };
 
+/// Where a node came from. The importer expresses what PyTorch's exporter writes around the layers
+/// with the existing operators: a per-channel affine map y = a·x + b (constant Mul/Add/Sub/Div)
+/// and a zero Pad become depthwise 1×1 Convs (weight a or 1, bias b or 0, the Pad's padding), and
+/// are folded into a neighbouring layer wherever that is exact (docs/onnx-import.md).
+enum class NodeOrigin {
+  kModel,   ///< an operator of the model itself
+  kAffine,  ///< depthwise 1×1 Conv built from constant Mul/Add/Sub/Div
+  kPad,     ///< depthwise 1×1 identity Conv carrying a constant-zero Pad's padding
+};
+
+/// What the model applies to its output after the last layer; hardy drops it (both are
+/// monotone per row, so top-1 is unchanged) and outputs the logits. apply_output_activation()
+/// recomputes it in fp32 to compare with the model's own outputs.
+enum class OutputActivation { kNone, kSoftmax, kLogSoftmax };
+
 struct Node {
   OpKind op = OpKind::kRelu;
+  NodeOrigin origin = NodeOrigin::kModel;
   std::string name;
   std::vector<int> inputs;  ///< value indices
   int output = -1;          ///< value index
@@ -65,6 +83,7 @@ struct Graph {
   std::vector<Value> values;
   std::vector<Node> nodes;  ///< topological order
   int input = -1, output = -1;
+  OutputActivation output_activation = OutputActivation::kNone;
 
   /// Total multiply-accumulates of one inference (Conv + Dense).
   int64_t macs() const;
@@ -81,6 +100,10 @@ void check_input_matches(const Graph& graph, int rows, int cols, const std::stri
 /// original order. After activation fusion this drops the producers' pre-activation values, so
 /// every remaining value is a tensor the network really computes.
 void remove_dead_values(Graph& graph);
+
+/// Applies `activation` to one row of logits in place (softmax: exp(x − max) / Σ; log-softmax:
+/// x − max − log Σ exp(x − max), in double).
+void apply_output_activation(OutputActivation activation, std::span<float> logits);
 
 /// Output spatial size of a window op: (in + pads − kernel) / stride + 1 (floor).
 int window_output(int in, int pad_a, int pad_b, int kernel, int stride);

@@ -54,6 +54,9 @@ class Int8Executor {
   /// Runs one image (input_elements() raw bytes: the input scale is 1/255, zero point 0).
   /// Every value of the model is left in ws.
   void run(std::span<const uint8_t> image, Workspace& ws) const;
+  /// Runs images.size() ≤ PackedModel::kMaxBatch images, image i in ws[i]: the same bytes as run()
+  /// on each (optimized Dense kernels share each weight load between images).
+  void run_batch(std::span<const std::span<const uint8_t>> images, std::span<Workspace> ws) const;
   /// Runs only the listed nodes, in the order given (e.g. ExecutionPlan::cone()); their inputs
   /// must already be in ws. Nodes that do not run (Flatten copies) are skipped.
   void run_nodes(std::span<const int> nodes, Workspace& ws) const;

@@ -48,6 +48,9 @@ struct QNode {
   static constexpr int kAddLeftShift = 20;
   std::array<QuantizedMultiplier, 2> add_input_multiplier{};
   QuantizedMultiplier add_output_multiplier{};
+  // Concat: input k's (q − zp_k) << kAddLeftShift times concat_multiplier[k] is the output's
+  // q − zp_out (one per input; exact when the scales agree).
+  std::vector<QuantizedMultiplier> concat_multiplier;
 
   /// Weights per output channel (Conv: IC/groups · KH · KW; Dense: IN).
   int64_t reduction_size() const { return weight.shape.elements() / weight.shape[0]; }

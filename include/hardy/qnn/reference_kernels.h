@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "hardy/qnn/qmodel.h"
 
@@ -48,9 +49,17 @@ inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t i
 /// - Add (TFLite): both inputs rescaled to 2·max(s_a, s_b) with 20 bits of headroom, summed,
 ///   rescaled to the output, clamped;
 /// - Relu, Clip, Flatten: clamp(q, out_min, out_max); Minimum: the clamped minimum of all inputs
-///   (which share the output's scale and zero point).
+///   (which share the output's scale and zero point);
+/// - Concat: the input element at that position (inputs are consecutive blocks of the output),
+///   (q − zp_k) << 20 rescaled by concat_multiplier[k], plus the output zero point, clamped.
 /// Fault injection recomputes single elements with it; the kernels below are loops over it.
 uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index);
+
+/// Concat: the input holding output element `index`, and that element's index in it.
+std::pair<size_t, int64_t> concat_source(const NodeIo& io, int64_t index);
+/// Concat: index in the output of element 0 of input k (input k's element e is output
+/// element concat_offset(io, k) + e).
+int64_t concat_offset(const NodeIo& io, size_t k);
 
 /// element_reference of a MaxPool/AveragePool output at channel c, row oy, column ox.
 uint8_t pool_window_reference(const QNode& node, const NodeIo& io, int64_t c, int64_t oy,
