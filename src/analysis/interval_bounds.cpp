@@ -31,6 +31,9 @@ bool monotone(const QNode& n) {
     case OpKind::kFlatten:
     case OpKind::kMinimum:
       return true;
+    case OpKind::kConcat:
+      return std::all_of(n.concat_multiplier.begin(), n.concat_multiplier.end(),
+                         [](const QuantizedMultiplier& m) { return m.multiplier >= 0; });
     case OpKind::kAdd:
       return n.add_input_multiplier[0].multiplier >= 0 &&
              n.add_input_multiplier[1].multiplier >= 0 && n.add_output_multiplier.multiplier >= 0;
@@ -192,18 +195,16 @@ void IntervalBounds::propagate_elementwise(int node) {
     }
   };
   const int64_t out_width = pool ? model_.value(n.output).shape[2] : 0;
-  for (int in : n.inputs) {
-    for (int32_t e : changes_[static_cast<size_t>(plan_.storage(in))]) {
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[k]))]) {
       if (pool) {
         const fault::PoolRect r =
             pool_tables_[static_cast<size_t>(node)].reach[static_cast<size_t>(e)];
         for (int64_t ry = 0; ry < r.rows; ++ry) {
           for (int64_t rx = 0; rx < r.cols; ++rx) bound(r.first + ry * out_width + rx);
         }
-      } else if (n.op == OpKind::kGlobalAveragePool) {
-        bound(e / (model_.value(in).shape[1] * model_.value(in).shape[2]));
       } else {
-        bound(e);
+        bound(qnn::element_output_index(n, lo_io_[static_cast<size_t>(node)], k, e));
       }
     }
   }

@@ -216,12 +216,10 @@ void FaultPropagator::recompute_elementwise(int node) {
     recompute_pool(node);
     return;
   }
-  for (int in : n.inputs) {
-    const auto sv = static_cast<size_t>(plan_.storage(in));
-    for (int32_t e : changes_[sv]) {
-      const int64_t o = n.op == OpKind::kGlobalAveragePool
-                            ? e / (model_.value(in).shape[1] * model_.value(in).shape[2])
-                            : e;
+  // By input position, not value: one value may be passed twice (Concat, Add, Minimum).
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[k]))]) {
+      const int64_t o = qnn::element_output_index(n, io, k, e);
       update(o, qnn::element_reference(n, io, o));
     }
   }

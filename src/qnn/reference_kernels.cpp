@@ -71,6 +71,17 @@ int64_t concat_offset(const NodeIo& io, size_t k) {
   return offset;
 }
 
+int64_t element_output_index(const QNode& node, const NodeIo& io, size_t k, int64_t element) {
+  switch (node.op) {
+    case OpKind::kGlobalAveragePool:
+      return element / (io.in[k]->shape[1] * io.in[k]->shape[2]);
+    case OpKind::kConcat:
+      return concat_offset(io, k) + element;
+    default:
+      return element;
+  }
+}
+
 std::pair<size_t, int64_t> concat_source(const NodeIo& io, int64_t index) {
   size_t k = 0;
   while (k + 1 < io.in.size() && index >= io.in[k]->shape.elements()) {
@@ -117,8 +128,8 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
       const int32_t v = multiply_by_quantized_multiplier(
           (int32_t{io.x[k][e]} - io.in[k]->quant.zero_point) * (1 << QNode::kAddLeftShift),
           node.concat_multiplier[k]);
-      return static_cast<uint8_t>(std::clamp<int64_t>(int64_t{v} + io.out->quant.zero_point,
-                                                      node.out_min, node.out_max));
+      return static_cast<uint8_t>(
+          std::clamp<int64_t>(int64_t{v} + io.out->quant.zero_point, node.out_min, node.out_max));
     }
     case OpKind::kMinimum: {
       uint8_t m = io.x[0][index];

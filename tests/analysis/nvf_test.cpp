@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "hardy/core/error.h"
@@ -69,11 +70,18 @@ TEST_P(NvfEqualsInjection, CriticalCountsPerNeuronForEveryFaultModel) {
   EXPECT_GT(nvf.bytes_simulated, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Zoo, NvfEqualsInjection,
-    ::testing::Values(Case{"lenet5_fmnist", 3, {}, {}}, Case{"mlp_fmnist", 3, {}, {}},
-                      Case{"vgg_fmnist", 1, {0}, {}}, Case{"resnet_fmnist", 1, {0}, {0, 5, 6, 7}}),
-    [](const auto& param_info) { return std::string(param_info.param.model); });
+INSTANTIATE_TEST_SUITE_P(Zoo, NvfEqualsInjection,
+                         ::testing::Values(Case{"lenet5_fmnist", 3, {}, {}},
+                                           Case{"mlp_fmnist", 3, {}, {}},
+                                           Case{"vgg_fmnist", 1, {0}, {}},
+                                           Case{"resnet_fmnist", 1, {0}, {0, 5, 6, 7}},
+                                           Case{"import/inception_concat", 1, {0, 1}, {0, 6, 7}},
+                                           Case{"import/pad_residual", 1, {0, 1}, {0, 6, 7}}),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.model;
+                           std::replace(name.begin(), name.end(), '/', '_');
+                           return name;
+                         });
 
 TEST(Nvf, BoundsAndThreadsChangeNothingButHowBytesAreDecided) {
   const auto& z = qnn::testing::zoo_model("lenet5_fmnist");

@@ -102,6 +102,11 @@ TEST_P(FastEqualsReference, RandomFaultsOfEveryTargetAndKind) {
 
 INSTANTIATE_TEST_SUITE_P(Models, FastEqualsReference,
                          ::testing::ValuesIn(qnn::testing::kZooModels));
+// Users' exports (models/import): Concat, residual blocks with padding, synthesized affine and
+// padding layers.
+INSTANTIATE_TEST_SUITE_P(ImportCorpus, FastEqualsReference,
+                         ::testing::Values("import/inception_concat", "import/pad_residual",
+                                           "import/normalized_cnn", "import/view_head"));
 
 // Every neuron bit flip of a few images (so that faults reach the same states and the memo
 // answers many of them): outcomes and output bytes with the memo equal those without it, and the

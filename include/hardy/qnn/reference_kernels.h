@@ -61,6 +61,11 @@ std::pair<size_t, int64_t> concat_source(const NodeIo& io, int64_t index);
 /// element concat_offset(io, k) + e).
 int64_t concat_offset(const NodeIo& io, size_t k);
 
+/// For an element-wise node (not Conv/Dense/pooling): the output element that element `element` of
+/// input `k` feeds (GlobalAveragePool: its channel; Concat: its place in the joined output; every
+/// other operator: the same index).
+int64_t element_output_index(const QNode& node, const NodeIo& io, size_t k, int64_t element);
+
 /// element_reference of a MaxPool/AveragePool output at channel c, row oy, column ox.
 uint8_t pool_window_reference(const QNode& node, const NodeIo& io, int64_t c, int64_t oy,
                               int64_t ox);
