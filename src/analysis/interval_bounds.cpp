@@ -50,22 +50,14 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec)
       plan_(exec.plan()),
       golden_(exec.make_workspace()),
       lo_(exec.make_workspace()),
-      hi_(exec.make_workspace()) {
-  const size_t nv = model_.values.size(), nn = model_.nodes.size();
+      hi_(exec.make_workspace()),
+      changed_(model_, plan_) {
+  const size_t nn = model_.nodes.size();
   for (size_t i = 0; i < nn; ++i) {
     lo_io_.push_back(exec_.node_io(static_cast<int>(i), lo_));
     hi_io_.push_back(exec_.node_io(static_cast<int>(i), hi_));
   }
   output_storage_ = plan_.storage(model_.output);
-  changes_.resize(nv);
-  marked_.resize(nv);
-  last_reader_.assign(nv, -1);
-  for (size_t v = 0; v < nv; ++v) {
-    if (plan_.storage(static_cast<int>(v)) != static_cast<int>(v)) continue;
-    marked_[v].assign(static_cast<size_t>(model_.values[v].shape.elements()), 0);
-    const auto& readers = plan_.readers(static_cast<int>(v));
-    if (!readers.empty()) last_reader_[v] = readers.back();
-  }
   mac_index_.assign(nn, -1);
   pool_tables_.resize(nn);
   for (size_t i = 0; i < nn; ++i) {
@@ -113,16 +105,11 @@ uint8_t IntervalBounds::golden_byte(int value, int64_t element) const {
 }
 
 void IntervalBounds::widen(int value, int64_t element, uint8_t lo, uint8_t hi) {
-  const auto v = static_cast<size_t>(value);
   const size_t at = plan_.offset(value) + static_cast<size_t>(element);
   lo_.arena[at] = lo;
   hi_.arena[at] = hi;
   if (lo == golden_.arena[at] && hi == golden_.arena[at]) return;
-  if (changes_[v].empty()) dirty_values_.push_back(value);
-  if (marked_[v][static_cast<size_t>(element)] != epoch_) {
-    marked_[v][static_cast<size_t>(element)] = epoch_;
-    changes_[v].push_back(static_cast<int32_t>(element));
-  }
+  changed_.add(value, element);
 }
 
 void IntervalBounds::propagate_mac(int node) {
@@ -130,15 +117,15 @@ void IntervalBounds::propagate_mac(int node) {
   MacBounds& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
   const int64_t channels = m.geo.channels(), positions = m.geo.positions();
   const size_t in_off = plan_.offset(n.inputs[0]);
-  for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[0]))]) {
+  for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
     const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
     const int32_t dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
     const int32_t dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
     m.geo.for_each_tap(e, [&](int64_t p, const int32_t* w, int64_t first, int64_t count) {
       const int64_t at = p * channels + first;
       fault::add_scaled_interval(m.dlo.data() + at, m.dhi.data() + at, w, count, dl, dh);
-      if (m.touched_at[static_cast<size_t>(p)] != epoch_) {
-        m.touched_at[static_cast<size_t>(p)] = epoch_;
+      if (m.touched_at[static_cast<size_t>(p)] != changed_.epoch()) {
+        m.touched_at[static_cast<size_t>(p)] = changed_.epoch();
         m.touched.push_back(static_cast<int32_t>(p));
       }
     });
@@ -196,7 +183,7 @@ void IntervalBounds::propagate_elementwise(int node) {
   };
   const int64_t out_width = pool ? model_.value(n.output).shape[2] : 0;
   for (size_t k = 0; k < n.inputs.size(); ++k) {
-    for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[k]))]) {
+    for (int32_t e : changed_.of(plan_.storage(n.inputs[k]))) {
       if (pool) {
         const fault::PoolRect r =
             pool_tables_[static_cast<size_t>(node)].reach[static_cast<size_t>(e)];
@@ -212,27 +199,27 @@ void IntervalBounds::propagate_elementwise(int node) {
 
 IntervalBounds::Verdict IntervalBounds::bound(int value, int64_t element, uint8_t lo, uint8_t hi) {
   const int sv = plan_.storage(value);
-  ++epoch_;
+  changed_.begin();
   widen(sv, element, lo, hi);
-  int horizon = last_reader_[static_cast<size_t>(sv)];
+  int horizon = changed_.last_reader(sv);
   for (int i : plan_.cone(sv)) {
     if (i > horizon) break;
     const QNode& n = model_.node(i);
     bool fed = false;
-    for (int in : n.inputs) fed = fed || !changes_[static_cast<size_t>(plan_.storage(in))].empty();
+    for (int in : n.inputs) fed = fed || !changed_.of(plan_.storage(in)).empty();
     if (!fed) continue;
-    const size_t before = dirty_values_.size();
+    const size_t before = changed_.values().size();
     if (is_mac(n)) {
       propagate_mac(i);
     } else {
       propagate_elementwise(i);
     }
-    if (dirty_values_.size() > before) {
-      horizon = std::max(horizon, last_reader_[static_cast<size_t>(plan_.storage(n.output))]);
+    if (changed_.values().size() > before) {
+      horizon = std::max(horizon, changed_.last_reader(plan_.storage(n.output)));
     }
   }
   Verdict verdict = Verdict::kKept;
-  if (!changes_[static_cast<size_t>(output_storage_)].empty()) {
+  if (!changed_.of(output_storage_).empty()) {
     const uint8_t* olo = lo_.arena.data() + plan_.offset(output_storage_);
     const uint8_t* ohi = hi_.arena.data() + plan_.offset(output_storage_);
     const int64_t classes = model_.output_elements();
@@ -252,15 +239,10 @@ IntervalBounds::Verdict IntervalBounds::bound(int value, int64_t element, uint8_
 }
 
 void IntervalBounds::restore() {
-  for (int v : dirty_values_) {
-    const size_t off = plan_.offset(v);
-    for (int32_t e : changes_[static_cast<size_t>(v)]) {
-      lo_.arena[off + static_cast<size_t>(e)] = golden_.arena[off + static_cast<size_t>(e)];
-      hi_.arena[off + static_cast<size_t>(e)] = golden_.arena[off + static_cast<size_t>(e)];
-    }
-    changes_[static_cast<size_t>(v)].clear();
-  }
-  dirty_values_.clear();
+  changed_.clear([&](int v, int32_t e) {
+    const size_t at = plan_.offset(v) + static_cast<size_t>(e);
+    lo_.arena[at] = hi_.arena[at] = golden_.arena[at];
+  });
 }
 
 }  // namespace hardy::analysis

@@ -26,22 +26,14 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
       model_(exec.model()),
       plan_(exec.plan()),
       golden_(exec.make_workspace()),
-      work_(exec.make_workspace()) {
-  const size_t nv = model_.values.size(), nn = model_.nodes.size();
+      work_(exec.make_workspace()),
+      changed_(model_, plan_) {
+  const size_t nn = model_.nodes.size();
   for (size_t i = 0; i < nn; ++i) {
     golden_io_.push_back(exec_.node_io(static_cast<int>(i), golden_));
     work_io_.push_back(exec_.node_io(static_cast<int>(i), work_));
   }
   output_storage_ = plan_.storage(model_.output);
-  changes_.resize(nv);
-  marked_.resize(nv);
-  last_reader_.assign(nv, -1);
-  for (size_t v = 0; v < nv; ++v) {
-    if (plan_.storage(static_cast<int>(v)) != static_cast<int>(v)) continue;
-    marked_[v].assign(static_cast<size_t>(model_.values[v].shape.elements()), 0);
-    const auto& readers = plan_.readers(static_cast<int>(v));
-    if (!readers.empty()) last_reader_[v] = readers.back();
-  }
   // Changed inputs from which running the node's kernel whole is cheaper than following them one
   // by one: a Conv/Dense delta costs the changed inputs' fan-out in int32 lanes, the kernel the
   // node's MACs in int8 VNNI lanes (about 4x denser); element-wise nodes, an eighth of the input.
@@ -128,19 +120,14 @@ int32_t FaultPropagator::golden_accumulator(int node, int64_t element) {
 }
 
 void FaultPropagator::record_change(int value, int64_t element, uint8_t faulty) {
-  const auto v = static_cast<size_t>(value);
   work_.arena[plan_.offset(value) + static_cast<size_t>(element)] = faulty;
-  if (changes_[v].empty()) dirty_values_.push_back(value);
-  if (marked_[v][static_cast<size_t>(element)] != epoch_) {
-    marked_[v][static_cast<size_t>(element)] = epoch_;
-    changes_[v].push_back(static_cast<int32_t>(element));
-  }
+  changed_.add(value, element);
 }
 
 void FaultPropagator::touch_position(MacLayer& m, int64_t position) {
   uint64_t& at = m.touched_at[static_cast<size_t>(position)];
-  if (at != epoch_) {
-    at = epoch_;
+  if (at != changed_.epoch()) {
+    at = changed_.epoch();
     m.touched.push_back(static_cast<int32_t>(position));
   }
 }
@@ -218,7 +205,7 @@ void FaultPropagator::recompute_elementwise(int node) {
   }
   // By input position, not value: one value may be passed twice (Concat, Add, Minimum).
   for (size_t k = 0; k < n.inputs.size(); ++k) {
-    for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[k]))]) {
+    for (int32_t e : changed_.of(plan_.storage(n.inputs[k]))) {
       const int64_t o = qnn::element_output_index(n, io, k, e);
       update(o, qnn::element_reference(n, io, o));
     }
@@ -246,7 +233,7 @@ void FaultPropagator::recompute_pool(int node) {
     return pooled_window(n, tables.window[static_cast<size_t>(o)], work_in, in_width, pad_value);
   };
   const bool max_pool = n.op == OpKind::kMaxPool;
-  for (int32_t e : changes_[static_cast<size_t>(plan_.storage(n.inputs[0]))]) {
+  for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
     const PoolRect r = tables.reach[static_cast<size_t>(e)];
     for (int64_t ry = 0; ry < r.rows; ++ry) {
       for (int64_t rx = 0; rx < r.cols; ++rx) {
@@ -284,10 +271,10 @@ void FaultPropagator::recompute_dense(int node) {
 
 uint64_t FaultPropagator::sole_live_change(int after) const {
   uint64_t key = 0;
-  for (int v : dirty_values_) {
-    if (v == output_storage_) return 0;                           // nothing left to propagate
-    if (last_reader_[static_cast<size_t>(v)] <= after) continue;  // dead: no reader left
-    const auto& changed = changes_[static_cast<size_t>(v)];
+  for (int v : changed_.values()) {
+    if (v == output_storage_) return 0;              // nothing left to propagate
+    if (changed_.last_reader(v) <= after) continue;  // dead: no reader left
+    const auto& changed = changed_.of(v);
     if (key != 0 || changed.size() != 1) return 0;
     key = OutcomeMemo::key(v, changed[0],
                            work_.arena[plan_.offset(v) + static_cast<size_t>(changed[0])]);
@@ -319,27 +306,26 @@ Outcome FaultPropagator::propagate(int value) {
   Outcome outcome = Outcome::kMasked;
   if (recall(-1, outcome)) return outcome;
   int horizon = -1;
-  for (int v : dirty_values_) horizon = std::max(horizon, last_reader_[static_cast<size_t>(v)]);
+  for (int v : changed_.values()) horizon = std::max(horizon, changed_.last_reader(v));
   for (int i : plan_.cone(value)) {
     if (i > horizon) break;  // no changed value is read from here on: the rest is golden
     const QNode& n = model_.node(i);
     bool fed = false;
-    for (int in : n.inputs) fed = fed || !changes_[static_cast<size_t>(plan_.storage(in))].empty();
+    for (int in : n.inputs) fed = fed || !changed_.of(plan_.storage(in)).empty();
     if (!fed) continue;
-    const size_t dirty_before = dirty_values_.size();
+    const size_t dirty_before = changed_.values().size();
     int64_t changed_inputs = 0;
     for (int in : n.inputs) {
-      changed_inputs +=
-          static_cast<int64_t>(changes_[static_cast<size_t>(plan_.storage(in))].size());
+      changed_inputs += static_cast<int64_t>(changed_.of(plan_.storage(in)).size());
     }
     if (changed_inputs >= dense_threshold_[static_cast<size_t>(i)]) {
       recompute_dense(i);
     } else if (is_mac(n)) {
       MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(i)])];
-      const auto sv = static_cast<size_t>(plan_.storage(n.inputs[0]));
+      const int sv = plan_.storage(n.inputs[0]);
       const uint8_t* golden_in = golden_.arena.data() + plan_.offset(n.inputs[0]);
       const uint8_t* work_in = work_.arena.data() + plan_.offset(n.inputs[0]);
-      for (int32_t e : changes_[sv]) {
+      for (int32_t e : changed_.of(sv)) {
         const int32_t dx = int32_t{work_in[e]} - int32_t{golden_in[e]};
         if (dx != 0) scatter_input(m, e, dx);
       }
@@ -347,12 +333,12 @@ Outcome FaultPropagator::propagate(int value) {
     } else {
       recompute_elementwise(i);
     }
-    if (dirty_values_.size() > dirty_before) {
-      horizon = std::max(horizon, last_reader_[static_cast<size_t>(plan_.storage(n.output))]);
+    if (changed_.values().size() > dirty_before) {
+      horizon = std::max(horizon, changed_.last_reader(plan_.storage(n.output)));
     }
     if (recall(i, outcome)) return outcome;
   }
-  if (!changes_[static_cast<size_t>(output_storage_)].empty()) {
+  if (!changed_.of(output_storage_).empty()) {
     outcome = classify(golden_output(), exec_.output(work_), golden_top1_);
   }
   if (capture_) {
@@ -376,21 +362,17 @@ Outcome FaultPropagator::masked_outcome() {
 }
 
 void FaultPropagator::restore() {
-  for (int v : dirty_values_) {
-    const size_t off = plan_.offset(v);
-    for (int32_t e : changes_[static_cast<size_t>(v)]) {
-      work_.arena[off + static_cast<size_t>(e)] = golden_.arena[off + static_cast<size_t>(e)];
-    }
-    changes_[static_cast<size_t>(v)].clear();
-  }
-  dirty_values_.clear();
+  changed_.clear([&](int v, int32_t e) {
+    const size_t at = plan_.offset(v) + static_cast<size_t>(e);
+    work_.arena[at] = golden_.arena[at];
+  });
 }
 
 Outcome FaultPropagator::inject_neuron(int value, int64_t element, uint8_t faulty) {
   const int sv = plan_.storage(value);
-  ++epoch_;
+  changed_.begin();
   if (faulty != golden_byte(sv, element)) record_change(sv, element, faulty);
-  return dirty_values_.empty() ? masked_outcome() : propagate(sv);
+  return changed_.values().empty() ? masked_outcome() : propagate(sv);
 }
 
 Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
@@ -398,7 +380,7 @@ Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
   HARDY_CHECK(is_mac(n));
   MacLayer& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
   const int32_t dw = int32_t{faulty} - int32_t{n.weight[index]};
-  ++epoch_;
+  changed_.begin();
   if (dw != 0) {
     const uint8_t* x = golden_.arena.data() + plan_.offset(n.inputs[0]);
     const int32_t zx = model_.value(n.inputs[0]).quant.zero_point;
@@ -429,16 +411,16 @@ Outcome FaultPropagator::inject_weight(int node, int64_t index, int8_t faulty) {
     }
     settle(m, 1);  // one channel: one accumulator per position
   }
-  return dirty_values_.empty() ? masked_outcome() : propagate(n.output);
+  return changed_.values().empty() ? masked_outcome() : propagate(n.output);
 }
 
 Outcome FaultPropagator::inject_accumulator(int node, int64_t element, int32_t faulty) {
   const QNode& n = model_.node(node);
   HARDY_CHECK(is_mac(n));
-  ++epoch_;
+  changed_.begin();
   const uint8_t b = qnn::requantize_output(n, model_.value(n.output), element, faulty);
   if (b != golden_byte(n.output, element)) record_change(n.output, element, b);
-  return dirty_values_.empty() ? masked_outcome() : propagate(n.output);
+  return changed_.values().empty() ? masked_outcome() : propagate(n.output);
 }
 
 std::vector<uint8_t> reference_faulty_output(qnn::Int8Executor& exec,

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "hardy/fault/changed_elements.h"
 #include "hardy/fault/mac_geometry.h"
 #include "hardy/fault/pool_tables.h"
 #include "hardy/qnn/int8_executor.h"
@@ -62,11 +63,7 @@ class IntervalBounds {
   int golden_top1_ = 0;
   int output_storage_ = 0;
 
-  uint64_t epoch_ = 0;
-  std::vector<std::vector<int32_t>> changes_;  // per storage value: elements whose bounds widened
-  std::vector<std::vector<uint64_t>> marked_;
-  std::vector<int> dirty_values_;
-  std::vector<int> last_reader_;
+  fault::ChangedElements changed_;  // elements whose bounds are not the golden byte
   std::vector<int> mac_index_;
   std::vector<MacBounds> macs_;
   std::vector<fault::PoolTables> pool_tables_;

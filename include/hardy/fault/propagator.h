@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "hardy/fault/changed_elements.h"
 #include "hardy/fault/mac_geometry.h"
 #include "hardy/fault/outcome.h"
 #include "hardy/fault/outcome_memo.h"
@@ -108,14 +109,10 @@ class FaultPropagator {
   int golden_top1_ = 0;
   int output_storage_ = 0;
 
-  uint64_t epoch_ = 0;
-  std::vector<std::vector<int32_t>> changes_;  // per storage value: changed elements
-  std::vector<std::vector<uint64_t>> marked_;  // per storage value: epoch when last listed
-  std::vector<int> dirty_values_;              // values with changes in this fault
-  std::vector<int> last_reader_;               // per storage value: last running reader or −1
-  std::vector<int> mac_index_;                 // per node: index into macs_ or −1
-  std::vector<int64_t> dense_threshold_;       // per node: changed inputs from which to run whole
-  std::vector<PoolTables> pool_tables_;        // per pooling node
+  ChangedElements changed_;               // elements differing from golden in work_ during a fault
+  std::vector<int> mac_index_;            // per node: index into macs_ or −1
+  std::vector<int64_t> dense_threshold_;  // per node: changed inputs from which to run whole
+  std::vector<PoolTables> pool_tables_;   // per pooling node
   std::vector<MacLayer> macs_;
   std::vector<int32_t> scratch_;
 
