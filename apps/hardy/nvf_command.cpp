@@ -21,7 +21,7 @@ namespace {
 struct NvfArgs {
   ModelOptions model;
   int64_t images = 100, offset = 0;
-  bool correct_only = false, resume = false, no_bounds = false;
+  bool correct_only = false, resume = false, no_bounds = false, cev = false;
   std::vector<std::string> faults = {"bitflip", "bitflip2", "stuck0", "stuck1"};
   std::vector<std::string> layers;
   std::vector<int> bits;
@@ -58,6 +58,7 @@ void run_nvf(const NvfArgs& a) {
   options.offset = a.offset;
   options.correct_only = a.correct_only;
   options.bounds = !a.no_bounds;
+  options.cev = a.cev;
   options.validate();
   const qnn::Graph graph = qnn::import_onnx(a.model.model);
   const data::Dataset train = data::load_dataset(a.model.dataset, data::Split::kTrain);
@@ -125,6 +126,8 @@ void add_nvf_command(CLI::App& app) {
   cmd->add_option("--bits", a->bits, "only these bit positions")->delimiter(',');
   cmd->add_option("--channels", a->channels, "only these output channels")->delimiter(',');
   cmd->add_flag("--no-bounds", a->no_bounds, "simulate every faulty byte (the plain path)");
+  cmd->add_flag("--cev", a->cev,
+                "decide every byte of every neuron: critical error values per layer (slower)");
   cmd->add_flag("--resume", a->resume, "continue from OUT.ckpt (same result as uninterrupted)");
   cmd->add_option("--checkpoint-every", a->checkpoint_every, "seconds between checkpoints")
       ->check(CLI::NonNegativeNumber);

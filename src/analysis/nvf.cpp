@@ -55,9 +55,8 @@ NvfCounts& NvfCounts::operator+=(const NvfCounts& o) {
   pairs_simulated += o.pairs_simulated;
   bound_passes += o.bound_passes;
   bound_proofs += o.bound_proofs;
-  for (size_t i = 0; i < layer_simulated.size(); ++i) {
-    layer_simulated[i] += o.layer_simulated[i];
-    layer_passes[i] += o.layer_passes[i];
+  for (size_t i = 0; i < per_layer.size(); ++i) {
+    for (size_t k = 0; k < kLayerStats; ++k) per_layer[i][k] += o.per_layer[i][k];
   }
   for (size_t i = 0; i < image_done.size(); ++i) image_done[i] |= o.image_done[i];
   return *this;
@@ -70,8 +69,7 @@ std::vector<int64_t> NvfCounts::to_vector() const {
   }
   v.insert(v.end(), {bytes_trivial, bytes_by_bounds, bytes_composed, bytes_simulated,
                      pairs_by_bounds, pairs_simulated, bound_passes, bound_proofs});
-  v.insert(v.end(), layer_simulated.begin(), layer_simulated.end());
-  v.insert(v.end(), layer_passes.begin(), layer_passes.end());
+  for (const auto& row : per_layer) v.insert(v.end(), row.begin(), row.end());
   v.insert(v.end(), image_done.begin(), image_done.end());
   return v;
 }
@@ -93,8 +91,8 @@ NvfCounts NvfCounts::from_vector(const std::vector<int64_t>& v, const NvfCounts&
                      &c.pairs_by_bounds, &c.pairs_simulated, &c.bound_passes, &c.bound_proofs}) {
     *x = take();
   }
-  for (auto* row : {&c.layer_simulated, &c.layer_passes}) {
-    for (auto& x : *row) x = take();
+  for (auto& row : c.per_layer) {
+    for (auto& x : row) x = take();
   }
   for (auto& d : c.image_done) {
     const int64_t x = take();
@@ -165,6 +163,8 @@ NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
     h.update(test.image(i));
   }
   for (FaultKind kind : options_.kinds) mix(static_cast<int64_t>(kind));
+  mix(options_.bounds);
+  mix(options_.cev);
   for (const fault::SiteLayer& l : sites_.layers()) {
     mix(l.value);
     for (int64_t c : l.channels) mix(c);
@@ -180,8 +180,7 @@ NvfCounts NvfAnalysis::empty_counts() const {
   c.per_bit.assign(models, std::vector<int64_t>(sites_.layers().size() * 8, 0));
   c.per_image.assign(models, std::vector<int64_t>(images_.size(), 0));
   c.image_done.assign(images_.size(), 0);
-  c.layer_simulated.assign(sites_.layers().size(), 0);
-  c.layer_passes.assign(sites_.layers().size(), 0);
+  c.per_layer.assign(sites_.layers().size(), {});
   return c;
 }
 
@@ -216,6 +215,33 @@ namespace {
 bool has(const std::array<uint64_t, 4>& set, uint8_t v) { return set[v >> 6] >> (v & 63) & 1; }
 void put(std::array<uint64_t, 4>& set, uint8_t v) { set[v >> 6] |= uint64_t{1} << (v & 63); }
 
+// With every byte decided: CEV⁺ = the first critical byte above g minus g, CEV⁻ likewise below;
+// the safe bytes are one interval around g when every byte beyond each CEV is critical too.
+void count_cev(const std::array<uint64_t, 4>& critical, uint8_t g,
+               std::array<int64_t, NvfCounts::kLayerStats>& stats) {
+  bool interval = true;
+  int up = -1, down = -1;
+  for (int v = g + 1; v < 256; ++v) {
+    const bool c = has(critical, static_cast<uint8_t>(v));
+    if (c && up < 0) up = v;
+    if (!c && up >= 0) interval = false;
+  }
+  for (int v = g - 1; v >= 0; --v) {
+    const bool c = has(critical, static_cast<uint8_t>(v));
+    if (c && down < 0) down = v;
+    if (!c && down >= 0) interval = false;
+  }
+  if (up >= 0) {
+    ++stats[NvfCounts::kCevUpFound];
+    stats[NvfCounts::kCevUpSum] += up - g;
+  }
+  if (down >= 0) {
+    ++stats[NvfCounts::kCevDownFound];
+    stats[NvfCounts::kCevDownSum] += g - down;
+  }
+  if (!interval) ++stats[NvfCounts::kNotInterval];
+}
+
 }  // namespace
 
 void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, NvfCounts& out,
@@ -232,6 +258,7 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
     }
   }
   if (has(needed, g)) ++out.bytes_trivial;
+  if (options_.cev) needed = {~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}};
   // Through a funnel: the byte the pool then outputs, inside the pool neuron's proven bytes.
   const Funnel& funnel = funnels_[static_cast<size_t>(layer)];
   const fault::PoolRect reach =
@@ -293,7 +320,7 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
       const int64_t t = tries & 0xffffffff, p = tries >> 32;
       if (t < 8 || p * 4 >= t) {
         ++out.bound_passes;
-        ++out.layer_passes[static_cast<size_t>(layer)];
+        ++out.per_layer[static_cast<size_t>(layer)][NvfCounts::kBoundPasses];
         const auto verdict =
             w.bounds.bound(l.value, word, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi));
         tries += 1;
@@ -315,7 +342,7 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
     if (n == 1) {
       simulated = true;
       ++out.bytes_simulated;
-      ++out.layer_simulated[static_cast<size_t>(layer)];
+      ++out.per_layer[static_cast<size_t>(layer)][NvfCounts::kSimulated];
       const uint8_t v = list[0];
       if (w.sim.inject_neuron(l.value, word, v) == fault::Outcome::kSdcCritical) {
         put(critical, v);
@@ -339,6 +366,7 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
     w.safe_hi[static_cast<size_t>(l.value)][static_cast<size_t>(word)] =
         static_cast<uint8_t>(safe_hi);
   }
+  if (options_.cev) count_cev(critical, g, out.per_layer[static_cast<size_t>(layer)]);
   for (size_t m = 0; m < models; ++m) {
     for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {
       const auto v = static_cast<uint8_t>(f.apply(g));

@@ -59,8 +59,22 @@ json nvf_report(const NvfAnalysis& a, const NvfCounts& c, double seconds) {
     const fault::SiteLayer& layer = sites.layer(l);
     json row = {{"layer", layer.name},
                 {"neurons", layer.selected_words()},
-                {"simulated", c.layer_simulated[static_cast<size_t>(l)]},
-                {"bound_passes", c.layer_passes[static_cast<size_t>(l)]}};
+                {"simulated", c.per_layer[static_cast<size_t>(l)][NvfCounts::kSimulated]},
+                {"bound_passes", c.per_layer[static_cast<size_t>(l)][NvfCounts::kBoundPasses]}};
+    if (a.options().cev) {
+      const auto& st = c.per_layer[static_cast<size_t>(l)];
+      const int64_t pairs = layer.selected_words() * images;
+      const auto mean = [](int64_t sum, int64_t n) {
+        return n > 0 ? static_cast<double>(sum) / static_cast<double>(n) : 0.0;
+      };
+      row["cev"] = {
+          {"pairs", pairs},
+          {"with_critical_above", st[NvfCounts::kCevUpFound]},
+          {"mean_cev_plus", mean(st[NvfCounts::kCevUpSum], st[NvfCounts::kCevUpFound])},
+          {"with_critical_below", st[NvfCounts::kCevDownFound]},
+          {"mean_cev_minus", -mean(st[NvfCounts::kCevDownSum], st[NvfCounts::kCevDownFound])},
+          {"safe_set_not_interval", st[NvfCounts::kNotInterval]}};
+    }
     for (size_t m = 0; m < a.options().kinds.size(); ++m) {
       const auto& list = a.fault_list(static_cast<int>(m), l);
       int64_t critical = 0;
@@ -95,6 +109,7 @@ json nvf_report(const NvfAnalysis& a, const NvfCounts& c, double seconds) {
   r["pairs"] = {{"decided_by_bounds", c.pairs_by_bounds}, {"simulated", c.pairs_simulated}};
   r["bound_passes"] = {{"run", c.bound_passes}, {"proved", c.bound_proofs}};
   r["bounds"] = a.options().bounds;
+  r["cev"] = a.options().cev;
   return r;
 }
 

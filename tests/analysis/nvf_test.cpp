@@ -99,6 +99,31 @@ TEST(Nvf, BoundsAndThreadsChangeNothingButHowBytesAreDecided) {
   EXPECT_EQ(plain.bytes_simulated, one.bytes_simulated + one.bytes_by_bounds);
 }
 
+// Critical error values need every byte decided: the same with bounds as with simulation alone.
+TEST(Nvf, CriticalErrorValuesAreTheSameWithAndWithoutBounds) {
+  const auto& z = qnn::testing::zoo_model("lenet5_fmnist");
+  NvfOptions o;
+  o.images = 2;
+  o.cev = true;
+  o.filter.layers = {"/pool2/AveragePool", "/fc2/Gemm", "/fc3/Gemm"};
+  const NvfCounts with = analyse(z.model, z.test, o, 2);
+  o.bounds = false;
+  const NvfCounts plain = analyse(z.model, z.test, o, 2);
+  ASSERT_EQ(with.per_layer.size(), plain.per_layer.size());
+  int64_t found = 0;
+  for (size_t l = 0; l < with.per_layer.size(); ++l) {
+    for (size_t k = NvfCounts::kCevUpFound; k < NvfCounts::kLayerStats; ++k) {
+      EXPECT_EQ(with.per_layer[l][k], plain.per_layer[l][k]) << "layer " << l << " stat " << k;
+    }
+    found +=
+        with.per_layer[l][NvfCounts::kCevUpFound] + with.per_layer[l][NvfCounts::kCevDownFound];
+  }
+  EXPECT_GT(found, 0) << "some neuron has a critical error value";
+  EXPECT_EQ(with.per_word, plain.per_word);
+  // Every byte but the golden one was decided: 255 per (neuron, image).
+  EXPECT_EQ(with.bytes_by_bounds + with.bytes_simulated, (400 + 84 + 10) * 2 * 255);
+}
+
 // A neuron whose every outgoing weight is zero cannot change anything downstream: the bounds
 // prove it for every byte, with no simulation.
 TEST(Nvf, ProvablyDeadNeuronGetsZeroWithoutSimulation) {

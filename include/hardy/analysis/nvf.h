@@ -31,6 +31,9 @@ struct NvfOptions {
   int64_t offset = 0;         ///< first test image considered
   bool correct_only = false;  ///< only images the golden model classifies correctly
   bool bounds = true;         ///< false: simulate every byte (the plain path, for comparison)
+  /// Also decide every byte of every neuron (not only those the fault models reach) for the
+  /// critical error values CEV⁻ < 0 < CEV⁺ and whether the safe bytes form an interval.
+  bool cev = false;
 
   /// Throws ConfigError for an empty or repeated fault model, or kBer.
   void validate() const;
@@ -50,8 +53,18 @@ struct NvfCounts {
   int64_t pairs_by_bounds = 0, pairs_simulated = 0;
   /// Interval-bound passes run, and those that proved their range.
   int64_t bound_passes = 0, bound_proofs = 0;
-  /// Per layer: bytes simulated, bound passes run.
-  std::vector<int64_t> layer_simulated, layer_passes;
+  /// Per layer statistics, indexed by LayerStat.
+  enum LayerStat {
+    kSimulated,     ///< bytes simulated
+    kBoundPasses,   ///< bound passes run
+    kCevUpFound,    ///< (neuron, image) pairs with a critical byte above golden (cev only)
+    kCevUpSum,      ///< Σ CEV⁺ over them
+    kCevDownFound,  ///< pairs with a critical byte below golden
+    kCevDownSum,    ///< Σ |CEV⁻| over them
+    kNotInterval,   ///< pairs whose safe bytes are not one interval around golden
+    kLayerStats
+  };
+  std::vector<std::array<int64_t, kLayerStats>> per_layer;
   std::vector<uint8_t> image_done;
 
   NvfCounts& operator+=(const NvfCounts& other);
@@ -77,7 +90,7 @@ class NvfAnalysis {
   }
   /// Counts with every array sized and nothing done.
   NvfCounts empty_counts() const;
-  /// A stable hash of everything that determines the counts (model, images, options but bounds).
+  /// A stable hash of everything that determines the counts (model, images, options).
   uint64_t fingerprint() const { return fingerprint_; }
 
   /// Called between images with (images done, images in all); may checkpoint `counts`.
