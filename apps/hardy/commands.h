@@ -11,5 +11,6 @@ void add_inject_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_dram_command(CLI::App& app);
 void add_snn_command(CLI::App& app);
+void add_sparkxd_command(CLI::App& app);
 
 }  // namespace hardy::cli
