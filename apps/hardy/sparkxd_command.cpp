@@ -21,6 +21,7 @@
 #include "hardy/sparkxd/pipeline.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "testing_hooks.h"
 
 namespace hardy::cli {
 namespace {
@@ -193,6 +194,7 @@ void run(const SparkxdArgs& a) {
   o.resume = a.resume;
   o.work_dir = a.work.empty() ? a.json + ".work" : a.work;
   o.checkpoint_seconds = a.checkpoint_every;
+  o.on_checkpoint = kill_after_checkpoint_hook();  // testing hook (docs/cli.md)
   if (!(a.checkpoint_every >= 0)) throw ConfigError("--checkpoint-every must be >= 0 seconds");
   if (!(a.margin_points >= 0 && a.margin_points <= 100)) {
     throw ConfigError("--margin must be in [0, 100] accuracy points");

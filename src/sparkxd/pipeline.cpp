@@ -117,6 +117,7 @@ Trained train_stage(const SnnRun& run, const data::Dataset& train, const Pipelin
   to.checkpoint = stem + ".ckpt";
   to.checkpoint_seconds = o.checkpoint_seconds;
   to.resume = o.resume;
+  if (o.on_checkpoint) to.on_checkpoint = [&o](int64_t) { o.on_checkpoint(); };
   const std::string label = "N" + std::to_string(run.neurons) + " " + what + " training";
   rep.begin(label, images * run.epochs, "samples", 0);
   const auto progress = [&](int64_t done, const std::string& note) { rep.update(done, note); };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ struct PipelineOptions {
   std::string work_dir;      ///< stage files; created if missing
   bool resume = false;       ///< reuse finished stages whose settings match, resume training
   double checkpoint_seconds = 10.0;
+  /// Called after each training checkpoint is on disk (the CLI's kill-after-checkpoint test hook).
+  std::function<void()> on_checkpoint;
 };
 
 /// One spiking network size.
