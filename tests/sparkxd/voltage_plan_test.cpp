@@ -16,9 +16,7 @@ using testing::ddr3l;
 
 // A BER curve: 5.8e-11 at 1.35 V falling to `low` at 1.025 V (log-linear between points).
 BerSource curve(double at_1100, double at_1050, double at_1025) {
-  dram::BerCurve c;
-  c.name = "test";
-  c.vendor = "T";
+  dram::BerCurve c{"test", "T", {}};
   for (auto [v, b] : std::vector<std::pair<double, double>>{
            {1.025, at_1025}, {1.05, at_1050}, {1.1, at_1100}, {1.35, 5.8e-11}}) {
     dram::StudyPoint p;
