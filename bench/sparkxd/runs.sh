@@ -2,7 +2,8 @@
 # Regenerates every number of docs/results-sparkxd.md: `hardy sparkxd` runs into OUT (default
 # build/sparkxd-results), then summarize.py prints the tables. Resumable: every run uses --resume
 # on one shared work directory, so rerunning after an interruption (or for another vendor) redoes
-# only what is missing; delete OUT to start over. Prints the wall time of each run and the total.
+# only what is missing; delete OUT to start over. Prints the wall and CPU time of each run (GNU
+# time) and the total wall time.
 #   bench/sparkxd/runs.sh [OUT] [GROUP...]     GROUP: curves table original n900 int8 (default all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,9 +22,10 @@ run() {  # run NAME ARGS...: one hardy sparkxd command, its log and its time
   local t0
   t0=$(date +%s)
   echo "== $name: $hardy sparkxd $*" >&2
-  "$hardy" sparkxd "$@" "${common[@]}" --json "$out/$name.json" --csv "$out/$name.csv" \
+  /usr/bin/time -o "$out/$name.time" -f "%e s wall, %U s user, %S s sys" \
+    "$hardy" sparkxd "$@" "${common[@]}" --json "$out/$name.json" --csv "$out/$name.csv" \
     > "$out/$name.table.md" 2> "$out/$name.log"
-  echo "== $name: $(( $(date +%s) - t0 )) s" >&2
+  echo "== $name: $(cat "$out/$name.time")" >&2
 }
 
 vendors=("B median" "B worst" "A median" "C median")
