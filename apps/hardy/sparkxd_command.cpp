@@ -128,27 +128,28 @@ std::string pct(const nlohmann::json& x) {
 
 void print_table(const std::vector<nlohmann::json>& rows, const std::string& curve) {
   fmt::print("BER curve {}; accuracy in %, energy = one inference's weight reads\n", curve);
-  fmt::print("| network | baseline acc | FAT acc | BER_max | BER_max FAT | V | E nominal nJ | "
-             "E SparkXD nJ | saving (voltage + mapping) | no spatial variation V / saving | "
-             "acc at V |\n");
+  fmt::print(
+      "| network | baseline acc | FAT acc | BER_max | BER_max FAT | V | E nominal nJ | "
+      "E SparkXD nJ | saving (voltage + mapping) | no spatial variation V / saving | "
+      "acc at V |\n");
   fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
   for (const auto& r : rows) {
     const auto& n = r["network"];
     const std::string name =
-        n["kind"] == "snn" ? fmt::format("N{} {} {}", n["neurons"].get<int>(),
-                                         n["dataset"].get<std::string>(),
-                                         n["weight_format"].get<std::string>())
-                           : fmt::format("int8 {}", n["source"].get<std::string>());
-    fmt::print("| {} | {} | {} | {} | {} | {:.3f} | {:.1f} | {:.1f} | {:.1f}% ({:.1f} + {:.1f}) | "
-               "{:.3f} / {:.1f}% | {} |\n",
-               name, pct(r["baseline_accuracy"]), pct(r["fat_accuracy"]), sci(r["ber_max"]),
-               sci(r["ber_max_fat"]), r["voltage_v"].get<double>(),
-               r["energy_nominal_j"].get<double>() * 1e9, r["energy_sparkxd_j"].get<double>() * 1e9,
-               100 * r["saving"].get<double>(), 100 * r["voltage_saving"].get<double>(),
-               100 * r["mapping_saving"].get<double>(),
-               r["no_spatial_variation"]["voltage_v"].get<double>(),
-               100 * r["no_spatial_variation"]["saving"].get<double>(),
-               pct(r["accuracy_at_voltage"]));
+        n["kind"] == "snn"
+            ? fmt::format("N{} {} {}", n["neurons"].get<int>(), n["dataset"].get<std::string>(),
+                          n["weight_format"].get<std::string>())
+            : fmt::format("int8 {}", n["source"].get<std::string>());
+    fmt::print(
+        "| {} | {} | {} | {} | {} | {:.3f} | {:.1f} | {:.1f} | {:.1f}% ({:.1f} + {:.1f}) | "
+        "{:.3f} / {:.1f}% | {} |\n",
+        name, pct(r["baseline_accuracy"]), pct(r["fat_accuracy"]), sci(r["ber_max"]),
+        sci(r["ber_max_fat"]), r["voltage_v"].get<double>(),
+        r["energy_nominal_j"].get<double>() * 1e9, r["energy_sparkxd_j"].get<double>() * 1e9,
+        100 * r["saving"].get<double>(), 100 * r["voltage_saving"].get<double>(),
+        100 * r["mapping_saving"].get<double>(),
+        r["no_spatial_variation"]["voltage_v"].get<double>(),
+        100 * r["no_spatial_variation"]["saving"].get<double>(), pct(r["accuracy_at_voltage"]));
   }
 }
 
@@ -269,8 +270,8 @@ void run(const SparkxdArgs& a) {
     const data::Dataset train = data::load_dataset(a.model.dataset, data::Split::kTrain);
     ThreadPool pool(a.model.threads);
     const qnn::QModel q = qnn::quantize(graph, train, a.model.calibration_options(), pool);
-    rows.push_back(sparkxd::run_int8_pipeline(q, test, a.model.images, a.model.kernel_set(), o,
-                                              reporter));
+    rows.push_back(
+        sparkxd::run_int8_pipeline(q, test, a.model.images, a.model.kernel_set(), o, reporter));
   } else {
     const std::vector<int> sizes = parse_sizes(a.neurons);
     snn::SnnParams params;

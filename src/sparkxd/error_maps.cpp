@@ -54,9 +54,9 @@ MapAccuracy MapAccuracy::from_json(const nlohmann::json& j, const std::string& s
     throw FormatError(source, "error-map accuracies", "accuracies and flips", e.what());
   }
   if (m.accuracies.size() != m.flips.size() || m.accuracies.empty()) {
-    throw FormatError(source, "error-map accuracies", "as many flips as accuracies (≥ 1)",
-                      std::to_string(m.accuracies.size()) + " and " +
-                          std::to_string(m.flips.size()));
+    throw FormatError(
+        source, "error-map accuracies", "as many flips as accuracies (≥ 1)",
+        std::to_string(m.accuracies.size()) + " and " + std::to_string(m.flips.size()));
   }
   m.summarise();
   return m;

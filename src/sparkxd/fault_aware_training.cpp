@@ -92,9 +92,9 @@ dram::InjectionResult WeightCorruptor::corrupt(std::span<float> weights, double 
   return r;
 }
 
-FatStats train_fault_aware(snn::Network& net, const data::Dataset& train,
-                           snn::TrainOptions options, const FatOptions& fat,
-                           const dram::Organisation& org, const snn::ProgressFn& progress) {
+FatStats train_fault_aware(snn::Network& net, const data::Dataset& train, snn::TrainOptions options,
+                           const FatOptions& fat, const dram::Organisation& org,
+                           const snn::ProgressFn& progress) {
   fat.validate();
   HARDY_CHECK(!options.before_sample);
   const int64_t images = options.images == 0 ? train.size() : options.images;

@@ -42,8 +42,8 @@ struct Stage {
     if (!resume || !fs::exists(path)) return std::nullopt;
     const std::vector<uint8_t> bytes = binio::read_file(path, "pipeline stage file");
     nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("fingerprint") ||
-        !j.contains("result") || !j.contains("complete")) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("fingerprint") || !j.contains("result") ||
+        !j.contains("complete")) {
       throw FormatError(path, "stage file", "a JSON object with fingerprint, complete, result",
                         "something else");
     }
@@ -56,11 +56,12 @@ struct Stage {
   }
 
   void save(const nlohmann::json& result, bool complete) const {
-    const std::string text =
-        nlohmann::json{{"fingerprint", fingerprint}, {"complete", complete}, {"result", result}}
-            .dump(1);
-    binio::write_file_atomic(
-        path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}, "pipeline stage file");
+    const std::string text = nlohmann::json{
+        {"fingerprint", fingerprint},
+        {"complete", complete},
+        {"result", result}}.dump(1);
+    binio::write_file_atomic(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()},
+                             "pipeline stage file");
   }
 };
 
@@ -72,9 +73,9 @@ std::string snn_stem(const PipelineOptions& o, const SnnRun& run) {
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [k, v] : snn::params_to_map(run.params)) params[k] = v;
   const std::string h = hash_hex(fnv1a64(params.dump())).substr(0, 8);
-  return (fs::path(o.work_dir) / (run.dataset + "_N" + std::to_string(run.neurons) + "_p" + h +
-                                  "_e" + std::to_string(run.epochs) + "_s" +
-                                  std::to_string(run.seed)))
+  return (fs::path(o.work_dir) /
+          (run.dataset + "_N" + std::to_string(run.neurons) + "_p" + h + "_e" +
+           std::to_string(run.epochs) + "_s" + std::to_string(run.seed)))
       .string();
 }
 
@@ -107,8 +108,8 @@ Trained train_stage(const SnnRun& run, const data::Dataset& train, const Pipelin
     rep.message("reusing " + net_path + " (" + what + " training)");
     return {snn::load_network(net_path), *done, net_path};
   }
-  snn::Network net = snn::Network::fresh(run.params, static_cast<int>(train.image_bytes()),
-                                         run.neurons, run.seed);
+  snn::Network net =
+      snn::Network::fresh(run.params, static_cast<int>(train.image_bytes()), run.neurons, run.seed);
   net.dataset = run.dataset;
   snn::TrainOptions to;
   to.epochs = run.epochs;
@@ -225,13 +226,14 @@ nlohmann::json deploy(WeightedModel& model, double ber_max, double clean_accurac
     DramConfig c = o.dram;
     c.spread = {sigma, sigma};
     const VoltagePlan p = plan_voltage(model.segments(), c, o.ber, o.voltages, ber_max);
-    sens.push_back({{"sigma", sigma},
-                    {"voltage_v", p.sparkxd.found ? p.sparkxd.vdd_v : plan.nominal_vdd_v},
-                    {"usable_regions", p.sparkxd.usable_regions},
-                    {"baseline_voltage_v", p.baseline.found ? p.baseline.vdd_v : plan.nominal_vdd_v},
-                    {"saving", p.saving},
-                    {"voltage_saving", p.voltage_saving},
-                    {"mapping_saving", p.mapping_saving}});
+    sens.push_back(
+        {{"sigma", sigma},
+         {"voltage_v", p.sparkxd.found ? p.sparkxd.vdd_v : plan.nominal_vdd_v},
+         {"usable_regions", p.sparkxd.usable_regions},
+         {"baseline_voltage_v", p.baseline.found ? p.baseline.vdd_v : plan.nominal_vdd_v},
+         {"saving", p.saving},
+         {"voltage_saving", p.voltage_saving},
+         {"mapping_saving", p.mapping_saving}});
   }
   out["spread_sensitivity"] = sens;
   if (!plan.sparkxd.found) {
@@ -249,9 +251,9 @@ nlohmann::json deploy(WeightedModel& model, double ber_max, double clean_accurac
   // The same voltage with the weights where the baseline mapping puts them: what the mapping buys.
   const dram::Placement base = dram::map_segments(model.segments(), address_mapping(o.dram),
                                                   regions, plan.sparkxd.chip_ber, {});
-  const MapAccuracy bl = measure_error_maps(model, regions, base, o.dram.errors, maps,
-                                            o.tolerance.seed, "sparkxd.end_to_end", clean_accuracy,
-                                            pool, tick);
+  const MapAccuracy bl =
+      measure_error_maps(model, regions, base, o.dram.errors, maps, o.tolerance.seed,
+                         "sparkxd.end_to_end", clean_accuracy, pool, tick);
   rep.end("SparkXD mapping " + pct(sx.mean) + ", baseline mapping " + pct(bl.mean));
   out["accuracy_at_voltage"] = sx.to_json();
   out["accuracy_at_voltage_baseline_mapping"] = bl.to_json();
@@ -296,7 +298,8 @@ void check_options(const PipelineOptions& o) {
   if (o.voltages.empty()) throw ConfigError("no candidate voltages");
   if (!(o.margin >= 0 && o.margin <= 1)) throw ConfigError("accuracy margin outside [0, 1]");
   for (double s : o.spread_sigmas) {
-    if (!(s >= 0 && s <= 5)) throw ConfigError("spread sigma " + std::to_string(s) + " outside [0, 5]");
+    if (!(s >= 0 && s <= 5))
+      throw ConfigError("spread sigma " + std::to_string(s) + " outside [0, 5]");
   }
   fs::create_directories(o.work_dir);
 }
@@ -346,29 +349,29 @@ nlohmann::json run_snn_pipeline(const SnnRun& run, const data::Dataset& train,
   const double ber_max_fat = max_tolerable_ber(fat_curve, reference, options.margin);
   const bool use_fat = ber_max_fat > ber_max;
 
-  nlohmann::json row = {
-      {"network",
-       {{"kind", "snn"},
-        {"dataset", run.dataset},
-        {"neurons", run.neurons},
-        {"config", run.config_name},
-        {"epochs", run.epochs},
-        {"train_images", run.train_images == 0 ? train.size() : run.train_images},
-        {"test_images", run.test_images == 0 ? test.size() : run.test_images},
-        {"seed", run.seed},
-        {"weight_format", fmt},
-        {"weight_bytes", plain_model.segments()[0].size_bytes()},
-        {"files", {{"plain", plain.path}, {"fat", aware.path}}}}},
-      {"baseline_accuracy", reference},
-      {"fat_accuracy", fat_curve.clean_accuracy},
-      {"ber_max", ber_max},
-      {"ber_max_fat", ber_max_fat},
-      {"deployed", use_fat ? "fat" : "plain"},
-      {"training", {{"plain", plain.stats}, {"fat", aware.stats}}},
-      {"fault_aware_training", fat.to_json()},
-      {"tolerance", {{"options", options.tolerance.to_json()},
-                     {"baseline", base_curve.to_json()},
-                     {"fat", fat_curve.to_json()}}}};
+  nlohmann::json row = {{"network",
+                         {{"kind", "snn"},
+                          {"dataset", run.dataset},
+                          {"neurons", run.neurons},
+                          {"config", run.config_name},
+                          {"epochs", run.epochs},
+                          {"train_images", run.train_images == 0 ? train.size() : run.train_images},
+                          {"test_images", run.test_images == 0 ? test.size() : run.test_images},
+                          {"seed", run.seed},
+                          {"weight_format", fmt},
+                          {"weight_bytes", plain_model.segments()[0].size_bytes()},
+                          {"files", {{"plain", plain.path}, {"fat", aware.path}}}}},
+                        {"baseline_accuracy", reference},
+                        {"fat_accuracy", fat_curve.clean_accuracy},
+                        {"ber_max", ber_max},
+                        {"ber_max_fat", ber_max_fat},
+                        {"deployed", use_fat ? "fat" : "plain"},
+                        {"training", {{"plain", plain.stats}, {"fat", aware.stats}}},
+                        {"fault_aware_training", fat.to_json()},
+                        {"tolerance",
+                         {{"options", options.tolerance.to_json()},
+                          {"baseline", base_curve.to_json()},
+                          {"fat", fat_curve.to_json()}}}};
 
   Stage stage{stem + "." + fmt + ".deploy." + options.ber.name() + ".json",
               {{"plain", model_fp(plain)},
@@ -388,8 +391,8 @@ nlohmann::json run_snn_pipeline(const SnnRun& run, const data::Dataset& train,
     // For comparison: the plan the network trained without FAT would get.
     const VoltagePlan p =
         plan_voltage(plain_model.segments(), options.dram, options.ber, options.voltages, ber_max);
-    d["plan_without_fat"] = {
-        {"voltage_v", p.sparkxd.found ? p.sparkxd.vdd_v : p.nominal_vdd_v}, {"saving", p.saving}};
+    d["plan_without_fat"] = {{"voltage_v", p.sparkxd.found ? p.sparkxd.vdd_v : p.nominal_vdd_v},
+                             {"saving", p.saving}};
     stage.save(d, true);
   }
   summarise_row(row, d);
@@ -408,28 +411,28 @@ nlohmann::json run_int8_pipeline(const qnn::QModel& qmodel, const data::Dataset&
   const nlohmann::json model_fp = {{"fingerprint", qnn::model_fingerprint(qmodel)},
                                    {"test_images", test_images},
                                    {"test_split_images", test.size()}};
-  const std::string stem =
-      (fs::path(options.work_dir) / ("int8_" + hash_hex(qnn::model_fingerprint(qmodel)).substr(0, 8)))
-          .string();
+  const std::string stem = (fs::path(options.work_dir) /
+                            ("int8_" + hash_hex(qnn::model_fingerprint(qmodel)).substr(0, 8)))
+                               .string();
   const ToleranceCurve curve = tolerance_stage(model, model_fp, stem + ".tolerance.json",
                                                "int8 tolerance", options, pool, rep);
   const double ber_max = max_tolerable_ber(curve, curve.clean_accuracy, options.margin);
   int64_t bytes = 0;
   for (const MemorySegment& s : model.segments()) bytes += s.size_bytes();
-  nlohmann::json row = {{"network",
-                         {{"kind", "int8"},
-                          {"source", qmodel.source},
-                          {"dataset", test.name},
-                          {"test_images", test_images == 0 ? test.size() : test_images},
-                          {"weight_format", "int8"},
-                          {"weight_bytes", bytes}}},
-                        {"baseline_accuracy", curve.clean_accuracy},
-                        {"fat_accuracy", nullptr},
-                        {"ber_max", ber_max},
-                        {"ber_max_fat", nullptr},
-                        {"deployed", "plain"},
-                        {"tolerance", {{"options", options.tolerance.to_json()},
-                                       {"baseline", curve.to_json()}}}};
+  nlohmann::json row = {
+      {"network",
+       {{"kind", "int8"},
+        {"source", qmodel.source},
+        {"dataset", test.name},
+        {"test_images", test_images == 0 ? test.size() : test_images},
+        {"weight_format", "int8"},
+        {"weight_bytes", bytes}}},
+      {"baseline_accuracy", curve.clean_accuracy},
+      {"fat_accuracy", nullptr},
+      {"ber_max", ber_max},
+      {"ber_max_fat", nullptr},
+      {"deployed", "plain"},
+      {"tolerance", {{"options", options.tolerance.to_json()}, {"baseline", curve.to_json()}}}};
   Stage stage{stem + ".deploy." + options.ber.name() + ".json",
               {{"model", model_fp}, {"ber_max", ber_max}, {"dram", dram_fingerprint(options)}}};
   nlohmann::json d;

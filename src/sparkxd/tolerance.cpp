@@ -130,8 +130,7 @@ ToleranceCurve tolerance_analysis(WeightedModel& model, const dram::Organisation
         dram::map_segments(model.segments(), mapping, uniform, ber, dram::MappingOptions{});
     curve.points.push_back(
         {ber, measure_error_maps(model, uniform, placement, options.errors, options.maps,
-                                 options.seed, tolerance_stream(ber), curve.clean_accuracy,
-                                 pool)});
+                                 options.seed, tolerance_stream(ber), curve.clean_accuracy, pool)});
     if (on_point) on_point(curve);
   }
   return curve;

@@ -141,7 +141,9 @@ VoltagePlan plan_voltage(std::span<const MemorySegment> segments, const DramConf
       plan.note = "no candidate voltage is safe at BER_max " + std::to_string(ber_max);
     }
   }
-  auto energy = [&](const OperatingPoint& p) { return p.found ? p.energy_j : plan.energy_nominal_j; };
+  auto energy = [&](const OperatingPoint& p) {
+    return p.found ? p.energy_j : plan.energy_nominal_j;
+  };
   plan.saving = 1.0 - energy(plan.sparkxd) / plan.energy_nominal_j;
   plan.voltage_saving = 1.0 - energy(plan.baseline) / plan.energy_nominal_j;
   plan.mapping_saving = plan.saving - plan.voltage_saving;

@@ -18,7 +18,9 @@ using testing::ddr3l;
 using testing::fashion_train;
 using testing::have_fashion;
 
-snn::Network fresh(uint64_t seed = 3) { return snn::Network::fresh(snn::SnnParams{}, 784, 20, seed); }
+snn::Network fresh(uint64_t seed = 3) {
+  return snn::Network::fresh(snn::SnnParams{}, 784, 20, seed);
+}
 
 snn::TrainOptions train_options(uint64_t seed = 3) {
   snn::TrainOptions o;
@@ -110,13 +112,12 @@ TEST(SparkxdFat, AResumedRunEqualsAnUninterruptedOne) {
   o.checkpoint_seconds = 0.0;
   const FatOptions f = fat_options({1e-5, 1e-4, 1e-3}, snn::WeightFormat::fixed(8));
   snn::Network a = fresh(4);
-  const FatStats sa = train_fault_aware(a, fashion_train(), o, f, ddr3l().org,
-                                        [&](int64_t done, const std::string&) {
-                                          if (done == 700) {
-                                            fs::copy_file(ckpt, killed,
-                                                          fs::copy_options::overwrite_existing);
-                                          }
-                                        });
+  const FatStats sa = train_fault_aware(
+      a, fashion_train(), o, f, ddr3l().org, [&](int64_t done, const std::string&) {
+        if (done == 700) {
+          fs::copy_file(ckpt, killed, fs::copy_options::overwrite_existing);
+        }
+      });
   ASSERT_TRUE(fs::exists(killed));
   EXPECT_GT(sa.flips, 0);
   fs::copy_file(killed, ckpt, fs::copy_options::overwrite_existing);
@@ -132,10 +133,10 @@ TEST(SparkxdFat, AResumedRunEqualsAnUninterruptedOne) {
   // A checkpoint of a FAT run with another curriculum is refused.
   fs::copy_file(killed, ckpt, fs::copy_options::overwrite_existing);
   snn::Network c = fresh(4);
-  EXPECT_THROW(train_fault_aware(c, fashion_train(), o,
-                                 fat_options({1e-5, 1e-4, 2e-3}, snn::WeightFormat::fixed(8)),
-                                 ddr3l().org),
-               ConfigError);
+  EXPECT_THROW(
+      train_fault_aware(c, fashion_train(), o,
+                        fat_options({1e-5, 1e-4, 2e-3}, snn::WeightFormat::fixed(8)), ddr3l().org),
+      ConfigError);
 }
 
 TEST(SparkxdFat, TheCurriculumRaisesTheBerInEqualStepsAndRedrawsAtTheInterval) {

@@ -39,8 +39,8 @@ class SparkxdCli : public ::testing::Test {
   std::string temp(const std::string& name) const { return (dir_ / name).string(); }
   CliResult hardy(const std::string& args, const std::string& env = "") const {
     const std::string err = temp("stderr.txt");
-    const std::string cmd = "exec env " + env + " " + HARDY_BIN + " sparkxd " + args +
-                            " >/dev/null 2>" + err;
+    const std::string cmd =
+        "exec env " + env + " " + HARDY_BIN + " sparkxd " + args + " >/dev/null 2>" + err;
     const int status = std::system(cmd.c_str());
     std::ifstream in(err);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
@@ -116,8 +116,8 @@ TEST_F(SparkxdCli, AKilledRunResumesToTheUninterruptedResult) {
   EXPECT_NEAR(row["saving"].get<double>(),
               row["voltage_saving"].get<double>() + row["mapping_saving"].get<double>(), 1e-12);
   // Killed right after the plain training's first checkpoint (sample 500 of 1,200), then resumed.
-  const std::string args = kSmall + "--weight-format q8 --checkpoint-every 0 --json " +
-                           temp("resumed.json");
+  const std::string args =
+      kSmall + "--weight-format q8 --checkpoint-every 0 --json " + temp("resumed.json");
   const CliResult killed = hardy(args, "HARDY_TEST_KILL_AFTER_CHECKPOINT=1");
   EXPECT_EQ(killed.signal, SIGKILL) << killed.err;
   const CliResult resumed = hardy(args + " --resume");

@@ -69,8 +69,8 @@ TEST(SparkxdTolerance, KeepsPointsAlreadyMeasured) {
   partial.points[0].accuracy.accuracies = {0.5, 0.5, 0.5};  // marks a kept point
   partial.points[0].accuracy.summarise();
   int measured = 0;
-  const ToleranceCurve resumed = tolerance_analysis(
-      model, ddr3l().org, options(), pool, &partial, [&](const ToleranceCurve&) { ++measured; });
+  const ToleranceCurve resumed = tolerance_analysis(model, ddr3l().org, options(), pool, &partial,
+                                                    [&](const ToleranceCurve&) { ++measured; });
   EXPECT_EQ(measured, 2);
   EXPECT_EQ(resumed.points[0].accuracy.mean, 0.5);
   for (size_t i = 1; i < 4; ++i) {
@@ -94,8 +94,8 @@ ToleranceCurve synthetic(double clean, std::vector<std::pair<double, double>> po
 }
 
 TEST(SparkxdTolerance, BerMaxIsTheHighestBerWithEveryLowerOneWithinTheMargin) {
-  const auto c = synthetic(0.80, {{1e-6, 0.80}, {1e-5, 0.795}, {1e-4, 0.79}, {1e-3, 0.75},
-                                  {1e-2, 0.795}});
+  const auto c =
+      synthetic(0.80, {{1e-6, 0.80}, {1e-5, 0.795}, {1e-4, 0.79}, {1e-3, 0.75}, {1e-2, 0.795}});
   EXPECT_EQ(max_tolerable_ber(c, 0.80), 1e-4);  // 0.79 is exactly 1 point down: within
   EXPECT_EQ(max_tolerable_ber(c, 0.80, 0.002), 1e-6);
   // Against a higher reference (the network trained without FAT) fewer BERs pass.

@@ -79,8 +79,8 @@ TEST(SparkxdVoltagePlan, StopsAtTheFirstUnsafeOrUnmeasuredVoltage) {
   Weights w;
   // Nothing tolerable: even the strongest region at the nominal voltage's floor BER (5.8e-11)
   // is above BER_max = 1e-16.
-  const VoltagePlan none = plan_voltage(w.segments(), config(1.0), curve(1e-9, 1e-6, 1e-3),
-                                        kVoltages, 1e-16);
+  const VoltagePlan none =
+      plan_voltage(w.segments(), config(1.0), curve(1e-9, 1e-6, 1e-3), kVoltages, 1e-16);
   EXPECT_FALSE(none.sparkxd.found);
   EXPECT_FALSE(none.uniform.found);
   EXPECT_EQ(none.saving, 0.0);

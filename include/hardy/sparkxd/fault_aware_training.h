@@ -76,8 +76,8 @@ struct FatStats {
 /// curriculum_ber(s). options.before_sample must be unset (it is set here) and the run's
 /// fingerprint includes fat.to_json(), so a checkpoint of a run with other FAT settings is
 /// refused. `org` is the memory the weights live in.
-FatStats train_fault_aware(snn::Network& net, const data::Dataset& train,
-                           snn::TrainOptions options, const FatOptions& fat,
-                           const dram::Organisation& org, const snn::ProgressFn& progress = {});
+FatStats train_fault_aware(snn::Network& net, const data::Dataset& train, snn::TrainOptions options,
+                           const FatOptions& fat, const dram::Organisation& org,
+                           const snn::ProgressFn& progress = {});
 
 }  // namespace hardy::sparkxd

@@ -43,10 +43,10 @@ struct PipelineOptions {
   BerSource ber;               ///< chip BER vs voltage (vendor median / worst, or one DIMM)
   std::vector<double> voltages;
   std::vector<double> spread_sigmas = {0.0, 0.5, 1.0, 2.0};  ///< sensitivity (bank = subarray σ)
-  double margin = 0.01;      ///< accuracy margin of BER_max (1 point)
+  double margin = 0.01;  ///< accuracy margin of BER_max (1 point)
   int threads = 1;
-  std::string work_dir;      ///< stage files; created if missing
-  bool resume = false;       ///< reuse finished stages whose settings match, resume training
+  std::string work_dir;  ///< stage files; created if missing
+  bool resume = false;   ///< reuse finished stages whose settings match, resume training
   double checkpoint_seconds = 10.0;
   /// Called after each training checkpoint is on disk (the CLI's kill-after-checkpoint test hook).
   std::function<void()> on_checkpoint;

@@ -22,9 +22,9 @@ struct OperatingPoint {
   double chip_ber = 0;
   bool saturated = false;
   int64_t usable_regions = 0;
-  double mean_weight_ber = 0;      ///< BER averaged over the weights' bursts
-  double max_weight_ber = 0;       ///< highest BER of a region holding weights
-  double energy_j = 0;             ///< one inference's weight reads
+  double mean_weight_ber = 0;  ///< BER averaged over the weights' bursts
+  double max_weight_ber = 0;   ///< highest BER of a region holding weights
+  double energy_j = 0;         ///< one inference's weight reads
   dram::EnergyBreakdown energy;
   dram::AccessStats accesses;
   double time_s = 0;
