@@ -192,7 +192,9 @@ ToleranceCurve tolerance_stage(WeightedModel& model, const nlohmann::json& model
         const TolerancePoint& last = c.points.back();
         rep.update(++count, "BER " + sci(last.ber) + " acc " + pct(last.accuracy.mean));
       });
-  stage.save(curve.to_json(), true);
+  // Rewritten only when something was measured, so runs that merely reuse a finished curve (e.g.
+  // for other vendors, possibly at the same time) never write it.
+  if (count > already || !done) stage.save(curve.to_json(), true);
   rep.end("error-free " + pct(curve.clean_accuracy));
   return curve;
 }
