@@ -12,5 +12,6 @@ void add_merge_command(CLI::App& app);
 void add_nvf_command(CLI::App& app);
 void add_dram_command(CLI::App& app);
 void add_snn_command(CLI::App& app);
+void add_sparkxd_command(CLI::App& app);
 
 }  // namespace hardy::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "dram_options.h"
 #include "hardy/core/error.h"
 #include "hardy/core/progress.h"
 #include "hardy/data/dataset.h"
@@ -28,7 +29,6 @@
 namespace hardy::cli {
 namespace {
 
-namespace fs = std::filesystem;
 
 struct MemoryArgs {
   std::string memspec;
@@ -51,15 +51,6 @@ struct PlacementArgs {
   std::string mapping = "baseline";
   double tolerable_ber = -1;
 };
-
-// A memspec path, or the name of a file in data/dram/ (with or without .json).
-std::string resolve_data_file(const std::string& name) {
-  if (fs::exists(name) || name.find('/') != std::string::npos) return name;
-  const std::string dir = std::string(HARDY_SOURCE_DIR) + "/data/dram/";
-  if (fs::exists(dir + name)) return dir + name;
-  if (fs::exists(dir + name + ".json")) return dir + name + ".json";
-  return name;
-}
 
 void add_memory_options(CLI::App* cmd, MemoryArgs& a) {
   cmd->add_option("--memspec", a.memspec,
@@ -157,19 +148,8 @@ std::optional<ChipBer> chip_ber(const BerArgs& a, double vdd_v, std::vector<std:
     return ChipBer{a.ber, {{"kind", "fixed"}, {"ber", a.ber}}};
   }
   if (a.vendor.empty() && a.dimm.empty()) return std::nullopt;
-  const std::string path =
-      a.study.empty() ? resolve_data_file("voltage_study_faulty_cachelines.csv") : a.study;
-  inputs.push_back(path);
-  const dram::VoltageStudy study = dram::VoltageStudy::load(path);
-  const dram::BerCurve curve =
-      !a.dimm.empty()
-          ? study.dimm(a.dimm)
-          : study.vendor_curve(a.vendor, a.statistic == "worst" ? dram::VendorStatistic::kWorst
-                                                                : dram::VendorStatistic::kMedian);
-  if (!a.dimm.empty() && !a.vendor.empty() && curve.vendor != a.vendor) {
-    throw ConfigError("--dimm " + a.dimm + " is a vendor " + curve.vendor + " DIMM, not " +
-                      a.vendor);
-  }
+  const dram::BerCurve curve = load_ber_curve(a.study, a.vendor, a.dimm, a.statistic, inputs);
+  const std::string path = inputs.back();
   const double ber = curve.ber_at(vdd_v);
   return ChipBer{ber,
                  {{"kind", "voltage study"},
@@ -458,16 +438,7 @@ void run_sweep(const SweepArgs& a) {
     }
     ber.fixed_ber = a.ber.ber;
   } else {
-    const std::string path = a.ber.study.empty()
-                                 ? resolve_data_file("voltage_study_faulty_cachelines.csv")
-                                 : a.ber.study;
-    inputs.push_back(path);
-    const dram::VoltageStudy study = dram::VoltageStudy::load(path);
-    ber.curve = !a.ber.dimm.empty()
-                    ? study.dimm(a.ber.dimm)
-                    : study.vendor_curve(a.ber.vendor, a.ber.statistic == "worst"
-                                                           ? dram::VendorStatistic::kWorst
-                                                           : dram::VendorStatistic::kMedian);
+    ber.curve = load_ber_curve(a.ber.study, a.ber.vendor, a.ber.dimm, a.ber.statistic, inputs);
   }
 
   sparkxd::DramConfig config;

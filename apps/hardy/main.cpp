@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   hardy::cli::add_merge_command(app);
   hardy::cli::add_dram_command(app);
   hardy::cli::add_snn_command(app);
+  hardy::cli::add_sparkxd_command(app);
   hardy::cli::set_command_line(argc, argv);
   const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
   const bool known_command =

@@ -89,6 +89,7 @@ std::string run_fingerprint(const Network& net, const data::Dataset& train, int6
                       {"network_seed", net.seed},
                       {"trained_samples", net.trained_samples},
                       {"params", params_to_map(net.params)}};
+  if (!options.before_sample_id.empty()) j["before_sample"] = options.before_sample_id;
   return j.dump();
 }
 
@@ -144,6 +145,7 @@ TrainStats train_network(Network& net, const data::Dataset& train, const TrainOp
   const uint64_t tag = stream_tag(kTrainStream);
   for (int64_t s = first; s < total; ++s) {
     const int64_t img = s % k;
+    if (options.before_sample) options.before_sample(s, model);
     RngStream rng(options.seed, tag, static_cast<uint64_t>(s));
     const int64_t slot = s % block;
     std::span<int32_t> counts(block_counts.data() + slot * n, static_cast<size_t>(n));

@@ -8,18 +8,10 @@
 
 #include "hardy/core/error.h"
 #include "hardy/core/rng.h"
+#include "hardy/sparkxd/error_maps.h"
 
 namespace hardy::sparkxd {
 namespace {
-
-// Two-sided 95% Student t quantiles t(0.975, df) for df = 1…30; 1.96 beyond.
-double t_quantile_975(int df) {
-  static const double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
-                              2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-                              2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-                              2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-  return df >= 1 && df <= 30 ? kT[df - 1] : 1.96;
-}
 
 bool parse_number(const std::string& s, double& out) {
   try {
@@ -129,6 +121,23 @@ void SweepResult::write_csv(const std::string& path) const {
   if (!out) throw FileError(path, "write failed");
 }
 
+dram::AddressMapping address_mapping(const DramConfig& config) {
+  return config.address_order.empty()
+             ? dram::AddressMapping::default_for(config.nominal.org)
+             : dram::AddressMapping(config.nominal.org, config.address_order);
+}
+
+dram::SimulationResult simulate_reads(const DramConfig& config, const dram::AddressMapping& mapping,
+                                      const dram::Placement& placement, double vdd_v) {
+  dram::SimulatorOptions sim;
+  sim.refresh = config.refresh;
+  sim.keep_commands = false;
+  dram::VoltageOptions vo = config.voltage;
+  vo.vdd_v = vdd_v;
+  return dram::simulate(dram::at_voltage(config.nominal, vo), mapping,
+                        placement.access_trace(mapping), sim);
+}
+
 SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const BerSource& ber,
                        const SweepOptions& options, ThreadPool& pool,
                        const SweepProgress& progress) {
@@ -137,13 +146,8 @@ SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const Ber
                       " is outside 1..10000");
   }
   if (options.voltages.empty()) throw ConfigError("no voltages to sweep");
-  const dram::AddressMapping mapping =
-      config.address_order.empty() ? dram::AddressMapping::default_for(config.nominal.org)
-                                   : dram::AddressMapping(config.nominal.org, config.address_order);
+  const dram::AddressMapping mapping = address_mapping(config);
   const dram::WeakRegionMap regions(config.nominal.org, config.spread, config.chip_seed);
-  dram::SimulatorOptions sim;
-  sim.refresh = config.refresh;
-  sim.keep_commands = false;
 
   SweepResult result;
   result.model = model.describe();
@@ -167,15 +171,10 @@ SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const Ber
   result.clean_accuracy = model.accuracy(pool);
 
   // Reference: baseline mapping at the nominal voltage.
-  {
-    const dram::Placement p =
-        dram::map_segments(model.segments(), mapping, regions, 0.0, dram::MappingOptions{});
-    dram::VoltageOptions vo = config.voltage;
-    vo.vdd_v = 0;
-    const dram::MemSpec spec = dram::at_voltage(config.nominal, vo);
-    result.reference_energy_j =
-        dram::simulate(spec, mapping, p.access_trace(mapping), sim).trace.energy.total_j();
-  }
+  result.reference_energy_j =
+      simulate_reads(config, mapping,
+                     dram::map_segments(model.segments(), mapping, regions, 0.0, {}), 0.0)
+          .trace.energy.total_j();
 
   const int64_t total = static_cast<int64_t>(options.voltages.size()) * options.seeds;
   int64_t done = 0;
@@ -204,45 +203,29 @@ SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const Ber
     }
     point.mean_weight_ber = bursts ? ber_sum / static_cast<double>(bursts) : 0;
 
-    dram::VoltageOptions vo = config.voltage;
-    vo.vdd_v = v;
-    const dram::MemSpec spec = dram::at_voltage(config.nominal, vo);
-    const dram::SimulationResult r =
-        dram::simulate(spec, mapping, placement.access_trace(mapping), sim);
+    const dram::SimulationResult r = simulate_reads(config, mapping, placement, v);
     point.energy = r.trace.energy;
     point.time_s = r.time_s();
     point.accesses = r.stats;
     point.energy_saving = 1.0 - point.energy.total_j() / result.reference_energy_j;
 
-    for (int i = 0; i < options.seeds; ++i) {
-      const uint64_t map_seed =
-          RngStream(options.seed, stream_tag("sparkxd.error_map"), static_cast<uint64_t>(i))
-              .next_u64();
-      model.restore();
-      const dram::ErrorInjector injector(regions, config.errors, map_seed);
-      const dram::InjectionResult inj = injector.inject(model.segments(), placement, pool);
-      point.flips.push_back(inj.flips);
-      point.accuracies.push_back(model.accuracy(pool));
-      ++done;
-      if (progress) {
-        std::ostringstream note;
-        note.precision(4);
-        note << v << " V acc " << 100 * point.accuracies.back() << "%";
-        progress(done, total, note.str());
-      }
-    }
-    model.restore();
-    const double n = static_cast<double>(point.accuracies.size());
-    double sum = 0;
-    for (double a : point.accuracies) sum += a;
-    point.accuracy_mean = sum / n;
-    double ss = 0;
-    for (double a : point.accuracies) ss += (a - point.accuracy_mean) * (a - point.accuracy_mean);
-    point.accuracy_sd = n > 1 ? std::sqrt(ss / (n - 1)) : 0;
-    const double half =
-        n > 1 ? t_quantile_975(static_cast<int>(n) - 1) * point.accuracy_sd / std::sqrt(n) : 0;
-    point.accuracy_ci_low = std::max(0.0, point.accuracy_mean - half);
-    point.accuracy_ci_high = std::min(1.0, point.accuracy_mean + half);
+    const MapAccuracy maps = measure_error_maps(
+        model, regions, placement, config.errors, options.seeds, options.seed,
+        "sparkxd.error_map", result.clean_accuracy, pool, [&](int, double acc) {
+          ++done;
+          if (progress) {
+            std::ostringstream note;
+            note.precision(4);
+            note << v << " V acc " << 100 * acc << "%";
+            progress(done, total, note.str());
+          }
+        });
+    point.accuracies = maps.accuracies;
+    point.flips = maps.flips;
+    point.accuracy_mean = maps.mean;
+    point.accuracy_sd = maps.sd;
+    point.accuracy_ci_low = maps.ci_low;
+    point.accuracy_ci_high = maps.ci_high;
     result.points.push_back(point);
   }
   return result;

@@ -16,6 +16,7 @@
 namespace hardy::snn {
 
 class WeightStore;
+struct ModelState;
 
 /// Called with the number of finished samples and a short note (e.g. "acc 81.3%").
 using ProgressFn = std::function<void(int64_t done, const std::string& note)>;
@@ -41,6 +42,15 @@ struct TrainOptions {
   /// Called on the training thread right after each checkpoint is complete on disk, with the
   /// number of samples it holds (for logs; the CLI's kill-after-checkpoint test hook uses it).
   std::function<void(int64_t samples_done)> on_checkpoint;
+  /// Called on the training thread before sample s is trained (s = 0 … epochs·images − 1; after
+  /// a resume from the first sample not yet trained) with the learned state as the simulator
+  /// holds it (ModelState layout); it may change the weights, e.g. fault-aware training corrupts
+  /// them with memory bit errors here. For a resumed run to equal an uninterrupted one it must
+  /// depend only on s and that state. Unset: plain training.
+  std::function<void(int64_t sample, ModelState& model)> before_sample;
+  /// Names what before_sample does and its settings; part of the checkpoint's run fingerprint, so
+  /// a checkpoint of a run with another hook is refused.
+  std::string before_sample_id;
 };
 
 struct TrainStats {

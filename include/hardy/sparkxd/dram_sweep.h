@@ -36,6 +36,14 @@ struct DramConfig {
   dram::ErrorModelOptions errors;
 };
 
+/// The address mapping `config` names (its address order, or AddressMapping::default_for).
+dram::AddressMapping address_mapping(const DramConfig& config);
+
+/// One inference's weight reads (every burst of `placement` once, in placement order) simulated
+/// on config.nominal at `vdd_v` (0: nominal) by config's voltage rule and refresh mode.
+dram::SimulationResult simulate_reads(const DramConfig& config, const dram::AddressMapping& mapping,
+                                      const dram::Placement& placement, double vdd_v);
+
 /// Chip BER vs voltage: a voltage-study curve or one fixed rate.
 struct BerSource {
   std::optional<dram::BerCurve> curve;

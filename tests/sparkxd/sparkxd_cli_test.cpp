@@ -1,0 +1,134 @@
+// `hardy sparkxd` from the outside: every bad input is one error line and exit code 2; a small
+// pipeline writes the documented fields, and a run killed during training and resumed ends with
+// the result of an uninterrupted one.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "hardy/data/dataset.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int exit_code, signal;
+  std::string err;
+};
+
+class SparkxdCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("hardy_sparkxd_cli_" + std::string(info->name()) + "_" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  std::string temp(const std::string& name) const { return (dir_ / name).string(); }
+  CliResult hardy(const std::string& args, const std::string& env = "") const {
+    const std::string err = temp("stderr.txt");
+    const std::string cmd =
+        "exec env " + env + " " + HARDY_BIN + " sparkxd " + args + " >/dev/null 2>" + err;
+    const int status = std::system(cmd.c_str());
+    std::ifstream in(err);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+            {std::istreambuf_iterator<char>(in), {}}};
+  }
+  nlohmann::json read_json(const std::string& name) const {
+    std::ifstream in(temp(name));
+    return nlohmann::json::parse(in);
+  }
+  fs::path dir_;
+};
+
+bool have_fashion() { return fs::exists(hardy::data::dataset_directory("fashion-mnist")); }
+
+void expect_one_error_line(const CliResult& r, const std::string& mentions) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
+}
+
+// Small enough for CI: N20 on 1,200 training samples, 100 test images, 2 BERs.
+const std::string kSmall =
+    "--dataset fashion-mnist --neurons 20 --train-images 600 --epochs 2 --label-images 300 "
+    "--images 100 --bers 1e-4,1e-2 --fat-bers 1e-4,1e-3 --fat-interval 100 --vendor B "
+    "--voltages 1.35:1.025:0.05 --threads 2 ";
+
+TEST_F(SparkxdCli, BadInputIsOneErrorLine) {
+  const std::string j = " --json " + temp("o.json");
+  expect_one_error_line(hardy("--dataset fashion-mnist --neurons 20" + j), "--vendor");
+  expect_one_error_line(hardy("--neurons 20 --model x.onnx --vendor B" + j), "either");
+  expect_one_error_line(hardy("--neurons 20,abc --vendor B" + j), "--neurons");
+  expect_one_error_line(hardy("--neurons 0 --vendor B" + j), "--neurons");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --bers 1e-2,1e-4" + j), "ascending");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --fat-bers 1e-3,1e-5" + j), "curriculum");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --error-model 7" + j), "error model");
+  expect_one_error_line(hardy("--neurons 20 --vendor Z" + j), "Z");
+  expect_one_error_line(hardy("--neurons 20 --dimm X99" + j), "X99");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --memspec nope.json" + j), "nope.json");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --voltages 1.35:x" + j), "voltages");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --bank-sigma 9" + j), "sigma");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --weight-format q3" + j), "q3");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --config nope.yaml" + j), "nope.yaml");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --seeds 0" + j), "--seeds");
+  expect_one_error_line(hardy("--neurons 20 --vendor B --dataset cifar" + j), "cifar");
+  expect_one_error_line(hardy("--neurons 20 --vendor B"), "--json");
+}
+
+nlohmann::json comparable(nlohmann::json row) {
+  row.erase("seconds");
+  row.erase("training");  // timings
+  row["network"].erase("files");
+  return row;
+}
+
+TEST_F(SparkxdCli, AKilledRunResumesToTheUninterruptedResult) {
+  if (!have_fashion()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const CliResult full = hardy(kSmall + "--weight-format q8 --json " + temp("full.json"));
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const nlohmann::json f = read_json("full.json");
+  ASSERT_EQ(f["sizes"].size(), 1u);
+  const nlohmann::json& row = f["sizes"][0];
+  for (const char* key :
+       {"baseline_accuracy", "fat_accuracy", "ber_max", "ber_max_fat", "voltage_v",
+        "energy_nominal_j", "energy_sparkxd_j", "saving", "voltage_saving", "mapping_saving",
+        "accuracy_at_voltage", "no_spatial_variation", "spread_sensitivity", "tolerance"}) {
+    EXPECT_TRUE(row.contains(key)) << key;
+  }
+  EXPECT_TRUE(f.contains("provenance"));
+  EXPECT_TRUE(f["complete"].get<bool>());
+  EXPECT_GT(row["energy_nominal_j"].get<double>(), row["energy_sparkxd_j"].get<double>());
+  EXPECT_NEAR(row["saving"].get<double>(),
+              row["voltage_saving"].get<double>() + row["mapping_saving"].get<double>(), 1e-12);
+  // Killed right after the plain training's first checkpoint (sample 500 of 1,200), then resumed.
+  const std::string args =
+      kSmall + "--weight-format q8 --checkpoint-every 0 --json " + temp("resumed.json");
+  const CliResult killed = hardy(args, "HARDY_TEST_KILL_AFTER_CHECKPOINT=1");
+  EXPECT_EQ(killed.signal, SIGKILL) << killed.err;
+  const CliResult resumed = hardy(args + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resumed from its checkpoint"), std::string::npos) << resumed.err;
+  EXPECT_EQ(comparable(read_json("resumed.json")["sizes"][0]), comparable(row));
+  // Everything finished: a second --resume reuses every stage.
+  const CliResult again = hardy(args + " --resume");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("reusing"), std::string::npos) << again.err;
+  EXPECT_EQ(comparable(read_json("resumed.json")["sizes"][0]), comparable(row));
+}
+
+}  // namespace
