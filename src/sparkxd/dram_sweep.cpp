@@ -7,23 +7,11 @@
 #include <sstream>
 
 #include "hardy/core/error.h"
+#include "hardy/core/parse_number.h"
 #include "hardy/core/rng.h"
 #include "hardy/sparkxd/error_maps.h"
 
 namespace hardy::sparkxd {
-namespace {
-
-bool parse_number(const std::string& s, double& out) {
-  try {
-    size_t used = 0;
-    out = std::stod(s, &used);
-    return used == s.size() && std::isfinite(out);
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-}  // namespace
 
 std::vector<double> parse_voltages(const std::string& text) {
   auto bad = [&](const std::string& why) { return ConfigError("voltages '" + text + "': " + why); };
@@ -34,8 +22,8 @@ std::vector<double> parse_voltages(const std::string& text) {
     std::string p;
     while (std::getline(s, p, ':')) parts.push_back(p);
     double start = 0, stop = 0, step = 0;
-    if (parts.size() != 3 || !parse_number(parts[0], start) || !parse_number(parts[1], stop) ||
-        !parse_number(parts[2], step) || step <= 0) {
+    if (parts.size() != 3 || !parse_finite_double(parts[0], start) ||
+        !parse_finite_double(parts[1], stop) || !parse_finite_double(parts[2], step) || step <= 0) {
       throw bad("expected start:stop:step with step > 0");
     }
     const double dir = stop < start ? -1.0 : 1.0;
@@ -50,7 +38,7 @@ std::vector<double> parse_voltages(const std::string& text) {
     std::string p;
     while (std::getline(s, p, ',')) {
       double x = 0;
-      if (!parse_number(p, x)) throw bad("expected numbers separated by commas");
+      if (!parse_finite_double(p, x)) throw bad("expected numbers separated by commas");
       v.push_back(x);
     }
   }
@@ -209,17 +197,17 @@ SweepResult dram_sweep(WeightedModel& model, const DramConfig& config, const Ber
     point.accesses = r.stats;
     point.energy_saving = 1.0 - point.energy.total_j() / result.reference_energy_j;
 
-    const MapAccuracy maps = measure_error_maps(
-        model, regions, placement, config.errors, options.seeds, options.seed,
-        "sparkxd.error_map", result.clean_accuracy, pool, [&](int, double acc) {
-          ++done;
-          if (progress) {
-            std::ostringstream note;
-            note.precision(4);
-            note << v << " V acc " << 100 * acc << "%";
-            progress(done, total, note.str());
-          }
-        });
+    const MapAccuracy maps =
+        measure_error_maps(model, regions, placement, config.errors, options.seeds, options.seed,
+                           "sparkxd.error_map", result.clean_accuracy, pool, [&](int, double acc) {
+                             ++done;
+                             if (progress) {
+                               std::ostringstream note;
+                               note.precision(4);
+                               note << v << " V acc " << 100 * acc << "%";
+                               progress(done, total, note.str());
+                             }
+                           });
     point.accuracies = maps.accuracies;
     point.flips = maps.flips;
     point.accuracy_mean = maps.mean;

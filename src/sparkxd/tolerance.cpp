@@ -6,22 +6,13 @@
 #include <sstream>
 
 #include "hardy/core/error.h"
+#include "hardy/core/parse_number.h"
 #include "hardy/dram/address_mapping.h"
 #include "hardy/dram/mapping.h"
 #include "hardy/dram/weak_regions.h"
 
 namespace hardy::sparkxd {
 namespace {
-
-bool parse_double(const std::string& s, double& out) {
-  try {
-    size_t used = 0;
-    out = std::stod(s, &used);
-    return used == s.size() && std::isfinite(out);
-  } catch (const std::exception&) {
-    return false;
-  }
-}
 
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> parts;
@@ -39,8 +30,9 @@ std::vector<double> parse_bers(const std::string& text) {
   if (text.find(':') != std::string::npos) {
     const auto parts = split(text, ':');
     double lo = 0, hi = 0, per = 0;
-    if (parts.size() != 3 || !parse_double(parts[0], lo) || !parse_double(parts[1], hi) ||
-        !parse_double(parts[2], per) || !(lo > 0) || hi < lo || per < 1 || per != std::floor(per)) {
+    if (parts.size() != 3 || !parse_finite_double(parts[0], lo) ||
+        !parse_finite_double(parts[1], hi) || !parse_finite_double(parts[2], per) || !(lo > 0) ||
+        hi < lo || per < 1 || per != std::floor(per)) {
       throw bad("expected from:to:points-per-decade with 0 < from <= to and a whole number >= 1");
     }
     const double decades = std::log10(hi / lo);
@@ -56,7 +48,7 @@ std::vector<double> parse_bers(const std::string& text) {
   } else {
     for (const std::string& p : split(text, ',')) {
       double x = 0;
-      if (!parse_double(p, x)) throw bad("expected numbers separated by commas");
+      if (!parse_finite_double(p, x)) throw bad("expected numbers separated by commas");
       v.push_back(x);
     }
   }

@@ -1,67 +1,27 @@
 // `hardy sparkxd` from the outside: every bad input is one error line and exit code 2; a small
 // pipeline writes the documented fields, and a run killed during training and resumed ends with
 // the result of an uninterrupted one.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <csignal>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <string>
 
-#include "hardy/data/dataset.h"
+#include "../cli/cli_test_support.h"
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace hardy::cli_testing;
+using CliResult = CliRun;
 
-struct CliResult {
-  int exit_code, signal;
-  std::string err;
-};
-
-class SparkxdCli : public ::testing::Test {
+class SparkxdCli : public CliTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("hardy_sparkxd_cli_" + std::string(info->name()) + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string temp(const std::string& name) const { return (dir_ / name).string(); }
   CliResult hardy(const std::string& args, const std::string& env = "") const {
-    const std::string err = temp("stderr.txt");
-    const std::string cmd =
-        "exec env " + env + " " + HARDY_BIN + " sparkxd " + args + " >/dev/null 2>" + err;
-    const int status = std::system(cmd.c_str());
-    std::ifstream in(err);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-            {std::istreambuf_iterator<char>(in), {}}};
+    return run_hardy("sparkxd " + args, env);
   }
   nlohmann::json read_json(const std::string& name) const {
     std::ifstream in(temp(name));
     return nlohmann::json::parse(in);
   }
-  fs::path dir_;
 };
 
 bool have_fashion() { return fs::exists(hardy::data::dataset_directory("fashion-mnist")); }
-
-void expect_one_error_line(const CliResult& r, const std::string& mentions) {
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
-}
 
 // Small enough for CI: N20 on 1,200 training samples, 100 test images, 2 BERs.
 const std::string kSmall =
