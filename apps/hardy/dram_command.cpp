@@ -29,7 +29,6 @@
 namespace hardy::cli {
 namespace {
 
-
 struct MemoryArgs {
   std::string memspec;
   double voltage = 0;
@@ -278,6 +277,23 @@ dram::Placement place(const Memory& m, const BerArgs& ber_args, const PlacementA
   return dram::map_segments(segments, m.mapping, *regions, ber ? ber->ber : 0.0, mo);
 }
 
+// The weights of --model / --net / --segment loaded and placed in the memory (energy and map).
+struct PlacedWeights {
+  WeightSource weights;
+  nlohmann::json chip_ber;
+  std::unique_ptr<dram::WeakRegionMap> regions;
+  dram::Placement placement;
+};
+
+PlacedWeights load_and_place(const Memory& m, const ModelArgs& model, const BerArgs& ber,
+                             const PlacementArgs& pa, std::vector<std::string>& inputs) {
+  exactly_one_source(model);
+  PlacedWeights r{load_weights(model), {}, {}, {}};
+  inputs.insert(inputs.end(), r.weights.inputs.begin(), r.weights.inputs.end());
+  r.placement = place(m, ber, pa, r.weights.views, inputs, r.chip_ber, r.regions);
+  return r;
+}
+
 void print_energy(const dram::TraceEnergy& t, double tck_s, const dram::AccessStats* stats) {
   const auto& e = t.energy;
   fmt::print("energy by command (pJ): ACT {:.1f}  PRE {:.1f}  RD {:.1f}  WR {:.1f}  REF {:.1f}\n",
@@ -329,24 +345,19 @@ void run_energy(const EnergyArgs& a) {
       out["input"] = {{"kind", "access trace"}, {"path", a.trace}};
     }
   } else {
-    exactly_one_source(a.model);
-    WeightSource w = load_weights(a.model);
-    inputs.insert(inputs.end(), w.inputs.begin(), w.inputs.end());
-    nlohmann::json ber_json;
-    std::unique_ptr<dram::WeakRegionMap> regions;
-    const dram::Placement p = place(m, a.ber, a.placement, w.views, inputs, ber_json, regions);
-    sim = dram::simulate(m.spec, m.mapping, p.access_trace(m.mapping), m.sim);
-    out["input"] = w.describe;
-    out["chip_ber"] = ber_json;
-    out["placement"] = p.to_json(*regions);
+    const PlacedWeights placed = load_and_place(m, a.model, a.ber, a.placement, inputs);
+    sim = dram::simulate(m.spec, m.mapping, placed.placement.access_trace(m.mapping), m.sim);
+    out["input"] = placed.weights.describe;
+    out["chip_ber"] = placed.chip_ber;
+    out["placement"] = placed.placement.to_json(*placed.regions);
     fmt::print(
         "one inference: every weight read once, {} bytes in {} segments\n",
         [&] {
           int64_t b = 0;
-          for (const auto& v : w.views) b += v.size_bytes();
+          for (const auto& v : placed.weights.views) b += v.size_bytes();
           return b;
         }(),
-        w.views.size());
+        placed.weights.views.size());
   }
   if (sim) {
     out["result"] = sim->to_json();
@@ -375,12 +386,11 @@ struct MapArgs {
 void run_map(const MapArgs& a) {
   Memory m = load_memory(a.memory);
   std::vector<std::string> inputs = m.inputs;
-  exactly_one_source(a.model);
-  WeightSource w = load_weights(a.model);
-  inputs.insert(inputs.end(), w.inputs.begin(), w.inputs.end());
-  nlohmann::json ber_json;
-  std::unique_ptr<dram::WeakRegionMap> regions;
-  const dram::Placement p = place(m, a.ber, a.placement, w.views, inputs, ber_json, regions);
+  const PlacedWeights placed = load_and_place(m, a.model, a.ber, a.placement, inputs);
+  const WeightSource& w = placed.weights;
+  const nlohmann::json& ber_json = placed.chip_ber;
+  const std::unique_ptr<dram::WeakRegionMap>& regions = placed.regions;
+  const dram::Placement& p = placed.placement;
   fmt::print("{} at {:.3f} V, mapping {}, chip BER {:.3g}, {} of {} regions usable\n", m.nominal.id,
              m.spec.vdd1_v(), dram::mapping_policy_name(p.options.policy), p.chip_ber,
              p.usable_regions, regions->regions());
