@@ -6,7 +6,9 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cstdlib>
 #include <mutex>
+#include <optional>
 
 #include "hardy/analysis/interval_bounds.h"
 #include "hardy/core/error.h"
@@ -51,6 +53,7 @@ NvfCounts& NvfCounts::operator+=(const NvfCounts& o) {
   bytes_by_bounds += o.bytes_by_bounds;
   bytes_composed += o.bytes_composed;
   bytes_simulated += o.bytes_simulated;
+  bytes_for_funnels += o.bytes_for_funnels;
   pairs_by_bounds += o.pairs_by_bounds;
   pairs_simulated += o.pairs_simulated;
   bound_passes += o.bound_passes;
@@ -67,8 +70,9 @@ std::vector<int64_t> NvfCounts::to_vector() const {
   for (const auto* table : {&per_word, &per_bit, &per_image}) {
     for (const auto& row : *table) v.insert(v.end(), row.begin(), row.end());
   }
-  v.insert(v.end(), {bytes_trivial, bytes_by_bounds, bytes_composed, bytes_simulated,
-                     pairs_by_bounds, pairs_simulated, bound_passes, bound_proofs});
+  v.insert(v.end(),
+           {bytes_trivial, bytes_by_bounds, bytes_composed, bytes_simulated, bytes_for_funnels,
+            pairs_by_bounds, pairs_simulated, bound_passes, bound_proofs});
   for (const auto& row : per_layer) v.insert(v.end(), row.begin(), row.end());
   v.insert(v.end(), image_done.begin(), image_done.end());
   return v;
@@ -88,7 +92,8 @@ NvfCounts NvfCounts::from_vector(const std::vector<int64_t>& v, const NvfCounts&
     }
   }
   for (int64_t* x : {&c.bytes_trivial, &c.bytes_by_bounds, &c.bytes_composed, &c.bytes_simulated,
-                     &c.pairs_by_bounds, &c.pairs_simulated, &c.bound_passes, &c.bound_proofs}) {
+                     &c.bytes_for_funnels, &c.pairs_by_bounds, &c.pairs_simulated, &c.bound_passes,
+                     &c.bound_proofs}) {
     *x = take();
   }
   for (auto& row : c.per_layer) {
@@ -107,14 +112,14 @@ NvfCounts NvfCounts::from_vector(const std::vector<int64_t>& v, const NvfCounts&
 struct NvfAnalysis::Worker {
   fault::FaultPropagator sim;
   IntervalBounds bounds;
-  // Per value whose neurons are analysed before the layers that funnel into them: the bytes
-  // around golden proven non-critical, per element (reset to golden per image).
-  std::vector<std::vector<uint8_t>> safe_lo, safe_hi;
+  // Per value that layers funnel into, per element: the bytes its analysis decided and those of
+  // them that are critical (reset per image; layers funnelling into it look their bytes up).
+  std::vector<std::vector<ByteSet>> decided, critical;
   explicit Worker(const qnn::Int8Executor& exec)
       : sim(exec),
         bounds(exec),
-        safe_lo(exec.model().values.size()),
-        safe_hi(exec.model().values.size()) {}
+        decided(exec.model().values.size()),
+        critical(exec.model().values.size()) {}
 };
 
 NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
@@ -152,6 +157,11 @@ NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
           fault::pool_tables(r, q.value(r.inputs[0]).shape, q.value(r.output).shape);
       funnels_[l].pool = &r;
     }
+  }
+  funnel_sources_.assign(sites_.layers().size(), {});
+  for (size_t l = 0; l < funnels_.size(); ++l) {
+    if (funnels_[l].target_layer >= 0)
+      funnel_sources_[static_cast<size_t>(funnels_[l].target_layer)].push_back(static_cast<int>(l));
   }
   Fnv1a64 h;
   const auto mix = [&](int64_t v) {
@@ -192,11 +202,8 @@ void NvfAnalysis::analyse_image(int64_t position, NvfCounts& out, Worker& w) con
     if (f.target_layer < 0) continue;
     const int v = sites_.layer(f.target_layer).value;
     const auto n = static_cast<size_t>(exec_.model().value(v).shape.elements());
-    auto& lo = w.safe_lo[static_cast<size_t>(v)];
-    auto& hi = w.safe_hi[static_cast<size_t>(v)];
-    lo.resize(n);
-    hi.resize(n);
-    for (size_t e = 0; e < n; ++e) lo[e] = hi[e] = w.sim.golden_byte(v, static_cast<int64_t>(e));
+    w.decided[static_cast<size_t>(v)].assign(n, ByteSet{});
+    w.critical[static_cast<size_t>(v)].assign(n, ByteSet{});
   }
   // Later layers first: a layer that funnels into a pool finds the pool's neurons decided.
   for (int layer = static_cast<int>(sites_.layers().size()) - 1; layer >= 0; --layer) {
@@ -214,6 +221,15 @@ namespace {
 
 bool has(const std::array<uint64_t, 4>& set, uint8_t v) { return set[v >> 6] >> (v & 63) & 1; }
 void put(std::array<uint64_t, 4>& set, uint8_t v) { set[v >> 6] |= uint64_t{1} << (v & 63); }
+
+// Calls f(v) for every byte v of the set, in increasing order.
+template <typename F>
+void for_each_byte(const std::array<uint64_t, 4>& set, F&& f) {
+  for (int k = 0; k < 4; ++k) {
+    for (uint64_t bits = set[static_cast<size_t>(k)]; bits != 0; bits &= bits - 1)
+      f(static_cast<uint8_t>(k * 64 + std::countr_zero(bits)));
+  }
+}
 
 // With every byte decided: CEV⁺ = the first critical byte above g minus g, CEV⁻ likewise below;
 // the safe bytes are one interval around g when every byte beyond each CEV is critical too.
@@ -244,6 +260,36 @@ void count_cev(const std::array<uint64_t, 4>& critical, uint8_t g,
 
 }  // namespace
 
+NvfAnalysis::ByteSet NvfAnalysis::needed_bytes(int layer, uint8_t g) const {
+  if (options_.cev) return {~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}};
+  ByteSet needed{};
+  for (const auto& per_layer : faults_) {
+    for (const WordFault& f : per_layer[static_cast<size_t>(layer)])
+      put(needed, static_cast<uint8_t>(f.apply(g)));
+  }
+  return needed;
+}
+
+void NvfAnalysis::add_pooled_bytes(int source, int64_t element, const Worker& w,
+                                   ByteSet& needed) const {
+  const Funnel& f = funnels_[static_cast<size_t>(source)];
+  const qnn::QModel& q = exec_.model();
+  const int in = f.pool->inputs[0];
+  const int64_t width = q.value(in).shape[2];
+  const uint8_t* golden = w.sim.golden_value(in).data();
+  const fault::PoolRect win = f.tables.window[static_cast<size_t>(element)];
+  for (int64_t y = 0; y < win.rows; ++y) {
+    for (int64_t x = 0; x < win.cols; ++x) {
+      const int64_t e = win.first + y * width + x;
+      const fault::PoolRect reach = f.tables.reach[static_cast<size_t>(e)];
+      if (reach.rows != 1 || reach.cols != 1) continue;
+      const fault::OneCellPool pooled(*f.pool, win, golden, width, q.value(in).quant.zero_point,
+                                      y * width + x);
+      for_each_byte(needed_bytes(source, golden[e]), [&](uint8_t v) { put(needed, pooled(v)); });
+    }
+  }
+}
+
 void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, NvfCounts& out,
                                  Worker& w, std::array<int64_t, 64>& gate) const {
   const fault::SiteLayer& l = sites_.layer(layer);
@@ -251,78 +297,83 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
   const auto gw = static_cast<size_t>(sites_.first_word(layer) + index);
   const uint8_t g = w.sim.golden_byte(l.value, word);
   const size_t models = options_.kinds.size();
-  std::array<uint64_t, 4> needed{}, critical{};
+  ByteSet needed = needed_bytes(layer, g), critical{};
+  bool trivial = false;  // some fault leaves the byte golden
   for (size_t m = 0; m < models; ++m) {
-    for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {
-      put(needed, static_cast<uint8_t>(f.apply(g)));
-    }
+    for (const WordFault& f : faults_[m][static_cast<size_t>(layer)])
+      trivial = trivial || f.apply(g) == g;
   }
-  if (has(needed, g)) ++out.bytes_trivial;
-  if (options_.cev) needed = {~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}};
-  // Through a funnel: the byte the pool then outputs, inside the pool neuron's proven bytes.
+  out.bytes_trivial += trivial ? 1 : 0;
+  if (options_.bounds && !funnel_sources_[static_cast<size_t>(layer)].empty()) {
+    const ByteSet own = needed;
+    for (int source : funnel_sources_[static_cast<size_t>(layer)])
+      add_pooled_bytes(source, word, w, needed);
+    for (size_t k = 0; k < own.size(); ++k)
+      out.bytes_for_funnels += std::popcount(needed[k] & ~own[k]);
+    if (has(needed, g) && !has(own, g)) --out.bytes_for_funnels;  // g is never decided
+  }
+  // Through a funnel: the byte the pool then outputs, decided by the pooled neuron's analysis.
   const Funnel& funnel = funnels_[static_cast<size_t>(layer)];
   const fault::PoolRect reach =
       funnel.pool ? funnel.tables.reach[static_cast<size_t>(word)] : fault::PoolRect{};
   const bool composable = options_.bounds && funnel.pool && reach.rows == 1 && reach.cols == 1;
-  const auto composed_safe = [&](uint8_t v) {
-    if (!composable) return false;
+  // The pooled byte with this neuron holding v, and the pooled neuron's decided bytes.
+  std::optional<fault::OneCellPool> pooled;
+  const ByteSet* pooled_decided = nullptr;
+  const ByteSet* pooled_critical = nullptr;
+  uint8_t pooled_golden = 0;
+  if (composable) {
     const qnn::QModel& q = exec_.model();
     const int in = funnel.pool->inputs[0];
     const int64_t width = q.value(in).shape[2];
     const fault::PoolRect win = funnel.tables.window[static_cast<size_t>(reach.first)];
-    // The window with this neuron holding v (copied: at most kernel-size bytes).
-    std::array<uint8_t, 64> buf{};
-    if (int64_t{win.rows} * win.cols > static_cast<int64_t>(buf.size())) return false;
-    for (int64_t y = 0; y < win.rows; ++y) {
-      for (int64_t x = 0; x < win.cols; ++x) {
-        const int64_t e = win.first + y * width + x;
-        buf[static_cast<size_t>(y * win.cols + x)] = e == word ? v : w.sim.golden_byte(in, e);
-      }
-    }
-    const uint8_t u = fault::pooled_window(*funnel.pool, {0, win.rows, win.cols}, buf.data(),
-                                           win.cols, q.value(in).quant.zero_point);
-    const int target = sites_.layer(funnel.target_layer).value;
-    return w.safe_lo[static_cast<size_t>(target)][static_cast<size_t>(reach.first)] <= u &&
-           u <= w.safe_hi[static_cast<size_t>(target)][static_cast<size_t>(reach.first)];
-  };
+    const int64_t cell = word - win.first;
+    pooled.emplace(*funnel.pool, win, w.sim.golden_value(in).data(), width,
+                   q.value(in).quant.zero_point, cell);
+    const auto target = static_cast<size_t>(sites_.layer(funnel.target_layer).value);
+    pooled_decided = &w.decided[target][static_cast<size_t>(reach.first)];
+    pooled_critical = &w.critical[target][static_cast<size_t>(reach.first)];
+    pooled_golden = w.sim.golden_byte(static_cast<int>(target), reach.first);
+  }
   // Each side of g, nearest first; bytes decided through the funnel leave the lists.
   std::array<uint8_t, 256> up{}, down{};
   int n_up = 0, n_down = 0;
-  for (int v = 0; v < 256; ++v) {
-    const auto b = static_cast<uint8_t>(v);
-    if (v == g || !has(needed, b)) continue;
-    if (composed_safe(b)) {
-      ++out.bytes_by_bounds;
-      ++out.bytes_composed;
-    } else if (v > g) {
-      up[static_cast<size_t>(n_up++)] = b;
-    } else {
-      down[static_cast<size_t>(n_down++)] = b;
+  for_each_byte(needed, [&](uint8_t v) {
+    if (v == g) return;
+    if (pooled) {
+      const uint8_t u = (*pooled)(v);
+      if (u == pooled_golden || has(*pooled_decided, u)) {
+        ++out.bytes_by_bounds;
+        ++out.bytes_composed;
+        if (u != pooled_golden && has(*pooled_critical, u)) put(critical, v);
+        return;
+      }
     }
-  }
+    if (v > g) {
+      up[static_cast<size_t>(n_up++)] = v;
+    } else {
+      down[static_cast<size_t>(n_down++)] = v;
+    }
+  });
   std::reverse(down.begin(), down.begin() + n_down);
   bool simulated = false;
-  // The bytes next to g proven safe, contiguously (reused by layers funnelling into this one).
-  int safe_hi = g, safe_lo = g;
-  // Decides list[0 .. n) of one side; `edge` is the last byte before it (g or the previous
-  // sublist's last byte), so the ranges of a side tile it from g outwards.
-  const auto decide = [&](const auto& self, const uint8_t* list, int n, int edge, bool upward) {
+  // Decides list[0 .. n) of one side (ordered away from g) with one bound pass over the bytes
+  // from the first to the last of them; `nearest` when list[0] is the side's byte nearest g.
+  const auto decide = [&](const auto& self, const uint8_t* list, int n, bool upward, bool nearest) {
     if (n == 0) return;
-    const int far = list[n - 1];
-    const int lo = upward ? edge + 1 : far, hi = upward ? far : edge - 1;
     if (n >= 2 && options_.bounds) {
       // Classes: range size, side, and whether the range starts next to g (near ranges prove
       // far more often than far ones).
       const size_t cls = std::min<size_t>(15, std::bit_width(static_cast<unsigned>(n))) * 4 +
-                         (upward ? 2 : 0) + (edge == g ? 1 : 0);
+                         (upward ? 2 : 0) + (nearest ? 1 : 0);
       int64_t& tries = gate[cls];
       // Low 32 bits: passes tried; high: passes that proved.
       const int64_t t = tries & 0xffffffff, p = tries >> 32;
       if (t < 8 || p * 4 >= t) {
         ++out.bound_passes;
         ++out.per_layer[static_cast<size_t>(layer)][NvfCounts::kBoundPasses];
-        const auto verdict =
-            w.bounds.bound(l.value, word, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi));
+        const uint8_t a = list[0], b = list[n - 1];
+        const auto verdict = w.bounds.bound(l.value, word, std::min(a, b), std::max(a, b));
         tries += 1;
         if (verdict != IntervalBounds::Verdict::kUnknown) {
           tries += int64_t{1} << 32;
@@ -330,10 +381,6 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
           out.bytes_by_bounds += n;
           if (verdict == IntervalBounds::Verdict::kChanged) {
             for (int i = 0; i < n; ++i) put(critical, list[i]);
-          } else if (upward && lo == safe_hi + 1) {
-            safe_hi = hi;
-          } else if (!upward && hi == safe_lo - 1) {
-            safe_lo = lo;
           }
           return;
         }
@@ -343,28 +390,29 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
       simulated = true;
       ++out.bytes_simulated;
       ++out.per_layer[static_cast<size_t>(layer)][NvfCounts::kSimulated];
-      const uint8_t v = list[0];
-      if (w.sim.inject_neuron(l.value, word, v) == fault::Outcome::kSdcCritical) {
-        put(critical, v);
-      } else if (upward && v == safe_hi + 1) {
-        safe_hi = v;
-      } else if (!upward && v == safe_lo - 1) {
-        safe_lo = v;
-      }
+      if (w.sim.inject_neuron(l.value, word, list[0]) == fault::Outcome::kSdcCritical)
+        put(critical, list[0]);
       return;
     }
-    const int half = std::max(1, n / 2);
-    self(self, list, half, edge, upward);
-    self(self, list + half, n - half, list[half - 1], upward);
+    // Split where consecutive bytes lie farthest apart: each part's bound pass then spans as
+    // few bytes as possible (a pass is as precise as its range is narrow).
+    int half = 1;
+    for (int i = 2, widest = std::abs(list[1] - list[0]); i < n; ++i) {
+      const int gap = std::abs(list[i] - list[i - 1]);
+      if (gap > widest) {
+        widest = gap;
+        half = i;
+      }
+    }
+    self(self, list, half, upward, nearest);
+    self(self, list + half, n - half, upward, false);
   };
-  decide(decide, up.data(), n_up, g, true);
-  decide(decide, down.data(), n_down, g, false);
+  decide(decide, up.data(), n_up, true, true);
+  decide(decide, down.data(), n_down, false, true);
   ++(simulated ? out.pairs_simulated : out.pairs_by_bounds);
-  if (!w.safe_lo[static_cast<size_t>(l.value)].empty()) {
-    w.safe_lo[static_cast<size_t>(l.value)][static_cast<size_t>(word)] =
-        static_cast<uint8_t>(safe_lo);
-    w.safe_hi[static_cast<size_t>(l.value)][static_cast<size_t>(word)] =
-        static_cast<uint8_t>(safe_hi);
+  if (!w.decided[static_cast<size_t>(l.value)].empty()) {
+    w.decided[static_cast<size_t>(l.value)][static_cast<size_t>(word)] = needed;
+    w.critical[static_cast<size_t>(l.value)][static_cast<size_t>(word)] = critical;
   }
   if (options_.cev) count_cev(critical, g, out.per_layer[static_cast<size_t>(layer)]);
   for (size_t m = 0; m < models; ++m) {

@@ -105,6 +105,7 @@ json nvf_report(const NvfAnalysis& a, const NvfCounts& c, double seconds) {
   r["simulated"] = c.bytes_simulated;
   r["decided_by_bounds"] = c.bytes_by_bounds;
   r["decided_through_pooling"] = c.bytes_composed;
+  r["decided_for_pooling_inputs"] = c.bytes_for_funnels;
   r["decided_trivially"] = c.bytes_trivial;
   r["pairs"] = {{"decided_by_bounds", c.pairs_by_bounds}, {"simulated", c.pairs_simulated}};
   r["bound_passes"] = {{"run", c.bound_passes}, {"proved", c.bound_proofs}};

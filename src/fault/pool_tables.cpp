@@ -67,7 +67,26 @@ uint8_t pooled_window(const qnn::QNode& n, PoolRect window, const uint8_t* in, i
     sum += padded * pad_value;
     count += padded;
   }
-  return static_cast<uint8_t>((sum + count / 2) / count);
+  return rounded_mean(sum, count);
+}
+
+OneCellPool::OneCellPool(const qnn::QNode& n, PoolRect window, const uint8_t* in, int64_t in_width,
+                         int32_t pad_value, int64_t cell)
+    : max_(n.op == qnn::OpKind::kMaxPool) {
+  count_ = int32_t{window.rows} * window.cols;
+  for (int64_t y = 0; y < window.rows; ++y) {
+    for (int64_t x = 0; x < window.cols; ++x) {
+      const int64_t at = y * in_width + x;
+      if (at == cell) continue;
+      const int32_t b = in[window.first + at];
+      rest_ = max_ ? std::max(rest_, b) : rest_ + b;
+    }
+  }
+  if (!max_ && n.window.count_include_pad) {
+    const int32_t padded = n.window.kernel_h * n.window.kernel_w - count_;
+    rest_ += padded * pad_value;
+    count_ += padded;
+  }
 }
 
 }  // namespace hardy::fault

@@ -96,7 +96,10 @@ TEST(Nvf, BoundsAndThreadsChangeNothingButHowBytesAreDecided) {
   EXPECT_EQ(plain.per_word, one.per_word);
   EXPECT_EQ(plain.per_bit, one.per_bit);
   EXPECT_EQ(plain.bytes_by_bounds, 0);
-  EXPECT_EQ(plain.bytes_simulated, one.bytes_simulated + one.bytes_by_bounds);
+  EXPECT_EQ(plain.bytes_for_funnels, 0);
+  EXPECT_GT(one.bytes_for_funnels, 0);  // pool1 and pool2 decide bytes for conv1 and conv2
+  EXPECT_EQ(plain.bytes_simulated,
+            one.bytes_simulated + one.bytes_by_bounds - one.bytes_for_funnels);
 }
 
 // Critical error values need every byte decided: the same with bounds as with simulation alone.

@@ -2,10 +2,13 @@
 // one analysis. Every neuron fault (single or double bit flip, stuck-at) turns the neuron's golden
 // byte g into some byte v; the faults of all requested models of one neuron and image need the
 // outcome of at most 36 distinct bytes. Those on each side of g are decided together: interval
-// bounds (IntervalBounds) prove a whole range of bytes non-critical at once, a range they cannot
-// decide is split, and a single byte they cannot decide is simulated exactly (the fault-injection
-// fast path). NVF(n) = critical faults of n / faults of n over the images, per fault model; the
-// counts equal an exhaustive injection campaign's critical counts of the same faults exactly.
+// bounds (IntervalBounds) prove a whole range of them non-critical (or all critical) at once, a
+// range they cannot decide is split, and a single byte they cannot decide is simulated exactly
+// (the fault-injection fast path). A layer whose neurons each reach one output of a pooling node
+// and nothing else is decided through that pooled neuron: its bytes map to pooled bytes, which the
+// pooled neuron (analysed first) decided along with its own. NVF(n) = critical faults of n / faults
+// of n over the images, per fault model; the counts equal an exhaustive injection campaign's
+// critical counts of the same faults exactly.
 #pragma once
 
 #include <array>
@@ -47,8 +50,12 @@ struct NvfCounts {
   std::vector<std::vector<int64_t>> per_image;  ///< [model][position in the image list]
   /// Distinct faulty bytes decided, by how: trivially (the golden byte: a stuck-at that does not
   /// change the word), by interval bounds (on the neuron itself, or through the pooling node it
-  /// feeds: `bytes_composed`, included in bytes_by_bounds), by exact simulation.
+  /// feeds: `bytes_composed`, included in bytes_by_bounds: a byte mapped to a byte the pooled
+  /// neuron decided), by exact simulation.
   int64_t bytes_trivial = 0, bytes_by_bounds = 0, bytes_composed = 0, bytes_simulated = 0;
+  /// Of the bytes decided by bounds or simulation, those a pooled neuron decided only for the
+  /// layer funnelling into it (bytes its own faults do not reach).
+  int64_t bytes_for_funnels = 0;
   /// (neuron, image) pairs decided without any simulation, and with some.
   int64_t pairs_by_bounds = 0, pairs_simulated = 0;
   /// Interval-bound passes run, and those that proved their range.
@@ -106,7 +113,14 @@ class NvfAnalysis {
     const qnn::QNode* pool = nullptr;
     fault::PoolTables tables;
   };
+  using ByteSet = std::array<uint64_t, 4>;  // one bit per byte value
   void analyse_image(int64_t position, NvfCounts& out, Worker& w) const;
+  // The bytes the requested fault models turn golden byte g of a layer's neuron into (every byte
+  // with NvfOptions::cev).
+  ByteSet needed_bytes(int layer, uint8_t g) const;
+  // Adds to `needed` the bytes element `element` of a pool's output takes when one input of its
+  // window that only this output reads holds any byte needed by the funnelling layer `source`.
+  void add_pooled_bytes(int source, int64_t element, const Worker& w, ByteSet& needed) const;
   // Decides the faulty bytes of one neuron and adds its critical faults to `out`.
   void analyse_neuron(int layer, int64_t index, int64_t position, NvfCounts& out, Worker& w,
                       std::array<int64_t, 64>& gate) const;
@@ -116,7 +130,8 @@ class NvfAnalysis {
   qnn::Int8Executor exec_;
   fault::SiteSpace sites_;
   std::vector<int64_t> images_;
-  std::vector<Funnel> funnels_;                                     // per layer
+  std::vector<Funnel> funnels_;                   // per layer
+  std::vector<std::vector<int>> funnel_sources_;  // per layer: the layers funnelling into it
   std::vector<std::vector<std::vector<fault::WordFault>>> faults_;  // [model][layer]: one word's
   uint64_t fingerprint_ = 0;
 };

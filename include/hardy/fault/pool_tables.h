@@ -2,6 +2,7 @@
 // propagation, interval bounds): which outputs an input element reaches, and each output's window.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -30,5 +31,28 @@ PoolTables pool_tables(const qnn::QNode& n, const Shape& is, const Shape& os);
 /// includes padding (the reference kernels' rules).
 uint8_t pooled_window(const qnn::QNode& n, PoolRect window, const uint8_t* in, int64_t in_width,
                       int32_t pad_value);
+
+/// The average pool's rounding (half up) of a window's sum over `count` cells.
+inline uint8_t rounded_mean(int32_t sum, int32_t count) {
+  return static_cast<uint8_t>((sum + count / 2) / count);
+}
+
+/// pooled_window as a function of one cell of a window, the other cells fixed: the rest of the
+/// window is reduced once, each call is then O(1). Same rules as pooled_window.
+class OneCellPool {
+ public:
+  /// `cell` is the varying cell's offset in `in` from window.first (row · in_width + column).
+  OneCellPool(const qnn::QNode& n, PoolRect window, const uint8_t* in, int64_t in_width,
+              int32_t pad_value, int64_t cell);
+  uint8_t operator()(uint8_t v) const {
+    return max_ ? static_cast<uint8_t>(std::max(rest_, static_cast<int32_t>(v)))
+                : rounded_mean(rest_ + v, count_);
+  }
+
+ private:
+  bool max_ = false;
+  int32_t rest_ = 0;   // the other cells' maximum, or their sum with the padding
+  int32_t count_ = 1;  // cells averaged
+};
 
 }  // namespace hardy::fault

@@ -29,9 +29,11 @@ class FaultPropagator {
   void set_image(std::span<const uint8_t> image);
   int golden_top1() const { return golden_top1_; }
   std::span<const uint8_t> golden_output() const { return exec_.output(golden_); }
+  /// Golden bytes of value `value`.
+  std::span<const uint8_t> golden_value(int value) const { return exec_.value(golden_, value); }
   /// Golden byte of element `element` of value `value`.
   uint8_t golden_byte(int value, int64_t element) const {
-    return exec_.value(golden_, value)[static_cast<size_t>(element)];
+    return golden_value(value)[static_cast<size_t>(element)];
   }
   /// Golden accumulator of output `element` of Conv/Dense node `node` (computed on demand; the
   /// whole layer at once once single look-ups have cost as much).
