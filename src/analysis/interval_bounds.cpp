@@ -60,11 +60,13 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec)
   output_storage_ = plan_.storage(model_.output);
   mac_index_.assign(nn, -1);
   pool_tables_.resize(nn);
+  pool_done_.resize(nn);
   for (size_t i = 0; i < nn; ++i) {
     const QNode& n = model_.nodes[i];
     if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
       pool_tables_[i] =
           fault::pool_tables(n, model_.value(n.inputs[0]).shape, model_.value(n.output).shape);
+      pool_done_[i].assign(static_cast<size_t>(model_.value(n.output).shape.elements()), 0);
     }
     if (!is_mac(n)) continue;
     mac_index_[i] = static_cast<int>(macs_.size());
@@ -182,13 +184,21 @@ void IntervalBounds::propagate_elementwise(int node) {
     }
   };
   const int64_t out_width = pool ? model_.value(n.output).shape[2] : 0;
+  std::vector<uint64_t>& pool_done = pool_done_[static_cast<size_t>(node)];
   for (size_t k = 0; k < n.inputs.size(); ++k) {
     for (int32_t e : changed_.of(plan_.storage(n.inputs[k]))) {
       if (pool) {
         const fault::PoolRect r =
             pool_tables_[static_cast<size_t>(node)].reach[static_cast<size_t>(e)];
         for (int64_t ry = 0; ry < r.rows; ++ry) {
-          for (int64_t rx = 0; rx < r.cols; ++rx) bound(r.first + ry * out_width + rx);
+          for (int64_t rx = 0; rx < r.cols; ++rx) {
+            // Each output once per pass, however many of its window's inputs changed.
+            const int64_t o = r.first + ry * out_width + rx;
+            uint64_t& mark = pool_done[static_cast<size_t>(o)];
+            if (mark == changed_.epoch()) continue;
+            mark = changed_.epoch();
+            bound(o);
+          }
         }
       } else {
         bound(qnn::element_output_index(n, lo_io_[static_cast<size_t>(node)], k, e));

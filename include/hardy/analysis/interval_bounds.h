@@ -67,6 +67,7 @@ class IntervalBounds {
   std::vector<int> mac_index_;
   std::vector<MacBounds> macs_;
   std::vector<fault::PoolTables> pool_tables_;
+  std::vector<std::vector<uint64_t>> pool_done_;  // per pool node and output: epoch bounded
 };
 
 }  // namespace hardy::analysis
