@@ -32,6 +32,8 @@ const char* op_name(OpKind op) {
       return "Minimum";
     case OpKind::kConcat:
       return "Concat";
+    case OpKind::kCorrection:
+      return "Correction";
   }
   return "?";
 }

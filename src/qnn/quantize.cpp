@@ -221,6 +221,8 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
         }
         out = in;
         break;
+      case OpKind::kCorrection:  // built only on int8 models (QNode holds its tables)
+        HARDY_CHECK(false);
     }
     if (n.op == OpKind::kConcat) {
       for (int v : n.inputs) {

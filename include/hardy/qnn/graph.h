@@ -22,6 +22,9 @@ enum class OpKind {
   kAdd,                ///< element-wise sum of two tensors of one shape (residual)
   kMinimum,            ///< element-wise minimum of two or more tensors of one shape
   kConcat,  ///< two or more tensors joined along their first per-image axis (channels / features)
+  /// int8 only (built by the harden passes, DESIGN §5): each output channel combines one, two or
+  /// three channels of its input (a layer's output with duplicated channels) by a CorrectionRule.
+  kCorrection,
 };
 
 const char* op_name(OpKind op);
