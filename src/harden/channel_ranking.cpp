@@ -61,8 +61,8 @@ std::vector<NvfRow> read_nvf_rows(const qnn::QModel& model, const std::string& p
     row.node = it->second;
     double channel = 0;
     const int64_t channels = model.value(model.node(row.node).output).shape[0];
-    if (!parse_finite_double(fields[2], channel) || channel < 0 || channel >= channels ||
-        channel != std::floor(channel)) {
+    if (!parse_finite_double(fields[2], channel) || channel < 0 ||
+        channel >= static_cast<double>(channels) || channel != std::floor(channel)) {
       throw FormatError(path, where, "a channel below " + std::to_string(channels), fields[2]);
     }
     row.channel = static_cast<int64_t>(channel);
