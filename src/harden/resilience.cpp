@@ -1,11 +1,13 @@
 // measure_resilience: a campaign on the hardened model, its rate, interval and per-inference rate.
 #include "hardy/harden/resilience.h"
 
+#include <atomic>
 #include <chrono>
 
 #include "hardy/core/error.h"
 #include "hardy/fault/statistics.h"
 #include "hardy/harden/hardened_sites.h"
+#include "hardy/qnn/int8_executor.h"
 
 namespace hardy::harden {
 
@@ -54,6 +56,52 @@ Resilience measure_resilience(const qnn::QModel& model, const data::Dataset& tes
   r.critical_per_inference_high = ci.high * exposure;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
+}
+
+nlohmann::json FaultFreeComparison::to_json() const {
+  const auto share = [&](int64_t k) {
+    return images > 0 ? static_cast<double>(k) / static_cast<double>(images) : 0.0;
+  };
+  return {{"images", images},
+          {"identical_outputs", identical},
+          {"bit_identical", identical == images},
+          {"top1_agreement", share(same_top1)},
+          {"accuracy", share(correct)},
+          {"accuracy_original", share(correct_original)}};
+}
+
+FaultFreeComparison compare_fault_free(const qnn::QModel& original, const qnn::QModel& hardened,
+                                       const data::Dataset& test, int64_t offset, int64_t n,
+                                       ThreadPool& pool) {
+  if (offset < 0 || n < 0 || offset + n > test.size()) {
+    throw ConfigError("images " + std::to_string(offset) + ".." + std::to_string(offset + n) +
+                      " are outside the test set of " + std::to_string(test.size()));
+  }
+  const qnn::Int8Executor a(original, qnn::KernelSet::kOptimized);
+  const qnn::Int8Executor b(hardened, qnn::KernelSet::kOptimized);
+  std::atomic<int64_t> identical = 0, same = 0, correct = 0, correct_original = 0;
+  pool.parallel_for(n, [&](int64_t begin, int64_t end, int) {
+    auto wa = a.make_workspace();
+    auto wb = b.make_workspace();
+    for (int64_t i = begin; i < end; ++i) {
+      a.run(test.image(offset + i), wa);
+      b.run(test.image(offset + i), wb);
+      const auto ya = a.output(wa), yb = b.output(wb);
+      const auto n_out = static_cast<int64_t>(ya.size());
+      const int ta = qnn::argmax(ya.data(), n_out), tb = qnn::argmax(yb.data(), n_out);
+      identical += std::equal(ya.begin(), ya.end(), yb.begin(), yb.end());
+      same += ta == tb;
+      correct += tb == test.labels[static_cast<size_t>(offset + i)];
+      correct_original += ta == test.labels[static_cast<size_t>(offset + i)];
+    }
+  });
+  FaultFreeComparison c;
+  c.images = n;
+  c.identical = identical;
+  c.same_top1 = same;
+  c.correct = correct;
+  c.correct_original = correct_original;
+  return c;
 }
 
 }  // namespace hardy::harden

@@ -43,4 +43,21 @@ Resilience measure_resilience(const qnn::QModel& model, const data::Dataset& tes
                               const ResilienceOptions& options, ThreadPool& pool,
                               const std::function<void(int64_t, int64_t)>& observer = {});
 
+/// A hardened model against the original without faults, on test images [offset, offset + n).
+struct FaultFreeComparison {
+  int64_t images = 0;
+  int64_t identical = 0;   ///< images whose output bytes are identical
+  int64_t same_top1 = 0;   ///< images with the same top-1 class
+  int64_t correct = 0;     ///< images the hardened model classifies correctly
+  int64_t correct_original = 0;
+
+  nlohmann::json to_json() const;
+};
+
+/// Runs both models on the images (any thread count gives the same counts). Throws ConfigError
+/// when the test set has fewer than offset + n images.
+FaultFreeComparison compare_fault_free(const qnn::QModel& original, const qnn::QModel& hardened,
+                                       const data::Dataset& test, int64_t offset, int64_t n,
+                                       ThreadPool& pool);
+
 }  // namespace hardy::harden
