@@ -181,6 +181,11 @@ void run_harden(const HardenArgs& a) {
     throw ConfigError("one --scheme, --select and --budget without --sweep");
   }
   const harden::ResilienceOptions ro = resilience_options(a);
+  for (const auto& s : a.selects) {
+    if (s != "nvf" && s != "random" && s != "magnitude") {
+      throw ConfigError("selection '" + s + "': expected nvf, random or magnitude");
+    }
+  }
 
   const qnn::Graph graph = qnn::import_onnx(a.model.model);
   const data::Dataset train = data::load_dataset(a.model.dataset, data::Split::kTrain);
