@@ -76,9 +76,11 @@ std::vector<Ranking> rankings(const HardenArgs& a, const qnn::QModel& model,
                               const data::Dataset& test, ThreadPool& pool, nlohmann::json& info) {
   std::vector<Ranking> out;
   for (const std::string& s : a.selects) {
-    if (s == "nvf") {
+    if (s == "nvf" || s == "nvf-total" || s == "nvf-per-mac") {
       std::string csv = a.nvf_csv;
-      if (csv.empty()) {
+      if (csv.empty() && info.contains("nvf")) {
+        csv = info["nvf"]["csv"];  // computed for an earlier NVF ranking
+      } else if (csv.empty()) {
         if (a.nvf_offset < a.offset + a.images && a.offset < a.nvf_offset + a.nvf_images) {
           throw ConfigError("NVF images " + std::to_string(a.nvf_offset) + ".." +
                             std::to_string(a.nvf_offset + a.nvf_images) +
@@ -96,7 +98,10 @@ std::vector<Ranking> rankings(const HardenArgs& a, const qnn::QModel& model,
         info["nvf"] = {{"csv", csv}, {"fault", a.nvf_fault}, {"given", true}};
       }
       info["unprotectable_nvf_share"] = harden::unprotectable_nvf_share(model, csv, a.nvf_fault);
-      out.push_back({"nvf", 0, harden::nvf_channel_scores(model, csv, a.nvf_fault)});
+      const harden::NvfAggregate how = s == "nvf"         ? harden::NvfAggregate::kMean
+                                       : s == "nvf-total" ? harden::NvfAggregate::kTotal
+                                                          : harden::NvfAggregate::kPerMac;
+      out.push_back({s, 0, harden::nvf_channel_scores(model, csv, a.nvf_fault, how)});
     } else if (s == "magnitude") {
       out.push_back({"magnitude", 0, harden::magnitude_channel_scores(model)});
     } else if (s == "random") {
@@ -105,8 +110,6 @@ std::vector<Ranking> rankings(const HardenArgs& a, const qnn::QModel& model,
         const uint64_t seed = a.seed + static_cast<uint64_t>(k);
         out.push_back({"random", seed, harden::random_channel_scores(model, seed)});
       }
-    } else {
-      throw ConfigError("selection '" + s + "': expected nvf, random or magnitude");
     }
   }
   return out;
@@ -182,8 +185,9 @@ void run_harden(const HardenArgs& a) {
   }
   const harden::ResilienceOptions ro = resilience_options(a);
   for (const auto& s : a.selects) {
-    if (s != "nvf" && s != "random" && s != "magnitude") {
-      throw ConfigError("selection '" + s + "': expected nvf, random or magnitude");
+    if (s != "nvf" && s != "nvf-total" && s != "nvf-per-mac" && s != "random" && s != "magnitude") {
+      throw ConfigError("selection '" + s +
+                        "': expected nvf, nvf-total, nvf-per-mac, random or magnitude");
     }
   }
 
@@ -264,7 +268,8 @@ void add_harden_command(CLI::App& app) {
   a->model.add_to(*cmd, true, false);
   cmd->add_option("--scheme", a->schemes, "split | split-half | tmr (--sweep: a list; all)")
       ->delimiter(',');
-  cmd->add_option("--select", a->selects, "nvf | random | magnitude (--sweep: a list)")
+  cmd->add_option("--select", a->selects,
+                  "nvf | nvf-total | nvf-per-mac | random | magnitude (--sweep: a list)")
       ->delimiter(',');
   cmd->add_option("--budget", a->budgets,
                   "share of MACs (10%, 0.1) or a channel count (--sweep: a list; 0,5,10,20,30,50%)")

@@ -87,7 +87,7 @@ std::vector<ChannelScore> all_channels(const qnn::QModel& model) {
 }  // namespace
 
 std::vector<ChannelScore> nvf_channel_scores(const qnn::QModel& model, const std::string& csv_path,
-                                             const std::string& kind) {
+                                             const std::string& kind, NvfAggregate aggregate) {
   std::map<std::pair<int, int64_t>, std::pair<double, int64_t>> sums;
   for (const NvfRow& r : read_nvf_rows(model, csv_path, kind)) {
     auto& s = sums[{r.node, r.channel}];
@@ -97,7 +97,12 @@ std::vector<ChannelScore> nvf_channel_scores(const qnn::QModel& model, const std
   std::vector<ChannelScore> scores = all_channels(model);
   for (ChannelScore& s : scores) {
     const auto it = sums.find({s.node, s.channel});
-    if (it != sums.end()) s.score = it->second.first / static_cast<double>(it->second.second);
+    if (it == sums.end()) continue;
+    const double total = it->second.first;
+    s.score = aggregate == NvfAggregate::kMean ? total / static_cast<double>(it->second.second)
+              : aggregate == NvfAggregate::kTotal
+                  ? total
+                  : total / static_cast<double>(channel_macs(model, s.node));
   }
   return scores;
 }

@@ -11,12 +11,20 @@
 
 namespace hardy::harden {
 
-/// One score per output channel of every protectable node: the mean NVF (column `nvf_<kind>`, e.g.
-/// kind "bitflip") over the channel's neurons listed in the CSV that `hardy nvf --csv` writes for
+/// How the NVFs of a channel's neurons make its score.
+enum class NvfAggregate {
+  kMean,    ///< mean NVF of the channel's neurons (the issue's ranking)
+  kTotal,   ///< sum: the expected critical faults the channel holds per fault in each neuron
+  kPerMac,  ///< sum / the channel's MACs: vulnerability removed per MAC spent (greedy knapsack)
+};
+
+/// One score per output channel of every protectable node from the NVF (column `nvf_<kind>`, e.g.
+/// kind "bitflip") of the channel's neurons listed in the CSV that `hardy nvf --csv` writes for
 /// this model. Channels without rows score 0. Throws FileError / FormatError for an unreadable
 /// file, a missing column, a row that names no neuron of the model, or a bad number.
 std::vector<ChannelScore> nvf_channel_scores(const qnn::QModel& model, const std::string& csv_path,
-                                             const std::string& kind);
+                                             const std::string& kind,
+                                             NvfAggregate aggregate = NvfAggregate::kMean);
 
 /// Share of the total NVF (same column) held by neurons that no pass can protect: outputs of
 /// pooling, Add, Concat and the other non-MAC nodes (they are computed outside the MAC array).

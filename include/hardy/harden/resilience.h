@@ -46,9 +46,9 @@ Resilience measure_resilience(const qnn::QModel& model, const data::Dataset& tes
 /// A hardened model against the original without faults, on test images [offset, offset + n).
 struct FaultFreeComparison {
   int64_t images = 0;
-  int64_t identical = 0;   ///< images whose output bytes are identical
-  int64_t same_top1 = 0;   ///< images with the same top-1 class
-  int64_t correct = 0;     ///< images the hardened model classifies correctly
+  int64_t identical = 0;  ///< images whose output bytes are identical
+  int64_t same_top1 = 0;  ///< images with the same top-1 class
+  int64_t correct = 0;    ///< images the hardened model classifies correctly
   int64_t correct_original = 0;
 
   nlohmann::json to_json() const;
