@@ -168,10 +168,13 @@ void QModel::validate() const {
     if (n.op == OpKind::kConv || n.op == OpKind::kDense) check_weights(*this, i);
     if (n.op == OpKind::kConcat) check_concat(*this, i);
     if (n.op == OpKind::kCorrection) check_correction(*this, i);
+    if (n.op == OpKind::kSlice) {
+      throw FormatError(source, node_label(*this, i), "an int8 operator", "Slice (fp32 only)");
+    }
     for (int v : n.inputs) {
       if (value(v).shape.elements() != value(n.output).shape.elements() &&
-          (n.op == OpKind::kAdd || n.op == OpKind::kMinimum || n.op == OpKind::kFlatten ||
-           n.op == OpKind::kRelu || n.op == OpKind::kClip)) {
+          (n.op == OpKind::kAdd || n.op == OpKind::kMinimum || n.op == OpKind::kMaximum ||
+           n.op == OpKind::kFlatten || n.op == OpKind::kRelu || n.op == OpKind::kClip)) {
         throw FormatError(
             source, node_label(*this, i),
             "inputs of " + std::to_string(value(n.output).shape.elements()) + " elements",

@@ -142,6 +142,13 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
       for (size_t k = 1; k < io.x.size(); ++k) m = std::min(m, io.x[k][index]);
       return std::clamp(m, node.out_min, node.out_max);
     }
+    case OpKind::kMaximum: {
+      uint8_t m = io.x[0][index];
+      for (size_t k = 1; k < io.x.size(); ++k) m = std::max(m, io.x[k][index]);
+      return std::clamp(m, node.out_min, node.out_max);
+    }
+    case OpKind::kSlice:  // never in an int8 model (quantize refuses it)
+      break;
     case OpKind::kCorrection: {
       const int64_t per_channel = io.out->shape.elements() / io.out->shape[0];
       const auto c = static_cast<size_t>(index / per_channel);

@@ -62,8 +62,8 @@ inline int32_t correct_pair(CorrectionRule rule, uint8_t a, uint8_t b, int32_t z
 ///   all on raw values (the output shares the input's scale and zero point);
 /// - Add (TFLite): both inputs rescaled to 2·max(s_a, s_b) with 20 bits of headroom, summed,
 ///   rescaled to the output, clamped;
-/// - Relu, Clip, Flatten: clamp(q, out_min, out_max); Minimum: the clamped minimum of all inputs
-///   (which share the output's scale and zero point);
+/// - Relu, Clip, Flatten: clamp(q, out_min, out_max); Minimum / Maximum: the clamped minimum /
+///   maximum of all inputs (which share the output's scale and zero point);
 /// - Concat: the input element at that position (inputs are consecutive blocks of the output),
 ///   (q − zp_k) << 20 rescaled by concat_multiplier[k], plus the output zero point, clamped;
 /// - Correction: the same position in output channel c's copies (input channel c and
