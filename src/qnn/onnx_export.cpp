@@ -10,6 +10,13 @@
 namespace hardy::qnn {
 namespace {
 
+// "<letter><number>" (built by appending: GCC 12 warns falsely (-Wrestrict) on "x" + to_string).
+std::string numbered(char letter, int64_t number) {
+  std::string s(1, letter);
+  s += std::to_string(number);
+  return s;
+}
+
 class Writer {
  public:
   explicit Writer(const Graph& g) : g_(g) {
@@ -33,7 +40,7 @@ class Writer {
   std::string name(int value) const {
     if (value == g_.input) return "input";
     if (value == g_.output) return "logits";
-    return "v" + std::to_string(value);
+    return numbered('v', value);
   }
 
   static void add_io(onnx::ValueInfoProto* v, const std::string& n, const Shape& s) {
@@ -97,14 +104,14 @@ class Writer {
     if (n.activation == Activation::kRelu) {
       node("Relu", n.name + ".relu", {raw}, out);
     } else if (n.activation == Activation::kClip) {
-      const std::string k = "c" + std::to_string(i);
+      const std::string k = numbered('c', static_cast<int64_t>(i));
       node("Clip", n.name + ".clip",
            {raw, floats(k + ".min", {}, {n.clip_min}), floats(k + ".max", {}, {n.clip_max})}, out);
     }
   }
 
   void write_node(const Node& n, size_t i) {
-    const std::string tag = "n" + std::to_string(i);
+    const std::string tag = numbered('n', static_cast<int64_t>(i));
     const std::string out = name(n.output);
     const std::string raw = n.activation == Activation::kNone ? out : tag + ".raw";
     const std::string x = name(n.inputs[0]);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hardy/harden/selection.h"
+#include "hardy/qnn/graph.h"
 #include "hardy/qnn/qmodel.h"
 
 namespace hardy::harden {
@@ -41,5 +42,18 @@ qnn::QModel selective_tmr(const qnn::QModel& model, const Selection& selection);
 
 /// The pass of `scheme`.
 qnn::QModel harden_model(const qnn::QModel& model, const Selection& selection, Scheme scheme);
+
+/// The float counterpart of harden_model, for export as standard ONNX: the graph's node i is the
+/// int8 model's node i (quantize keeps the order), so the same selection applies. The selected
+/// channels are appended to the node as in the int8 passes (split-half: both halves w/2, b/2,
+/// exact in float); a protected channel is rebuilt from single-channel Slices of the widened
+/// output by Min (split), Add (split-half) or the median of three Max(Min(a, b), Min(Max(a, b), c))
+/// (TMR; equal to the majority whenever two copies agree), and Concat joins the protected and
+/// unprotected channels back into the original value; split-half's Add applies the layer's
+/// activation again (a clamp that saturates, ReLU6, would otherwise pass twice its bound). Fault-
+/// free the result equals the original graph's exactly (halving is exact in binary floating point;
+/// split-half needs an activation whose lower bound is at most 0: none, ReLU, ReLU6). Throws ConfigError as the int8
+/// passes do.
+qnn::Graph harden_graph(const qnn::Graph& graph, const Selection& selection, Scheme scheme);
 
 }  // namespace hardy::harden
