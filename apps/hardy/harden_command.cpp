@@ -16,6 +16,7 @@
 #include "hardy/harden/overhead.h"
 #include "hardy/harden/passes.h"
 #include "hardy/harden/resilience.h"
+#include "hardy/qnn/onnx_export.h"
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
@@ -36,7 +37,7 @@ struct HardenArgs {
   int64_t images = 100, offset = 5000, faults = 0;
   double margin = 0.005, bit_fault_rate = 1e-7;
   uint64_t campaign_seed = 1;
-  std::string json;
+  std::string json, out;
 };
 
 const std::vector<std::string> kSweepBudgets = {"0%", "5%", "10%", "20%", "30%", "50%"};
@@ -183,6 +184,8 @@ void run_harden(const HardenArgs& a) {
   if (!a.sweep && (schemes.size() != 1 || budgets.size() != 1 || a.selects.size() != 1)) {
     throw ConfigError("one --scheme, --select and --budget without --sweep");
   }
+  if (a.sweep && !a.out.empty())
+    throw ConfigError("--out writes one hardened model: not with --sweep");
   const harden::ResilienceOptions ro = resilience_options(a);
   for (const auto& s : a.selects) {
     if (s != "nvf" && s != "nvf-total" && s != "nvf-per-mac" && s != "random" && s != "magnitude") {
@@ -232,6 +235,12 @@ void run_harden(const HardenArgs& a) {
             harden::compare_fault_free(model, h, test, a.offset, a.images, pool);
         rows.push_back(row_json(harden::scheme_name(scheme), &r, b, budget_texts[bi],
                                 harden::hardening_overhead(model, sel, scheme), res, ff));
+        if (!a.out.empty()) {
+          // The float graph's nodes are the int8 model's (quantize keeps them in order).
+          HARDY_CHECK(graph.nodes.size() == model.nodes.size());
+          qnn::export_onnx(harden::harden_graph(graph, sel, scheme), a.out);
+          rows.back()["onnx"] = a.out;
+        }
         progress.update(++done, std::string(harden::scheme_name(scheme)) + " " + budget_texts[bi] +
                                     " " + r.select);
         print_row(rows.back());
@@ -300,6 +309,9 @@ void add_harden_command(CLI::App& app) {
   cmd->add_flag("--fault-correction", a->fault_correction,
                 "inject into the LCU / voter outputs too (fault-free by default)");
   cmd->add_option("--json", a->json, "result JSON (required)");
+  cmd->add_option("--out", a->out,
+                  "write the hardened model as standard float ONNX (Min / Add / median via Min, "
+                  "Max)");
   cmd->callback([a] { run_harden(*a); });
 }
 
