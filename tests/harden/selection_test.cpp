@@ -124,7 +124,9 @@ TEST(Ranking, NvfCsvGivesTheMeanPerChannel) {
   EXPECT_DOUBLE_EQ(unprotectable_nvf_share(m, path, "bitflip"), 0.5 / 2.0);
   // Sum over the channel's neurons, and that sum per MAC of the channel.
   for (const ChannelScore& s : nvf_channel_scores(m, path, "bitflip", NvfAggregate::kTotal)) {
-    if (s.node == mac && s.channel < 2) EXPECT_DOUBLE_EQ(s.score, s.channel == 0 ? 0.5 : 1.0);
+    if (s.node == mac && s.channel < 2) {
+      EXPECT_DOUBLE_EQ(s.score, s.channel == 0 ? 0.5 : 1.0);
+    }
   }
   for (const ChannelScore& s : nvf_channel_scores(m, path, "bitflip", NvfAggregate::kPerMac)) {
     if (s.node == mac && s.channel == 1) {
