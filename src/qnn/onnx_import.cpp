@@ -858,6 +858,8 @@ class Importer {
       emit(std::move(node), out, s);
     } else if (op == "Slice") {
       import_slice(n, node);
+    } else if (op == "Pad") {
+      import_pad(n);
     } else if (op == "Softmax" || op == "LogSoftmax") {
       only_attributes(n, {"axis"});
       const int x = value_of(n.input(0), n.name());
@@ -902,9 +904,8 @@ class Importer {
       return v;
     };
     const std::vector<int64_t> starts = list(1), ends = list(2), axes = list(3), steps = list(4);
-    if (starts.size() != 1 || ends.size() != 1 || axes.size() > 1 ||
-        (!axes.empty() && per_image_axis(n, axes[0], in.rank() + 1) != 0) ||
-        (axes.empty() && in.rank() + 1 != 1) ||
+    if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 ||
+        per_image_axis(n, axes[0], in.rank() + 1) != 0 ||
         (!steps.empty() && steps != std::vector<int64_t>{1})) {
       unsupported(n, "a Slice other than one range of the channels with step 1");
     }
