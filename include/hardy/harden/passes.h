@@ -52,8 +52,8 @@ qnn::QModel harden_model(const qnn::QModel& model, const Selection& selection, S
 /// unprotected channels back into the original value; split-half's Add applies the layer's
 /// activation again (a clamp that saturates, ReLU6, would otherwise pass twice its bound). Fault-
 /// free the result equals the original graph's exactly (halving is exact in binary floating point;
-/// split-half needs an activation whose lower bound is at most 0: none, ReLU, ReLU6). Throws ConfigError as the int8
-/// passes do.
+/// split-half needs an activation whose lower bound is at most 0: none, ReLU, ReLU6). Throws
+/// ConfigError as the int8 passes do.
 qnn::Graph harden_graph(const qnn::Graph& graph, const Selection& selection, Scheme scheme);
 
 }  // namespace hardy::harden
