@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Installs everything hardy needs on a fresh Debian 12 machine (idempotent), then fetches data.
-#   scripts/setup.sh            build + run dependencies, datasets
+#   scripts/setup.sh            build + run dependencies, datasets, python3-onnx and ONNX Runtime
+#                               (npm onnxruntime-node) for the hardened-ONNX tests
 #   scripts/setup.sh --zoo      also PyTorch + onnx (retraining the model zoo, PyTorch comparisons)
-#   scripts/setup.sh --peers    also Brian2 and ONNX Runtime (cross-checks and speed comparisons)
+#   scripts/setup.sh --peers    also PyTorch and Brian2 (cross-checks and speed comparisons)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev nlohmann-json3-dev
           libfmt-dev libyaml-cpp-dev zlib1g-dev libgemmlowp-dev dataset-fashion-mnist
-          libopenmpi-dev openmpi-bin)
-want_peers=0
+          libopenmpi-dev openmpi-bin python3-onnx)
 for arg in "$@"; do
   case "$arg" in
     --zoo) packages+=(python3-torch python3-onnx python3-numpy) ;;
-    --peers) packages+=(python3-torch python3-onnx python3-numpy python3-brian); want_peers=1 ;;
+    --peers) packages+=(python3-torch python3-onnx python3-numpy python3-brian) ;;
     *) echo "error: unknown option '$arg' (expected --zoo or --peers)" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +33,7 @@ if ((${#missing[@]})); then
 fi
 
 scripts/fetch_mnist.sh
-if ((want_peers)) && [ ! -d tests/node_modules/onnxruntime-node ]; then
+if [ ! -d tests/node_modules/onnxruntime-node ]; then
   (cd tests && npm install --ignore-scripts --no-audit --no-fund --silent onnxruntime-node)
 fi
 echo "setup: ok"

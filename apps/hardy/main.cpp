@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   hardy::cli::add_demo_command(app);
   hardy::cli::add_inject_command(app);
   hardy::cli::add_nvf_command(app);
+  hardy::cli::add_harden_command(app);
   hardy::cli::add_merge_command(app);
   hardy::cli::add_dram_command(app);
   hardy::cli::add_snn_command(app);

@@ -167,6 +167,21 @@ std::vector<std::vector<float>> run_float_all(const Graph& graph, std::span<cons
           for (size_t i = 0; i < y.size(); ++i) y[i] = std::min(y[i], b[i]);
         }
         break;
+      case OpKind::kMaximum:
+        y = x;
+        for (size_t k = 1; k < n.inputs.size(); ++k) {
+          const auto& b = v[static_cast<size_t>(n.inputs[k])];
+          for (size_t i = 0; i < y.size(); ++i) y[i] = std::max(y[i], b[i]);
+        }
+        break;
+      case OpKind::kSlice: {
+        const int64_t per_channel = is.elements() / is[0];
+        std::copy(x.begin() + n.slice_start * per_channel, x.begin() + n.slice_end * per_channel,
+                  y.begin());
+        break;
+      }
+      case OpKind::kCorrection:  // built only on int8 models (QNode holds its tables)
+        HARDY_CHECK(false);
     }
   }
   return v;

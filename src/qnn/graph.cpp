@@ -30,8 +30,14 @@ const char* op_name(OpKind op) {
       return "Add";
     case OpKind::kMinimum:
       return "Minimum";
+    case OpKind::kMaximum:
+      return "Maximum";
+    case OpKind::kSlice:
+      return "Slice";
     case OpKind::kConcat:
       return "Concat";
+    case OpKind::kCorrection:
+      return "Correction";
   }
   return "?";
 }
@@ -41,6 +47,7 @@ OpArity op_arity(OpKind op) {
     case OpKind::kAdd:
       return {2, false};
     case OpKind::kMinimum:
+    case OpKind::kMaximum:
     case OpKind::kConcat:
       return {2, true};
     default:

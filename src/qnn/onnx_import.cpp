@@ -23,7 +23,8 @@ namespace {
 constexpr const char* kSupported =
     "Conv, Gemm, MatMul, Add, Sub, Mul, Div, Relu, Clip, MaxPool, AveragePool, "
     "GlobalAveragePool, Flatten, Reshape, Squeeze, Unsqueeze, Concat, Pad, BatchNormalization, "
-    "Identity, Dropout, Softmax/LogSoftmax (at the output), and constant shape sub-graphs "
+    "Identity, Dropout, Min, Max, Slice (of the channels), Softmax/LogSoftmax (at the output), "
+    "and constant shape sub-graphs "
     "(Constant, Shape, Gather, Slice, Transpose, Cast, ConstantOfShape)";
 constexpr int64_t kMaxOpset = 17;
 
@@ -838,6 +839,25 @@ class Importer {
         return;
       }
       emit(std::move(node), out, s);
+    } else if (op == "Min" || op == "Max") {
+      only_attributes(n, {});
+      node.op = op == "Min" ? OpKind::kMinimum : OpKind::kMaximum;
+      for (const auto& in : n.input()) {
+        if (is_constant(in)) unsupported(n, op + " with a constant");
+        node.inputs.push_back(value_of(in, n.name()));
+        if (!(shape_of(node.inputs.back()) == shape_of(node.inputs[0]))) {
+          unsupported(n, "broadcasting " + op + " of " + shape_of(node.inputs[0]).to_string() +
+                             " and " + shape_of(node.inputs.back()).to_string());
+        }
+      }
+      if (node.inputs.size() == 1) {
+        index_[out] = node.inputs[0];
+        return;
+      }
+      const Shape s = shape_of(node.inputs[0]);
+      emit(std::move(node), out, s);
+    } else if (op == "Slice") {
+      import_slice(n, node);
     } else if (op == "Pad") {
       import_pad(n);
     } else if (op == "Softmax" || op == "LogSoftmax") {
@@ -867,6 +887,38 @@ class Importer {
       throw UnsupportedError(path_ + ": unsupported operator '" + op + "' (node '" + n.name() +
                              "'); hardy supports " + kSupported);
     }
+  }
+
+  // Slice of a runtime tensor (opset ≥ 10: starts, ends, axes, steps as constant inputs): only
+  // along the channels (first per-image axis), step 1.
+  void import_slice(const onnx::NodeProto& n, Node& node) {
+    only_attributes(n, {});
+    if (opset() < 10) unsupported(n, "Slice before opset 10 (attributes)");
+    const int x = value_of(n.input(0), n.name());
+    const Shape& in = shape_of(x);
+    const auto list = [&](int i) {
+      std::vector<int64_t> v;
+      if (n.input_size() > i && !n.input(i).empty()) {
+        for (double d : constant_input(n, i).data) v.push_back(detail::to_index(d));
+      }
+      return v;
+    };
+    const std::vector<int64_t> starts = list(1), ends = list(2), axes = list(3), steps = list(4);
+    if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 ||
+        per_image_axis(n, axes[0], in.rank() + 1) != 0 ||
+        (!steps.empty() && steps != std::vector<int64_t>{1})) {
+      unsupported(n, "a Slice other than one range of the channels with step 1");
+    }
+    const int64_t c = in[0];
+    const auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + c : v, 0, c); };
+    node.op = OpKind::kSlice;
+    node.inputs = {x};
+    node.slice_start = clamp(starts[0]);
+    node.slice_end = std::max(node.slice_start, clamp(ends[0]));
+    if (node.slice_end == node.slice_start) bad(n, "a non-empty range of channels", "none");
+    Shape s = in;
+    s.dims[0] = node.slice_end - node.slice_start;
+    emit(std::move(node), n.output(0), s);
   }
 
   // BatchNormalization: y = x·γ/√(σ²+ε) + (β − μ·γ/√(σ²+ε)) per channel, an affine map folded

@@ -75,6 +75,53 @@ void check_concat(const QModel& m, size_t i) {
   }
 }
 
+// Correction: copies of each output channel on the output's quantization, tables consistent.
+void check_correction(const QModel& m, size_t i) {
+  const QNode& n = m.nodes[i];
+  const QValue &in = m.value(n.inputs[0]), &out = m.value(n.output);
+  const auto fail = [&](const std::string& expected, const std::string& found) {
+    throw FormatError(m.source, node_label(m, i), expected, found);
+  };
+  const Shape &is = in.shape, &os = out.shape;
+  bool same = is.rank() == os.rank() && is.rank() >= 1 && is[0] >= os[0];
+  for (int d = 1; same && d < is.rank(); ++d) same = is[d] == os[d];
+  if (!same) fail("an input with at least the output's channels", is.to_string());
+  if (in.quant.scale != out.quant.scale || in.quant.zero_point != out.quant.zero_point) {
+    fail("input and output on one scale and zero point", "different quantization");
+  }
+  const int64_t c_in = is[0], c_out = os[0];
+  if (static_cast<int64_t>(n.correction_owner.size()) != c_in ||
+      static_cast<int64_t>(n.correction_copies.size()) != 2 * c_out) {
+    fail(std::to_string(c_in) + " owners and " + std::to_string(2 * c_out) + " copy slots",
+         std::to_string(n.correction_owner.size()) + " and " +
+             std::to_string(n.correction_copies.size()));
+  }
+  std::vector<int> fed(static_cast<size_t>(c_in), 0);
+  for (int64_t c = 0; c < c_out; ++c) {
+    if (n.correction_owner[static_cast<size_t>(c)] != c) fail("input channel c feeding c", "not");
+    int copies = 0;
+    for (int k = 0; k < 2; ++k) {
+      const int32_t j = n.correction_copies[static_cast<size_t>(2 * c + k)];
+      if (j < 0) continue;
+      ++copies;
+      if (j < c_out || j >= c_in || n.correction_owner[static_cast<size_t>(j)] != c ||
+          fed[static_cast<size_t>(j)]++) {
+        fail("copies of channel " + std::to_string(c) + " among the extra input channels it owns",
+             "channel " + std::to_string(j));
+      }
+    }
+    if (copies == 2 && n.correction_rule != CorrectionRule::kMajority) {
+      fail("two copies only with the majority rule", "three copies");
+    }
+    if (copies == 1 && n.correction_rule == CorrectionRule::kMajority) {
+      fail("three copies for the majority rule", "two");
+    }
+  }
+  for (int64_t j = c_out; j < c_in; ++j) {
+    if (!fed[static_cast<size_t>(j)]) fail("every extra channel a copy", std::to_string(j));
+  }
+}
+
 }  // namespace
 
 void QModel::validate() const {
@@ -120,10 +167,14 @@ void QModel::validate() const {
     written_by[static_cast<size_t>(n.output)] = static_cast<int>(i);
     if (n.op == OpKind::kConv || n.op == OpKind::kDense) check_weights(*this, i);
     if (n.op == OpKind::kConcat) check_concat(*this, i);
+    if (n.op == OpKind::kCorrection) check_correction(*this, i);
+    if (n.op == OpKind::kSlice) {
+      throw FormatError(source, node_label(*this, i), "an int8 operator", "Slice (fp32 only)");
+    }
     for (int v : n.inputs) {
       if (value(v).shape.elements() != value(n.output).shape.elements() &&
-          (n.op == OpKind::kAdd || n.op == OpKind::kMinimum || n.op == OpKind::kFlatten ||
-           n.op == OpKind::kRelu || n.op == OpKind::kClip)) {
+          (n.op == OpKind::kAdd || n.op == OpKind::kMinimum || n.op == OpKind::kMaximum ||
+           n.op == OpKind::kFlatten || n.op == OpKind::kRelu || n.op == OpKind::kClip)) {
         throw FormatError(
             source, node_label(*this, i),
             "inputs of " + std::to_string(value(n.output).shape.elements()) + " elements",
@@ -203,6 +254,11 @@ uint64_t model_fingerprint(const QModel& m) {
     for (const auto& q : n.concat_multiplier) {  // none outside Concat: older hashes unchanged
       mix(q.multiplier);
       mix(q.shift);
+    }
+    if (n.op == OpKind::kCorrection) {  // likewise
+      mix(n.correction_rule);
+      mix_vector(n.correction_owner);
+      mix_vector(n.correction_copies);
     }
   }
   return h.digest();

@@ -210,17 +210,23 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
         break;
       case OpKind::kConcat:  // each input rescaled to the output (below)
         break;
+      case OpKind::kSlice:
+        throw UnsupportedError(graph.source + ": node '" + n.name +
+                               "' (Slice): int8 models hold copied channels as Correction nodes");
       case OpKind::kMinimum:
+      case OpKind::kMaximum:
         // A minimum of raw integers is the minimum of the reals only on one common scale.
         for (int v : n.inputs) {
           const QuantParams& p = m.values[static_cast<size_t>(v)].quant;
           if (p.scale != in.scale || p.zero_point != in.zero_point) {
-            throw UnsupportedError(graph.source + ": node '" + n.name +
-                                   "' (Minimum): inputs with different quantization");
+            throw UnsupportedError(graph.source + ": node '" + n.name + "' (" + op_name(n.op) +
+                                   "): inputs with different quantization");
           }
         }
         out = in;
         break;
+      case OpKind::kCorrection:  // built only on int8 models (QNode holds its tables)
+        HARDY_CHECK(false);
     }
     if (n.op == OpKind::kConcat) {
       for (int v : n.inputs) {

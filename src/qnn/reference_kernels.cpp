@@ -77,6 +77,12 @@ int64_t element_output_index(const QNode& node, const NodeIo& io, size_t k, int6
       return element / (io.in[k]->shape[1] * io.in[k]->shape[2]);
     case OpKind::kConcat:
       return concat_offset(io, k) + element;
+    case OpKind::kCorrection: {
+      const int64_t per_channel = io.in[0]->shape.elements() / io.in[0]->shape[0];
+      return int64_t{node.correction_owner[static_cast<size_t>(element / per_channel)]} *
+                 per_channel +
+             element % per_channel;
+    }
     default:
       return element;
   }
@@ -135,6 +141,28 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
       uint8_t m = io.x[0][index];
       for (size_t k = 1; k < io.x.size(); ++k) m = std::min(m, io.x[k][index]);
       return std::clamp(m, node.out_min, node.out_max);
+    }
+    case OpKind::kMaximum: {
+      uint8_t m = io.x[0][index];
+      for (size_t k = 1; k < io.x.size(); ++k) m = std::max(m, io.x[k][index]);
+      return std::clamp(m, node.out_min, node.out_max);
+    }
+    case OpKind::kSlice:  // never in an int8 model (quantize refuses it)
+      break;
+    case OpKind::kCorrection: {
+      const int64_t per_channel = io.out->shape.elements() / io.out->shape[0];
+      const auto c = static_cast<size_t>(index / per_channel);
+      const int64_t at = index % per_channel;
+      const int32_t j1 = node.correction_copies[2 * c], j2 = node.correction_copies[2 * c + 1];
+      const uint8_t a = io.x[0][index];
+      int32_t v = a;
+      if (j1 >= 0 && j2 >= 0) {
+        v = majority_of_three(a, io.x[0][j1 * per_channel + at], io.x[0][j2 * per_channel + at]);
+      } else if (j1 >= 0) {
+        v = correct_pair(node.correction_rule, a, io.x[0][j1 * per_channel + at],
+                         io.out->quant.zero_point);
+      }
+      return static_cast<uint8_t>(std::clamp<int32_t>(v, node.out_min, node.out_max));
     }
   }
   HARDY_CHECK(false);

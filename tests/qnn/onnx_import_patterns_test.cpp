@@ -225,7 +225,7 @@ TEST(OnnxImportPatterns, SoftmaxAtTheOutputIsRecordedAndDropped) {
     const Graph g = import_onnx_bytes(b.serialize("y"), "soft.onnx");
     ASSERT_EQ(g.nodes.size(), 1u);
     EXPECT_EQ(g.output_activation, std::string(op) == "Softmax" ? OutputActivation::kSoftmax
-                                                                 : OutputActivation::kLogSoftmax);
+                                                                : OutputActivation::kLogSoftmax);
     auto y = run_float(g, std::vector<float>{1, 0, 0, 0});  // logits -1, -0.8, -0.6
     apply_output_activation(g.output_activation, y);
     const double sum = std::exp(-1.0) + std::exp(-0.8) + std::exp(-0.6);
@@ -268,6 +268,47 @@ TEST(OnnxImportPatterns, SqueezeAndUnsqueezeAreReshapes) {
   const Graph g = import_onnx_bytes(b.serialize("y"), "sq.onnx");
   EXPECT_EQ(g.values[static_cast<size_t>(g.output)].shape, (Shape{1, 3}));
   EXPECT_EQ(run_float(g, std::vector<float>{-1, 2, -3}), (std::vector<float>{0, 2, 0}));
+}
+
+}  // namespace
+}  // namespace hardy::qnn
+
+namespace hardy::qnn {
+namespace {
+
+// input (4,2,2) → Slice channels [1, 3) and [0, 2) → Min / Max of the two → y (2,2,2).
+std::string min_max_of_slices(const char* op, int64_t axis) {
+  testing::OnnxBuilder b({4, 2, 2});
+  b.int64_initializer("s1", {1}, {1});
+  b.int64_initializer("e1", {1}, {3});
+  b.int64_initializer("s0", {1}, {0});
+  b.int64_initializer("e0", {1}, {2});
+  b.int64_initializer("ax", {1}, {axis});
+  b.node("Slice", {"input", "s1", "e1", "ax"}, {"a"});
+  b.node("Slice", {"input", "s0", "e0", "ax"}, {"b"});
+  b.node(op, {"a", "b"}, {"y"});
+  return b.serialize("y");
+}
+
+TEST(OnnxImportPatterns, MinMaxOfChannelSlices) {
+  std::vector<float> x(16);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 11) - 5.0f;
+  for (const char* op : {"Min", "Max"}) {
+    const Graph g = import_onnx_bytes(min_max_of_slices(op, 1), "minmax.onnx");
+    const std::vector<float> y = run_float(g, x);
+    ASSERT_EQ(y.size(), 8u);
+    for (size_t i = 0; i < 8; ++i) {
+      const float a = x[4 + i], b = x[i];
+      EXPECT_EQ(y[i], std::string(op) == "Min" ? std::min(a, b) : std::max(a, b)) << op << i;
+    }
+  }
+  // Only channel ranges: a Slice of the rows is one UnsupportedError naming the node.
+  try {
+    import_onnx_bytes(min_max_of_slices("Min", 2), "rows.onnx");
+    FAIL();
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("Slice"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

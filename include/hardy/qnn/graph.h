@@ -21,7 +21,14 @@ enum class OpKind {
   kFlatten,            ///< (C, H, W) → (C·H·W), row-major; no data movement
   kAdd,                ///< element-wise sum of two tensors of one shape (residual)
   kMinimum,            ///< element-wise minimum of two or more tensors of one shape
+  kMaximum,            ///< element-wise maximum of two or more tensors of one shape
+  /// channels [slice_start, slice_end) of the first per-image axis (fp32 only: an int8 model
+  /// expresses copied channels with Correction nodes)
+  kSlice,
   kConcat,  ///< two or more tensors joined along their first per-image axis (channels / features)
+  /// int8 only (built by the harden passes, DESIGN §5): each output channel combines one, two or
+  /// three channels of its input (a layer's output with duplicated channels) by a CorrectionRule.
+  kCorrection,
 };
 
 const char* op_name(OpKind op);
@@ -69,6 +76,7 @@ struct Node {
   Activation activation = Activation::kNone;
   float clip_min = 0.0f, clip_max = 0.0f;  ///< kClip, or a fused Clip activation
   Tensor<float> weight;                    ///< Conv / Dense
+  int64_t slice_start = 0, slice_end = 0;  ///< kSlice
   std::vector<float> bias;                 ///< Conv / Dense, one per output channel
 };
 

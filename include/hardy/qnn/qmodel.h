@@ -28,6 +28,16 @@ struct QValue {
   QuantParams quant;
 };
 
+/// How a Correction node combines the copies of one output channel (harden passes, DESIGN §5).
+/// Copies are raw bytes on the output's scale and zero point.
+enum class CorrectionRule {
+  kMinimum,   ///< LCU of split: the smaller of two copies (the value itself when they agree)
+  kMajority,  ///< TMR: the bitwise majority of three copies
+  /// split-half: two halves on the output's scale, a + b − zp; when exactly one half has bit 7
+  /// set (a fault-free half stays below 128 unless the layer saturates), twice the other − zp.
+  kHalfSum,
+};
+
 struct QNode {
   OpKind op = OpKind::kRelu;
   std::string name;
@@ -51,6 +61,15 @@ struct QNode {
   // Concat: input k's (q − zp_k) << kAddLeftShift times concat_multiplier[k] is the output's
   // q − zp_out (one per input; exact when the scales agree).
   std::vector<QuantizedMultiplier> concat_multiplier;
+
+  // Correction: input channel j feeds output channel correction_owner[j] (the first C input
+  // channels feed themselves); output channel c's extra copies are input channels
+  // correction_copies[2c] and [2c + 1] (−1: none). One copy passes through; two are combined by
+  // the rule (kMinimum or kHalfSum); three (kMajority) by the bitwise vote. Result clamped to
+  // [out_min, out_max].
+  CorrectionRule correction_rule = CorrectionRule::kMinimum;
+  std::vector<int32_t> correction_owner;
+  std::vector<int32_t> correction_copies;
 
   /// Weights per output channel (Conv: IC/groups · KH · KW; Dense: IN).
   int64_t reduction_size() const { return weight.shape.elements() / weight.shape[0]; }

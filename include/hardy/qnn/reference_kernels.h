@@ -39,6 +39,20 @@ inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t i
                     out.quant.zero_point, node.out_min, node.out_max);
 }
 
+/// Bitwise majority of three bytes: each bit is the value at least two of them hold (TMR voter).
+inline uint8_t majority_of_three(uint8_t a, uint8_t b, uint8_t c) {
+  return static_cast<uint8_t>((a & b) | (a & c) | (b & c));
+}
+
+/// The unclamped result of a Correction over two copies a, b of one neuron (zero point zp):
+/// kMinimum: min(a, b); kHalfSum: a + b − zp, or 2·other − zp when exactly one has bit 7 set.
+inline int32_t correct_pair(CorrectionRule rule, uint8_t a, uint8_t b, int32_t zp) {
+  if (rule == CorrectionRule::kMinimum) return std::min(a, b);
+  const bool msb_a = (a & 0x80) != 0, msb_b = (b & 0x80) != 0;
+  if (msb_a != msb_b) return 2 * int32_t{msb_a ? b : a} - zp;
+  return int32_t{a} + int32_t{b} - zp;
+}
+
 /// Output element `index` (row-major in the output shape) of any node, by the rule that defines
 /// its operator:
 /// - Conv, Dense: requantize_output(accumulator_reference), TFLite requantization + fused clamp;
@@ -48,10 +62,13 @@ inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t i
 ///   all on raw values (the output shares the input's scale and zero point);
 /// - Add (TFLite): both inputs rescaled to 2·max(s_a, s_b) with 20 bits of headroom, summed,
 ///   rescaled to the output, clamped;
-/// - Relu, Clip, Flatten: clamp(q, out_min, out_max); Minimum: the clamped minimum of all inputs
-///   (which share the output's scale and zero point);
+/// - Relu, Clip, Flatten: clamp(q, out_min, out_max); Minimum / Maximum: the clamped minimum /
+///   maximum of all inputs (which share the output's scale and zero point);
 /// - Concat: the input element at that position (inputs are consecutive blocks of the output),
-///   (q − zp_k) << 20 rescaled by concat_multiplier[k], plus the output zero point, clamped.
+///   (q − zp_k) << 20 rescaled by concat_multiplier[k], plus the output zero point, clamped;
+/// - Correction: the same position in output channel c's copies (input channel c and
+///   correction_copies[2c], [2c + 1]): one passes, two go through correct_pair, three through
+///   majority_of_three; clamped.
 /// Fault injection recomputes single elements with it; the kernels below are loops over it.
 uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index);
 
@@ -63,7 +80,8 @@ int64_t concat_offset(const NodeIo& io, size_t k);
 
 /// For an element-wise node (not Conv/Dense/pooling): the output element that element `element` of
 /// input `k` feeds (GlobalAveragePool: its channel; Concat: its place in the joined output; every
-/// other operator: the same index).
+/// Correction: the same position in the channel its input channel feeds; every other operator: the
+/// same index).
 int64_t element_output_index(const QNode& node, const NodeIo& io, size_t k, int64_t element);
 
 /// element_reference of a MaxPool/AveragePool output at channel c, row oy, column ox.

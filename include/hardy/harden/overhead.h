@@ -1,0 +1,58 @@
+// The cost of a hardened model against the original (DESIGN §5, docs/hardening.md): extra MACs,
+// parameters and neurons counted exactly, and the correction logic in two-input gate equivalents
+// from the structural counts below.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "hardy/harden/passes.h"
+#include "hardy/harden/selection.h"
+#include "hardy/qnn/qmodel.h"
+
+namespace hardy::harden {
+
+// Two-input gates (AND2/OR2/XOR2/XNOR2/INV each 1) of the building blocks, derived in
+// docs/hardening.md.
+inline constexpr int64_t kFullAdderGates = 5;  ///< 2 XOR + 2 AND + 1 OR
+inline constexpr int64_t kHalfAdderGates = 2;  ///< XOR + AND
+/// 8-bit 2:1 mux: per bit (a·s) + (b·¬s), one shared inverter.
+inline constexpr int64_t kMux8Gates = 8 * 3 + 1;
+/// 8-bit a < b, ripple borrow chain: per bit ¬a, ¬a·b, XNOR, XNOR·borrow, OR.
+inline constexpr int64_t kComparator8Gates = 8 * 5;
+/// LCU of split: comparator + mux selecting the smaller copy.
+inline constexpr int64_t kLcuGates = kComparator8Gates + kMux8Gates;
+/// TMR voter: per bit a·b + c·(a + b).
+inline constexpr int64_t kVoterGates = 8 * 4;
+/// split-half unit: 8-bit ripple adder, saturation (carry OR into 8 bits), MSB check (XOR), a mux
+/// choosing the other half and a mux choosing between the sum and twice the other half (a shift).
+inline constexpr int64_t kHalfSumGates = 8 * kFullAdderGates + 8 + 1 + 2 * kMux8Gates;
+/// One int8 multiply-accumulate: 8×8 array multiplier (64 AND, 48 FA, 8 HA) and a 32-bit ripple
+/// accumulator adder (32 FA).
+inline constexpr int64_t kMacGates =
+    64 + 48 * kFullAdderGates + 8 * kHalfAdderGates + 32 * kFullAdderGates;
+
+/// Gates of the correction unit one protected neuron of `scheme` passes through.
+int64_t correction_unit_gates(Scheme scheme);
+
+struct Overhead {
+  int64_t macs = 0, extra_macs = 0;        ///< per inference: Conv + Dense
+  int64_t params = 0, extra_params = 0;    ///< weights + biases
+  int64_t neurons = 0, extra_neurons = 0;  ///< outputs of running nodes (fault sites)
+  int64_t protected_channels = 0, protected_neurons = 0;
+  int64_t correction_gates = 0;  ///< gate evaluations per inference: protected neurons × unit
+
+  double mac_overhead() const;    ///< extra_macs / macs
+  double param_overhead() const;  ///< extra_params / params
+  double neuron_overhead() const;
+  /// correction_gates / (macs · kMacGates): the correction logic against the MAC datapath's gate
+  /// evaluations of one inference.
+  double gate_overhead() const;
+  nlohmann::json to_json() const;
+};
+
+/// The overhead of hardening `model` with `selection` by `scheme` (counted on the original model
+/// and the selection; no hardened model needed).
+Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection, Scheme scheme);
+
+}  // namespace hardy::harden

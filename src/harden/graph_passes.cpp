@@ -1,0 +1,167 @@
+// harden_graph: the hardened float graph in standard operators (Slice, Min, Max, Add, Concat) for
+// ONNX export.
+#include "hardy/core/error.h"
+#include "hardy/harden/passes.h"
+
+namespace hardy::harden {
+namespace {
+
+using qnn::Node;
+using qnn::OpKind;
+
+bool protectable_float(const Node& n) {
+  return n.op == OpKind::kDense || (n.op == OpKind::kConv && n.window.groups == 1);
+}
+
+class GraphHardener {
+ public:
+  GraphHardener(const qnn::Graph& g, Scheme scheme) : in_(g), scheme_(scheme) {
+    out_.source = g.source;
+    out_.values = g.values;
+    out_.input = g.input;
+    out_.output = g.output;
+    out_.output_activation = g.output_activation;
+  }
+
+  qnn::Graph run(const Selection& selection) {
+    HARDY_CHECK(selection.channels.empty() || selection.channels.size() == in_.nodes.size());
+    for (size_t i = 0; i < in_.nodes.size(); ++i) {
+      const Node& n = in_.nodes[i];
+      if (selection.channels.empty() || selection.channels[i].empty()) {
+        out_.nodes.push_back(n);
+      } else {
+        harden(n, selection.channels[i]);
+      }
+    }
+    qnn::remove_dead_values(out_);
+    return std::move(out_);
+  }
+
+ private:
+  int add_value(const std::string& name, const Shape& shape) {
+    out_.values.push_back({name, shape});
+    return static_cast<int>(out_.values.size() - 1);
+  }
+
+  // A node of `op` over `inputs` writing a new value shaped like the first input.
+  int emit(OpKind op, const std::string& name, std::vector<int> inputs) {
+    Node n;
+    n.op = op;
+    n.name = name;
+    n.inputs = std::move(inputs);
+    n.output = add_value(name, out_.values[static_cast<size_t>(n.inputs[0])].shape);
+    out_.nodes.push_back(std::move(n));
+    return out_.nodes.back().output;
+  }
+
+  int slice(int wide, int64_t begin, int64_t end, const std::string& prefix) {
+    Node n;
+    n.op = OpKind::kSlice;
+    n.name = prefix + ".slice" + std::to_string(begin) + "_" + std::to_string(end);
+    n.inputs = {wide};
+    n.slice_start = begin;
+    n.slice_end = end;
+    Shape s = out_.values[static_cast<size_t>(wide)].shape;
+    s.dims[0] = end - begin;
+    n.output = add_value(n.name, s);
+    out_.nodes.push_back(std::move(n));
+    return out_.nodes.back().output;
+  }
+
+  void harden(const Node& original, const std::vector<int64_t>& channels) {
+    if (!protectable_float(original)) {
+      throw ConfigError("node '" + original.name + "' (" + qnn::op_name(original.op) +
+                        ") cannot be hardened: only Dense and ungrouped Conv layers");
+    }
+    const int copies = extra_copies(scheme_);
+    const int64_t oc = original.weight.shape[0];
+    const int64_t k = original.weight.size() / oc;
+    Node wide = original;
+    std::vector<int64_t> dims = wide.weight.shape.dims;
+    dims[0] = oc + copies * static_cast<int64_t>(channels.size());
+    Tensor<float> w{Shape(dims)};
+    std::copy(original.weight.data.begin(), original.weight.data.end(), w.data.begin());
+    std::vector<std::vector<int64_t>> copy_of(static_cast<size_t>(oc));
+    int64_t at = oc;
+    for (int64_t c : channels) {
+      if (c < 0 || c >= oc) {
+        throw ConfigError("node '" + original.name + "': channel " + std::to_string(c) +
+                          " is not below " + std::to_string(oc));
+      }
+      for (int r = 0; r < copies; ++r, ++at) {
+        std::copy(original.weight.data.begin() + c * k, original.weight.data.begin() + (c + 1) * k,
+                  w.data.begin() + at * k);
+        wide.bias.push_back(original.bias[static_cast<size_t>(c)]);
+        copy_of[static_cast<size_t>(c)].push_back(at);
+      }
+      if (scheme_ == Scheme::kSplitHalf) {  // both halves w/2, b/2: exact in binary floating point
+        for (int64_t row : {c, at - 1}) {
+          for (int64_t e = 0; e < k; ++e) w[row * k + e] = 0.5f * w[row * k + e];
+          wide.bias[static_cast<size_t>(row)] = 0.5f * wide.bias[static_cast<size_t>(row)];
+        }
+      }
+    }
+    wide.weight = std::move(w);
+    Shape ws = out_.values[static_cast<size_t>(original.output)].shape;
+    ws.dims[0] = at;
+    wide.output = add_value(out_.values[static_cast<size_t>(original.output)].name + ".copies", ws);
+    const int v = wide.output;
+    out_.nodes.push_back(std::move(wide));
+
+    const std::string prefix = original.name + "." +
+                               (scheme_ == Scheme::kTmr         ? "vote"
+                                : scheme_ == Scheme::kSplitHalf ? "halfsum"
+                                                                : "lcu");
+    std::vector<int> pieces;
+    int64_t run = 0;  // first channel of the pending run of unprotected channels
+    for (int64_t c = 0; c <= oc; ++c) {
+      if (c < oc && copy_of[static_cast<size_t>(c)].empty()) continue;
+      if (run < c) pieces.push_back(slice(v, run, c, prefix));
+      run = c + 1;
+      if (c == oc) break;
+      const std::string p = prefix + std::to_string(c);
+      const int a = slice(v, c, c + 1, prefix);
+      const int b = slice(v, copy_of[static_cast<size_t>(c)][0],
+                          copy_of[static_cast<size_t>(c)][0] + 1, prefix);
+      if (scheme_ == Scheme::kSplit) {
+        pieces.push_back(emit(OpKind::kMinimum, p + ".min", {a, b}));
+      } else if (scheme_ == Scheme::kSplitHalf) {
+        // Each half went through the activation; applying it again to the sum keeps a clamp
+        // that saturates (ReLU6): exact for every activation whose lower bound is at most 0.
+        pieces.push_back(emit(OpKind::kAdd, p + ".add", {a, b}));
+        out_.nodes.back().activation = original.activation;
+        out_.nodes.back().clip_min = original.clip_min;
+        out_.nodes.back().clip_max = original.clip_max;
+      } else {
+        const int64_t j = copy_of[static_cast<size_t>(c)][1];
+        const int third = slice(v, j, j + 1, prefix);
+        const int lo = emit(OpKind::kMinimum, p + ".min_ab", {a, b});
+        const int hi = emit(OpKind::kMaximum, p + ".max_ab", {a, b});
+        const int mid = emit(OpKind::kMinimum, p + ".min_hi_c", {hi, third});
+        pieces.push_back(emit(OpKind::kMaximum, p + ".median", {lo, mid}));
+      }
+    }
+    if (pieces.size() == 1) {  // one protected channel and nothing else: it is the value
+      out_.nodes.back().output = original.output;
+      return;
+    }
+    Node join;
+    join.op = OpKind::kConcat;
+    join.name = prefix + ".concat";
+    join.inputs = pieces;
+    join.output = original.output;
+    out_.nodes.push_back(std::move(join));
+  }
+
+  const qnn::Graph& in_;
+  Scheme scheme_;
+  qnn::Graph out_;
+};
+
+}  // namespace
+
+qnn::Graph harden_graph(const qnn::Graph& graph, const Selection& selection, Scheme scheme) {
+  return GraphHardener(graph, scheme).run(selection);
+}
+
+}  // namespace hardy::harden

@@ -1,0 +1,77 @@
+// Overhead counts of a hardening: extra MACs, parameters, neurons, correction gates.
+#include "hardy/harden/overhead.h"
+
+#include "hardy/qnn/execution_plan.h"
+
+namespace hardy::harden {
+
+int64_t correction_unit_gates(Scheme scheme) {
+  switch (scheme) {
+    case Scheme::kSplit:
+      return kLcuGates;
+    case Scheme::kSplitHalf:
+      return kHalfSumGates;
+    case Scheme::kTmr:
+      return kVoterGates;
+  }
+  return 0;
+}
+
+namespace {
+double ratio(int64_t a, int64_t b) {
+  return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+}
+}  // namespace
+
+double Overhead::mac_overhead() const { return ratio(extra_macs, macs); }
+double Overhead::param_overhead() const { return ratio(extra_params, params); }
+double Overhead::neuron_overhead() const { return ratio(extra_neurons, neurons); }
+double Overhead::gate_overhead() const {
+  return macs > 0 ? static_cast<double>(correction_gates) /
+                        (static_cast<double>(macs) * static_cast<double>(kMacGates))
+                  : 0.0;
+}
+
+nlohmann::json Overhead::to_json() const {
+  return {{"macs", macs},
+          {"extra_macs", extra_macs},
+          {"params", params},
+          {"extra_params", extra_params},
+          {"neurons", neurons},
+          {"extra_neurons", extra_neurons},
+          {"protected_channels", protected_channels},
+          {"protected_neurons", protected_neurons},
+          {"correction_gates", correction_gates},
+          {"mac_overhead", mac_overhead()},
+          {"param_overhead", param_overhead()},
+          {"neuron_overhead", neuron_overhead()},
+          {"gate_overhead", gate_overhead()}};
+}
+
+Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection, Scheme scheme) {
+  Overhead o;
+  const qnn::ExecutionPlan plan(model);
+  for (int v : plan.neuron_values()) o.neurons += model.value(v).shape.elements();
+  const int64_t copies = extra_copies(scheme);
+  for (int i = 0; i < static_cast<int>(model.nodes.size()); ++i) {
+    const qnn::QNode& n = model.node(i);
+    if (n.op != qnn::OpKind::kConv && n.op != qnn::OpKind::kDense) continue;
+    const int64_t oc = n.weight.shape[0];
+    o.macs += channel_macs(model, i) * oc;
+    o.params += n.weight.size() + oc;
+    const auto chosen =
+        selection.channels.empty()
+            ? 0
+            : static_cast<int64_t>(selection.channels[static_cast<size_t>(i)].size());
+    const int64_t positions = model.value(n.output).shape.elements() / oc;
+    o.protected_channels += chosen;
+    o.protected_neurons += chosen * positions;
+    o.extra_macs += copies * chosen * channel_macs(model, i);
+    o.extra_params += copies * chosen * (n.reduction_size() + 1);
+    o.extra_neurons += copies * chosen * positions;
+  }
+  o.correction_gates = o.protected_neurons * correction_unit_gates(scheme);
+  return o;
+}
+
+}  // namespace hardy::harden

@@ -1,0 +1,12 @@
+// split + LCU: each selected channel computed twice, the Lightweight Correction Unit keeps the
+// minimum.
+#include "channel_copies.h"
+#include "hardy/harden/passes.h"
+
+namespace hardy::harden {
+
+qnn::QModel split_lcu(const qnn::QModel& model, const Selection& selection) {
+  return detail::add_channel_copies(model, selection, 1, qnn::CorrectionRule::kMinimum, "lcu");
+}
+
+}  // namespace hardy::harden
