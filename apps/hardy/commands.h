@@ -2,6 +2,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
 
 namespace hardy::cli {
 
@@ -14,5 +16,11 @@ void add_harden_command(CLI::App& app);
 void add_dram_command(CLI::App& app);
 void add_snn_command(CLI::App& app);
 void add_sparkxd_command(CLI::App& app);
+
+/// `hardy demo`'s SparkXD step: the pipeline on an int8 model's weights (first 1,000 Fashion-MNIST
+/// test images, vendor B's median DIMM, two error maps per BER on 1e-6 … 1e-3); stage files go to
+/// `work_dir`. Prints the table; returns the network's row (the `hardy sparkxd` JSON schema).
+nlohmann::json sparkxd_int8_demo(const std::string& model, const std::string& work_dir,
+                                 int threads);
 
 }  // namespace hardy::cli

@@ -1,6 +1,7 @@
 // `hardy demo`: evaluates the shipped model zoo (fp32 vs int8), then runs fault-injection
-// campaigns on the int8 LeNet-5 (every target, statistical ±1% at 95%), its NVF analysis and a
-// short selective-hardening comparison ranked by that NVF.
+// campaigns on the int8 LeNet-5 (every target, statistical ±1% at 95%), its NVF analysis, a
+// short selective-hardening comparison ranked by that NVF, and the SparkXD pipeline on its weights
+// in reduced-voltage DRAM.
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -143,7 +144,9 @@ nlohmann::json fault_injection_demo(const std::string& model_path, int threads) 
 
 void add_demo_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "demo", "evaluate the shipped model zoo (fp32 vs int8) and inject faults into LeNet-5");
+      "demo",
+      "evaluate the shipped model zoo (fp32 vs int8); inject faults into LeNet-5, analyse, harden "
+      "it and put its weights in approximate DRAM");
   auto threads = std::make_shared<int>(1);
   auto images = std::make_shared<int64_t>(0);
   auto models_dir = std::make_shared<std::string>(std::string(HARDY_SOURCE_DIR) + "/models");
@@ -175,11 +178,28 @@ void add_demo_command(CLI::App& app) {
     }
     const nlohmann::json injection =
         fault_injection_demo(*models_dir + "/lenet5_fmnist.onnx", *threads);
+    // LeNet-5's weights in reduced-voltage DRAM: its stage files in a directory of this run only.
+    fmt::print(
+        "\nSparkXD on the int8 LeNet-5's weights (DRAM energy at the lowest safe voltage):\n\n");
+    std::fflush(stdout);
+    const std::filesystem::path work =
+        std::filesystem::temp_directory_path() /
+        ("hardy-demo-" + std::to_string(static_cast<long long>(::getpid())));
+    std::filesystem::remove_all(work);
+    nlohmann::json sparkxd;
+    try {
+      sparkxd = sparkxd_int8_demo(*models_dir + "/lenet5_fmnist.onnx", work.string(), *threads);
+    } catch (...) {
+      std::filesystem::remove_all(work);
+      throw;
+    }
+    std::filesystem::remove_all(work);
     if (!json_path->empty()) {
       write_json_file(*json_path, {{"results", all},
                                    {"fault_injection", injection["campaigns"]},
                                    {"nvf", injection["nvf"]},
                                    {"harden", injection["harden"]},
+                                   {"sparkxd", sparkxd},
                                    {"provenance", provenance(inputs)}});
     }
   });
