@@ -116,6 +116,30 @@ void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
   }
 }
 
+// Fills the direct layout of one conv group from its padded planes: kChannels4 lane j of dword
+// (c4, q) is channel 4·c4 + j's byte q (channels past the group's read channel 0: their weights
+// are 0); kColumns4 lane j of dword (c, q) is channel c's byte q + j (bytes past the plane meet
+// weights that are 0 or positions that are dropped).
+void direct_packed(const PaddedPlanes& in, int64_t channels, PackedModel::ConvPacking packing,
+                   uint8_t* dst) {
+  const int64_t plane = in.h * in.w;
+  const uint8_t* rows[4];
+  if (packing == PackedModel::ConvPacking::kChannels4) {
+    for (int64_t c4 = 0; 4 * c4 < channels; ++c4) {
+      for (int j = 0; j < 4; ++j) {
+        const int64_t c = 4 * c4 + j;
+        rows[j] = in.data + (c < channels ? c : 0) * plane;
+      }
+      interleave4(rows, plane, dst + c4 * plane * 4, false);
+    }
+    return;
+  }
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int j = 0; j < 4; ++j) rows[j] = in.data + c * plane + j;
+    interleave4(rows, plane, dst + c * plane * 4, false);
+  }
+}
+
 // 2×2 windows with stride 2 on one output row, 8 outputs per step: even and odd input columns are
 // split into 16-bit lanes, so max and (a + b + c + d + 2) >> 2 are computed exactly.
 int64_t pool2x2_stride2_row(const uint8_t* r0, const uint8_t* r1, int64_t ow, bool is_max,
@@ -214,10 +238,74 @@ PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(gem
   }
 }
 
-int64_t PackedModel::packed_index(const Layer& L, bool conv, int64_t c, int64_t k) {
-  // Conv: row-major [OC][k_padded]. Dense: [k_padded/4][oc_padded][4], so that 16 consecutive
-  // output channels' 4-byte groups form one vector.
-  return conv ? c * L.k_padded + k : ((k / 4) * L.oc_padded + c) * 4 + k % 4;
+int64_t PackedModel::packed_index(const QNode& node, const Layer& L, int64_t c, int64_t k) {
+  if (node.op == OpKind::kDense) {
+    // [k_padded/4][oc_padded][4]: 16 consecutive output channels' 4-byte groups form one vector.
+    return ((k / 4) * L.oc_padded + c) * 4 + k % 4;
+  }
+  // Conv: row-major [OC][k_padded], k = (ic, ky, kx) placed in its k-group's lane.
+  const WindowParams& w = node.window;
+  const int64_t ic = k / (w.kernel_h * w.kernel_w), ky = k / w.kernel_w % w.kernel_h,
+                kx = k % w.kernel_w;
+  switch (L.packing) {
+    case ConvPacking::kChannels4:
+      return c * L.k_padded + 4 * (((ic / 4) * w.kernel_h + ky) * w.kernel_w + kx) + ic % 4;
+    case ConvPacking::kColumns4: {
+      const int64_t kw4 = (w.kernel_w + 3) / 4;
+      return c * L.k_padded + 4 * ((ic * w.kernel_h + ky) * kw4 + kx / 4) + kx % 4;
+    }
+    case ConvPacking::kIm2col:
+      break;
+  }
+  return c * L.k_padded + k;
+}
+
+void PackedModel::plan_conv(const QNode& node, Layer& L) const {
+  const Shape &is = model_.value(node.inputs[0]).shape, &os = model_.value(node.output).shape;
+  const WindowParams& w = node.window;
+  const int64_t icg = is[0] / w.groups;
+  const int64_t hp = is[1] + w.pad_top + w.pad_bottom, wp = is[2] + w.pad_left + w.pad_right;
+  const int64_t padded_bytes = icg * hp * wp;
+  const int64_t p_count = os[1] * os[2];
+  L.k_offsets.clear();
+  if (w.stride_h != 1 || w.stride_w != 1) {
+    L.packing = ConvPacking::kIm2col;
+    L.k_padded = round_up(L.k, 4);
+    L.p_padded = round_up(p_count, detail::kGemmColumnBlock);
+    for (int64_t g = 0; g < L.k_padded / 4; ++g) L.k_offsets.push_back(g * L.p_padded * 4);
+    L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
+    L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+    return;
+  }
+  // Lanes used: icg of round_up(icg, 4) interleaving channels, kw of round_up(kw, 4) columns.
+  const bool channels = icg * round_up(w.kernel_w, 4) >= w.kernel_w * round_up(icg, 4);
+  L.packing = channels ? ConvPacking::kChannels4 : ConvPacking::kColumns4;
+  const int64_t plane = hp * wp;
+  if (channels) {
+    for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+          L.k_offsets.push_back((c4 * plane + ky * wp + kx) * 4);
+        }
+      }
+    }
+  } else {
+    for (int64_t c = 0; c < icg; ++c) {
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+        for (int64_t kx4 = 0; 4 * kx4 < w.kernel_w; ++kx4) {
+          L.k_offsets.push_back((c * plane + ky * wp + 4 * kx4) * 4);
+        }
+      }
+    }
+  }
+  L.k_padded = 4 * static_cast<int64_t>(L.k_offsets.size());
+  L.row_pitch = wp;
+  L.p_end = (os[1] - 1) * wp + os[2];
+  const int64_t units = channels ? (icg + 3) / 4 : icg;
+  const int64_t last_read = *std::max_element(L.k_offsets.begin(), L.k_offsets.end()) +
+                            4 * (L.p_end + detail::kGemmReadPastEnd);
+  L.padded_offset = static_cast<size_t>(round_up(std::max(units * plane * 4, last_read), 64));
+  L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
 }
 
 void PackedModel::repack(size_t i) {
@@ -226,8 +314,12 @@ void PackedModel::repack(size_t i) {
   Layer& L = layers_[i];
   const int64_t oc = node.weight.shape[0];
   L.k = node.reduction_size();
-  L.k_padded = round_up(L.k, 4);
   const bool conv = node.op == OpKind::kConv;
+  if (conv) {
+    plan_conv(node, L);
+  } else {
+    L.k_padded = round_up(L.k, 4);
+  }
   L.oc_padded = conv ? oc : round_up(oc, detail::kDenseLanes);
   L.weights.assign(static_cast<size_t>(L.oc_padded * L.k_padded), 0);
   L.bias_corrected.assign(static_cast<size_t>(L.oc_padded), 0);
@@ -236,7 +328,7 @@ void PackedModel::repack(size_t i) {
     int32_t sum = 0;
     for (int64_t k = 0; k < L.k; ++k) {
       const int8_t w = node.weight[c * L.k + k];
-      L.weights[static_cast<size_t>(packed_index(L, conv, c, k))] = w;
+      L.weights[static_cast<size_t>(packed_index(node, L, c, k))] = w;
       sum += w;
     }
     L.bias_corrected[static_cast<size_t>(c)] = node.bias[static_cast<size_t>(c)] - zx * sum;
@@ -252,15 +344,6 @@ void PackedModel::repack(size_t i) {
   }
   L.vector_requant = true;
   for (const auto& m : node.multiplier) L.vector_requant = L.vector_requant && m.shift <= 0;
-  if (conv) {
-    const Shape &is = model_.value(node.inputs[0]).shape, &os = model_.value(node.output).shape;
-    const WindowParams& w = node.window;
-    const int64_t padded_bytes =
-        is[0] / w.groups * (is[1] + w.pad_top + w.pad_bottom) * (is[2] + w.pad_left + w.pad_right);
-    L.p_padded = round_up(os[1] * os[2], detail::kGemmColumnBlock);
-    L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
-    L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
-  }
 }
 
 size_t PackedModel::layer_scratch_bytes(size_t i) const {
@@ -278,7 +361,7 @@ void PackedModel::update_weight(size_t i, int64_t weight_index, int8_t previous)
   Layer& L = layers_[i];
   const int64_t c = weight_index / L.k, k = weight_index % L.k;
   const int8_t now = node.weight[weight_index];
-  L.weights[static_cast<size_t>(packed_index(L, node.op == OpKind::kConv, c, k))] = now;
+  L.weights[static_cast<size_t>(packed_index(node, L, c, k))] = now;
   const int32_t zx = model_.value(node.inputs[0]).quant.zero_point;
   L.bias_corrected[static_cast<size_t>(c)] -= zx * (int32_t{now} - int32_t{previous});
 }
@@ -320,19 +403,29 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
   if (node.op == OpKind::kConv) {
     const Shape& os = io.out->shape;
     const int64_t groups = node.window.groups, ocg = os[0] / groups, p = os[1] * os[2];
+    const int64_t icg = io.in[0]->shape[0] / groups;
+    const bool direct = L.packing != ConvPacking::kIm2col;
     uint8_t* padded_buffer = scratch + L.padded_offset;
     uint8_t* zeros = scratch + L.zeros_offset;  // stands in for the rows of weights k ≥ K
-    std::memset(zeros, 0, static_cast<size_t>(os[2] + kSimdSlack));
+    if (!direct) std::memset(zeros, 0, static_cast<size_t>(os[2] + kSimdSlack));
     for (int64_t g = 0; g < groups; ++g) {
-      im2col_packed(node, io, pad_group(node, io, g, padded_buffer), L, zeros, scratch);
+      const PaddedPlanes planes = pad_group(node, io, g, padded_buffer);
+      if (direct) {
+        direct_packed(planes, icg, L.packing, scratch);
+      } else {
+        im2col_packed(node, io, planes, L, zeros, scratch);
+      }
       const detail::GemmArgs a{scratch,
-                               L.k_padded,
-                               p,
-                               L.p_padded,
+                               L.k_offsets.data(),
+                               L.k_padded / 4,
+                               direct ? L.p_end : p,
+                               direct ? L.row_pitch : p,
+                               direct ? os[2] : p,
                                L.weights.data() + g * ocg * L.k_padded,
                                output_stage(node, L, io, g * ocg, ocg),
                                L.vector_requant,
-                               io.y + g * ocg * p};
+                               io.y + g * ocg * p,
+                               p};
 #if defined(__x86_64__)
       if (vnni) {
         detail::gemm_avx512_vnni(a);
