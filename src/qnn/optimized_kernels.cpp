@@ -366,12 +366,21 @@ void PackedModel::update_weight(size_t i, int64_t weight_index, int8_t previous)
   L.bias_corrected[static_cast<size_t>(c)] -= zx * (int32_t{now} - int32_t{previous});
 }
 
+bool PackedModel::batches(size_t index) const {
+#if defined(__x86_64__)
+  return model_.nodes[index].op == OpKind::kDense && isa_ == Isa::kAvx512Vnni;
+#else
+  (void)index;
+  return false;
+#endif
+}
+
 void PackedModel::run_node_batch(size_t index, std::span<const NodeIo> ios,
                                  uint8_t* scratch) const {
   HARDY_CHECK(static_cast<int64_t>(ios.size()) <= kMaxBatch);
   const QNode& node = model_.nodes[index];
 #if defined(__x86_64__)
-  if (node.op == OpKind::kDense && isa_ == Isa::kAvx512Vnni && ios.size() > 1) {
+  if (batches(index) && ios.size() > 1) {
     const Layer& L = layers_[index];
     uint8_t* outputs[kMaxBatch];
     for (size_t i = 0; i < ios.size(); ++i) {

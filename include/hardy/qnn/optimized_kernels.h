@@ -52,6 +52,8 @@ class PackedModel {
   /// run_node on each: a Dense node on the VNNI loops loads each weight vector once per 4 images;
   /// every other node runs image by image.
   void run_node_batch(size_t index, std::span<const NodeIo> ios, uint8_t* scratch) const;
+  /// Whether run_node_batch does more for node `index` than run_node image by image.
+  bool batches(size_t index) const;
   /// The loops in use: Isa::kAvx512Vnni or Isa::kGeneric (gemm_isa).
   Isa isa() const { return isa_; }
 
