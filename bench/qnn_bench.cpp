@@ -106,6 +106,7 @@ BENCHMARK_CAPTURE(model_inference, resnet_optimized, "resnet_fmnist", "fashion-m
 BENCHMARK_CAPTURE(model_batch, lenet5, "lenet5_fmnist", "fashion-mnist");
 BENCHMARK_CAPTURE(model_batch, mlp, "mlp_fmnist", "fashion-mnist");
 BENCHMARK_CAPTURE(model_batch, vgg, "vgg_fmnist", "fashion-mnist");
+BENCHMARK_CAPTURE(model_batch, resnet, "resnet_fmnist", "fashion-mnist");
 BENCHMARK_CAPTURE(single_node, lenet5_conv1_reference, "lenet5_fmnist", "fashion-mnist", 0,
                   qnn::KernelSet::kReference);
 BENCHMARK_CAPTURE(single_node, lenet5_conv1_optimized, "lenet5_fmnist", "fashion-mnist", 0,
@@ -119,12 +120,15 @@ BENCHMARK_CAPTURE(single_node, vgg_conv2_reference, "vgg_fmnist", "fashion-mnist
 BENCHMARK_CAPTURE(single_node, vgg_conv2_optimized, "vgg_fmnist", "fashion-mnist", 1,
                   qnn::KernelSet::kOptimized);
 
-// Every node of LeNet-5, optimized: where one image's time goes.
+// Every node of LeNet-5, the VGG and the ResNet, optimized: where one image's time goes.
 int main(int argc, char** argv) {
-  const size_t nodes = load("lenet5_fmnist", "fashion-mnist").model.nodes.size();
-  for (size_t i = 0; i < nodes; ++i) {
-    benchmark::RegisterBenchmark(("lenet5_node/" + std::to_string(i)).c_str(), single_node,
-                                 "lenet5_fmnist", "fashion-mnist", i, qnn::KernelSet::kOptimized);
+  for (const char* model : {"lenet5_fmnist", "vgg_fmnist", "resnet_fmnist"}) {
+    const std::string prefix = std::string(model).substr(0, std::string(model).find('_'));
+    const size_t nodes = load(model, "fashion-mnist").model.nodes.size();
+    for (size_t i = 0; i < nodes; ++i) {
+      benchmark::RegisterBenchmark((prefix + "_node/" + std::to_string(i)).c_str(), single_node,
+                                   model, "fashion-mnist", i, qnn::KernelSet::kOptimized);
+    }
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -140,32 +140,55 @@ void direct_packed(const PaddedPlanes& in, int64_t channels, PackedModel::ConvPa
   }
 }
 
-// 2×2 windows with stride 2 on one output row, 8 outputs per step: even and odd input columns are
-// split into 16-bit lanes, so max and (a + b + c + d + 2) >> 2 are computed exactly.
+#if defined(__SSE2__)
+// The 2×2 stride-2 window results of the 8 outputs whose inputs are the 16 bytes of a (row 0) and
+// b (row 1), in the low 8 bytes: even and odd input columns are split into 16-bit lanes, so max
+// and (a + b + c + d + 2) >> 2 are computed exactly.
+inline __m128i pool2x2_stride2_8(__m128i a, __m128i b, bool is_max) {
+  const __m128i low_bytes = _mm_set1_epi16(0x00ff);
+  __m128i result;
+  if (is_max) {
+    const __m128i m = _mm_max_epu8(a, b);
+    result = _mm_max_epi16(_mm_and_si128(m, low_bytes), _mm_srli_epi16(m, 8));
+  } else {
+    const __m128i sum =
+        _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, low_bytes), _mm_srli_epi16(a, 8)),
+                      _mm_add_epi16(_mm_and_si128(b, low_bytes), _mm_srli_epi16(b, 8)));
+    result = _mm_srli_epi16(_mm_add_epi16(sum, _mm_set1_epi16(2)), 2);
+  }
+  return _mm_packus_epi16(result, result);
+}
+#endif
+
+// 2×2 windows with stride 2 on one output row: 8 outputs per step (4 when the row has fewer
+// than 8), the last step moved back to end at the row's end (recomputing a few outputs), so the
+// loads never pass the two input rows' 2·ow bytes. Returns how many outputs it wrote.
 int64_t pool2x2_stride2_row(const uint8_t* r0, const uint8_t* r1, int64_t ow, bool is_max,
                             uint8_t* out) {
-  int64_t ox = 0;
 #if defined(__SSE2__)
-  const __m128i low_bytes = _mm_set1_epi16(0x00ff), two = _mm_set1_epi16(2);
-  for (; ox + 8 <= ow; ox += 8) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ox));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * ox));
-    __m128i result;
-    if (is_max) {
-      const __m128i m = _mm_max_epu8(a, b);
-      result = _mm_max_epi16(_mm_and_si128(m, low_bytes), _mm_srli_epi16(m, 8));
-    } else {
-      const __m128i sum =
-          _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, low_bytes), _mm_srli_epi16(a, 8)),
-                        _mm_add_epi16(_mm_and_si128(b, low_bytes), _mm_srli_epi16(b, 8)));
-      result = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+  if (ow >= 8) {
+    for (int64_t ox = 0;; ox += 8) {
+      ox = std::min(ox, ow - 8);
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ox));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * ox));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ox), pool2x2_stride2_8(a, b, is_max));
+      if (ox + 8 >= ow) return ow;
     }
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ox), _mm_packus_epi16(result, result));
+  }
+  if (ow >= 4) {
+    for (int64_t ox = 0;; ox += 4) {
+      ox = std::min(ox, ow - 4);
+      const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0 + 2 * ox));
+      const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1 + 2 * ox));
+      const int32_t four = _mm_cvtsi128_si32(pool2x2_stride2_8(a, b, is_max));
+      std::memcpy(out + ox, &four, 4);
+      if (ox + 4 >= ow) return ow;
+    }
   }
 #else
-  (void)r0, (void)r1, (void)is_max, (void)out;
+  (void)r0, (void)r1, (void)ow, (void)is_max, (void)out;
 #endif
-  return ox;
+  return 0;
 }
 
 // MaxPool / AveragePool without padding: the reference arithmetic without bounds checks.
