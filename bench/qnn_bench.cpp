@@ -2,6 +2,10 @@
 // optimized kernels (shapes taken from the shipped models).
 #include <benchmark/benchmark.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -90,6 +94,34 @@ void single_node(benchmark::State& state, const char* name, const char* dataset,
                  l.model.value(n.inputs[0]).shape.to_string() + " -> " +
                  l.model.value(n.output).shape.to_string());
 }
+
+#if defined(__x86_64__)
+// The core's int8 peak: 16 independent vpdpbusd chains (64 MACs each) on registers, nothing else.
+// The MAC/s counter is the ceiling the models' rates are compared with (docs/performance.md).
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void vnni_peak(benchmark::State& state) {
+  if (!cpu_supports(Isa::kAvx512Vnni)) {
+    state.SkipWithError("no AVX-512 VNNI");
+    return;
+  }
+  __m512i acc[16];
+  for (int j = 0; j < 16; ++j) acc[j] = _mm512_set1_epi32(j);
+  __m512i u8 = _mm512_set1_epi32(0x01020304);
+  const __m512i s8 = _mm512_set1_epi32(0x01ff01ff);
+  constexpr int64_t kSteps = 1000;
+  for (auto _ : state) {
+    for (int64_t i = 0; i < kSteps; ++i) {
+#pragma GCC unroll 16
+      for (int j = 0; j < 16; ++j) asm("vpdpbusd %2, %1, %0" : "+v"(acc[j]) : "v"(u8), "v"(s8));
+      asm volatile("" : "+v"(u8));
+    }
+  }
+  for (int j = 1; j < 16; ++j) acc[0] = _mm512_add_epi32(acc[0], acc[j]);
+  benchmark::DoNotOptimize(acc[0]);
+  state.counters["MAC/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * kSteps * 16 * 64, benchmark::Counter::kIsRate);
+}
+BENCHMARK(vnni_peak);
+#endif
 
 }  // namespace
 

@@ -116,6 +116,40 @@ void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
   }
 }
 
+// For a strided conv: each padded plane split into its stride_h × stride_w phases, phase (py, px)
+// holding pixels (y·stride_h + py, x·stride_w + px) as an hq × wq plane (0 past the padded
+// plane: only dropped positions read those). Output position (oy, ox) then meets kernel tap
+// (ky, kx) at row oy + ky / stride_h, column ox + kx / stride_w of phase (ky % stride_h,
+// kx % stride_w): the stride-1 layout again, one phase plane per tap parity.
+PaddedPlanes split_phases(const PaddedPlanes& in, int64_t channels, const WindowParams& w,
+                          uint8_t* dst) {
+  const int64_t hq = (in.h + w.stride_h - 1) / w.stride_h,
+                wq = (in.w + w.stride_w - 1) / w.stride_w;
+  const int64_t plane = w.stride_h * w.stride_w * hq * wq;
+  // Only the phases some tap reads (a 1×1 kernel reads phase (0, 0)); the others stay unread.
+  const int64_t phases_h = std::min(w.stride_h, w.kernel_h),
+                phases_w = std::min(w.stride_w, w.kernel_w);
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t py = 0; py < phases_h; ++py) {
+      for (int64_t px = 0; px < phases_w; ++px) {
+        uint8_t* out = dst + c * plane + (py * w.stride_w + px) * hq * wq;
+        const int64_t width = (in.w - px + w.stride_w - 1) / w.stride_w;  // columns inside
+        for (int64_t y = 0; y < hq; ++y, out += wq) {
+          const int64_t sy = y * w.stride_h + py;
+          if (sy >= in.h) {
+            std::memset(out, 0, static_cast<size_t>(wq));
+            continue;
+          }
+          const uint8_t* row = in.data + (c * in.h + sy) * in.w + px;
+          for (int64_t x = 0; x < width; ++x) out[x] = row[x * w.stride_w];
+          std::memset(out + width, 0, static_cast<size_t>(wq - width));
+        }
+      }
+    }
+  }
+  return {dst, w.stride_h * w.stride_w * hq, wq};
+}
+
 // Fills the direct layout of one conv group from its padded planes: kChannels4 lane j of dword
 // (c4, q) is channel 4·c4 + j's byte q (channels past the group's read channel 0: their weights
 // are 0); kColumns4 lane j of dword (c, q) is channel c's byte q + j (bytes past the plane meet
@@ -291,7 +325,11 @@ void PackedModel::plan_conv(const QNode& node, Layer& L) const {
   const int64_t padded_bytes = icg * hp * wp;
   const int64_t p_count = os[1] * os[2];
   L.k_offsets.clear();
-  if (w.stride_h != 1 || w.stride_w != 1) {
+  // Lanes used: icg of round_up(icg, 4) interleaving channels, kw of round_up(kw, 4) columns.
+  const bool channels = icg * round_up(w.kernel_w, 4) >= w.kernel_w * round_up(icg, 4);
+  const bool strided = w.stride_h != 1 || w.stride_w != 1;
+  // A strided 1×1 conv's im2col panel is a plain subsampling: cheaper than splitting phases.
+  if (strided && (!channels || w.kernel_h * w.kernel_w == 1)) {
     L.packing = ConvPacking::kIm2col;
     L.k_padded = round_up(L.k, 4);
     L.p_padded = round_up(p_count, detail::kGemmColumnBlock);
@@ -300,15 +338,17 @@ void PackedModel::plan_conv(const QNode& node, Layer& L) const {
     L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
     return;
   }
-  // Lanes used: icg of round_up(icg, 4) interleaving channels, kw of round_up(kw, 4) columns.
-  const bool channels = icg * round_up(w.kernel_w, 4) >= w.kernel_w * round_up(icg, 4);
   L.packing = channels ? ConvPacking::kChannels4 : ConvPacking::kColumns4;
-  const int64_t plane = hp * wp;
+  // A strided conv reads the planes split into phases (split_phases): hq × wq per phase.
+  const int64_t hq = (hp + w.stride_h - 1) / w.stride_h, wq = (wp + w.stride_w - 1) / w.stride_w;
+  const int64_t phase = hq * wq, plane = w.stride_h * w.stride_w * phase;
   if (channels) {
     for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
       for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
         for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
-          L.k_offsets.push_back((c4 * plane + ky * wp + kx) * 4);
+          const int64_t parity = (ky % w.stride_h) * w.stride_w + kx % w.stride_w;
+          L.k_offsets.push_back(
+              (c4 * plane + parity * phase + ky / w.stride_h * wq + kx / w.stride_w) * 4);
         }
       }
     }
@@ -322,13 +362,15 @@ void PackedModel::plan_conv(const QNode& node, Layer& L) const {
     }
   }
   L.k_padded = 4 * static_cast<int64_t>(L.k_offsets.size());
-  L.row_pitch = wp;
-  L.p_end = (os[1] - 1) * wp + os[2];
+  L.row_pitch = wq;
+  L.p_end = (os[1] - 1) * wq + os[2];
   const int64_t units = channels ? (icg + 3) / 4 : icg;
   const int64_t last_read = *std::max_element(L.k_offsets.begin(), L.k_offsets.end()) +
                             4 * (L.p_end + detail::kGemmReadPastEnd);
   L.padded_offset = static_cast<size_t>(round_up(std::max(units * plane * 4, last_read), 64));
+  // zeros_offset: the phase planes of a strided conv.
   L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+  L.phases_bytes = strided ? icg * plane : 0;
 }
 
 void PackedModel::repack(size_t i) {
@@ -373,7 +415,8 @@ size_t PackedModel::layer_scratch_bytes(size_t i) const {
   const QNode& node = model_.nodes[i];
   const Layer& L = layers_[i];
   if (node.op == OpKind::kConv) {
-    return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack);
+    return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack) +
+           static_cast<size_t>(L.phases_bytes);
   }
   return node.op == OpKind::kDense ? static_cast<size_t>(L.k_padded * kMaxBatch) : 0;
 }
@@ -443,7 +486,9 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     for (int64_t g = 0; g < groups; ++g) {
       const PaddedPlanes planes = pad_group(node, io, g, padded_buffer);
       if (direct) {
-        direct_packed(planes, icg, L.packing, scratch);
+        const bool strided = node.window.stride_h != 1 || node.window.stride_w != 1;
+        direct_packed(strided ? split_phases(planes, icg, node.window, zeros) : planes, icg,
+                      L.packing, scratch);
       } else {
         im2col_packed(node, io, planes, L, zeros, scratch);
       }

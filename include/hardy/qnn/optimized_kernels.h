@@ -58,11 +58,13 @@ class PackedModel {
   Isa isa() const { return isa_; }
 
   /// How a Conv feeds its GEMM. kIm2col: an im2col panel [k_padded/4][p_padded][4]. The direct
-  /// layouts (stride 1 only) read the zero-point-padded input in place, one k-group of 4 weights
-  /// being an offset into it, and compute the padded width's extra columns only to drop them:
+  /// layouts read the zero-point-padded input in place (a strided conv's split into stride
+  /// phases), one k-group of 4 weights being an offset into it, and compute the padded width's
+  /// extra columns only to drop them:
   /// kChannels4 interleaves 4 input channels per 32-bit lane (a k-group is channels 4c..4c+3 at
   /// one (ky, kx)); kColumns4 puts 4 horizontally adjacent pixels in a lane (a k-group is
-  /// columns 4j..4j+3 of kernel row ky of one channel). Weights outside the kernel are 0.
+  /// columns 4j..4j+3 of kernel row ky of one channel; stride 1 only). Weights outside the
+  /// kernel are 0.
   enum class ConvPacking { kIm2col, kChannels4, kColumns4 };
 
   struct Layer {
@@ -74,8 +76,10 @@ class PackedModel {
     std::vector<int64_t> k_offsets;    ///< Conv: byte offset of each k-group in the GEMM's input
     int64_t row_pitch = 0, p_end = 0;  ///< Conv, direct: padded input width; positions computed
     /// Conv scratch layout: kIm2col [panel k_padded·p_padded][padded input group][zero row of
-    /// OW]; direct [interleaved input][padded input group] (zeros_offset unused).
+    /// OW]; direct [interleaved input][padded input group][phase planes (strided only)] with the
+    /// phase planes at zeros_offset.
     size_t padded_offset = 0, zeros_offset = 0;
+    int64_t phases_bytes = 0;     ///< Conv, direct and strided: the phase planes' bytes
     std::vector<int8_t> weights;  ///< Conv: [OC][k_padded]; Dense: [k_padded/4][oc_padded][4]
     std::vector<int32_t> bias_corrected;  ///< bias − zp_x · Σ_k w (Dense: oc_padded entries)
     std::vector<int32_t> lane_multiplier, lane_exponent;  ///< Dense: per output, oc_padded
