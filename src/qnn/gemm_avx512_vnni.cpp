@@ -19,26 +19,25 @@ namespace {
 // 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0:
 // SaturatingRoundingDoublingHighMul as floor((x·M + 2^30) / 2^31) on 64-bit products (equal to
 // gemmlowp's nudge-and-truncate form; the saturating case needs M = INT32_MIN, which a
-// quantized multiplier never is), then RoundingDivideByPOT exactly as gemmlowp writes it.
+// quantized multiplier never is), then RoundingDivideByPOT by e = −shift as
+// ((y >> (e − 1)) + 1) >> 1 with y = x − [x < 0]: that is floor((x + 2^(e−1) − [x < 0]) / 2^e),
+// gemmlowp's remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot
+// overflow: M < 2^31 keeps the high product above INT32_MIN.
 HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
   const __m512i mult = _mm512_set1_epi32(m.multiplier);
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
   __m512i even = _mm512_mul_epi32(x, mult);
   __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult);
-  even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
-  odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
-  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  // Bits 31..62 of each rounded product: shifted down into the even lanes' low dwords, and
+  // doubled into the odd lanes' high dwords.
+  even = _mm512_srli_epi64(_mm512_add_epi64(even, nudge), 31);
+  odd = _mm512_add_epi64(odd, nudge);
+  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_add_epi64(odd, odd));
   const int exponent = -m.shift;
   if (exponent > 0) {
-    const __m512i one = _mm512_set1_epi32(1);
-    const __m512i mask = _mm512_set1_epi32(static_cast<int32_t>((int64_t{1} << exponent) - 1));
-    const __m512i remainder = _mm512_and_si512(x, mask);
-    __m512i threshold = _mm512_srli_epi32(mask, 1);
-    const __mmask16 negative = _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512());
-    threshold = _mm512_mask_add_epi32(threshold, negative, threshold, one);
-    const __mmask16 round_up = _mm512_cmpgt_epi32_mask(remainder, threshold);
-    x = _mm512_sra_epi32(x, _mm_cvtsi32_si128(exponent));
-    x = _mm512_mask_add_epi32(x, round_up, x, one);
+    const __m512i y = _mm512_add_epi32(x, _mm512_srai_epi32(x, 31));
+    const __m512i halved = _mm512_sra_epi32(y, _mm_cvtsi32_si128(exponent - 1));
+    x = _mm512_srai_epi32(_mm512_add_epi32(halved, _mm512_set1_epi32(1)), 1);
   }
   return x;
 }

@@ -52,24 +52,34 @@ PaddedPlanes pad_group(const QNode& node, const NodeIo& io, int64_t group, uint8
   return {buffer, hp, wp};
 }
 
+#if defined(__SSE2__)
+// Columns i..i+15 of four rows, interleaved into dst[4i .. 4i + 64).
+inline void interleave4_block(const uint8_t* const rows[4], int64_t i, uint8_t* dst) {
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + i));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + i));
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + i));
+  const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + i));
+  const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
+  const __m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
+  auto* out = reinterpret_cast<__m128i*>(dst + 4 * i);
+  _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
+  _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
+  _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
+  _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+}
+#endif
+
 // dst[4·i + j] = row_j[i] for i < n: four input rows interleaved byte by byte. With `overrun`,
 // whole 16-column blocks are written (up to 60 bytes past dst[4n], which the caller rewrites or
-// ignores) and rows are read up to 15 bytes past their end (kSimdSlack).
+// ignores) and rows are read up to 15 bytes past their end (kSimdSlack); without it, a row of
+// 16 or more ends with a block moved back to end at column n (rewriting a few columns).
 void interleave4(const uint8_t* const rows[4], int64_t n, uint8_t* dst, bool overrun) {
   int64_t i = 0;
 #if defined(__SSE2__)
-  for (; i + 16 <= n || (overrun && i < n); i += 16) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + i));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + i));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + i));
-    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + i));
-    const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
-    const __m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
-    auto* out = reinterpret_cast<__m128i*>(dst + 4 * i);
-    _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
-    _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
-    _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
-    _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+  for (; i + 16 <= n || (overrun && i < n); i += 16) interleave4_block(rows, i, dst);
+  if (i < n && n >= 16) {
+    interleave4_block(rows, n - 16, dst);
+    return;
   }
 #else
   (void)overrun;
@@ -113,6 +123,37 @@ void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
       }
     }
     std::memset(dst + p_count * 4, 0, static_cast<size_t>((L.p_padded - p_count) * 4));
+  }
+}
+
+// kChannels4 at stride 1 straight from the input, without the padded copy: padding rows and
+// columns hold the zero point in all four lanes (lanes of channels past the group meet weights
+// that are 0). Rows narrower than 16 are better served by the padded copy's whole-plane
+// interleave.
+void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t group, uint8_t* dst) {
+  const WindowParams& w = node.window;
+  const Shape& is = io.in[0]->shape;
+  const int64_t icg = is[0] / w.groups, h = is[1], wd = is[2];
+  const int64_t hp = h + w.pad_top + w.pad_bottom, wp = wd + w.pad_left + w.pad_right;
+  const uint8_t* src = io.x[0] + group * icg * h * wd;
+  const int zp = io.in[0]->quant.zero_point;
+  for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
+    const uint8_t* rows[4];
+    for (int64_t y = 0; y < hp; ++y) {
+      uint8_t* row = dst + (c4 * hp + y) * wp * 4;
+      const int64_t sy = y - w.pad_top;
+      if (sy < 0 || sy >= h) {
+        std::memset(row, zp, static_cast<size_t>(wp * 4));
+        continue;
+      }
+      for (int j = 0; j < 4; ++j) {
+        const int64_t c = 4 * c4 + j < icg ? 4 * c4 + j : 0;
+        rows[j] = src + (c * h + sy) * wd;
+      }
+      std::memset(row, zp, static_cast<size_t>(w.pad_left * 4));
+      interleave4(rows, wd, row + w.pad_left * 4, false);
+      std::memset(row + (w.pad_left + wd) * 4, zp, static_cast<size_t>(w.pad_right * 4));
+    }
   }
 }
 
@@ -484,13 +525,15 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     uint8_t* zeros = scratch + L.zeros_offset;  // stands in for the rows of weights k ≥ K
     if (!direct) std::memset(zeros, 0, static_cast<size_t>(os[2] + kSimdSlack));
     for (int64_t g = 0; g < groups; ++g) {
-      const PaddedPlanes planes = pad_group(node, io, g, padded_buffer);
-      if (direct) {
-        const bool strided = node.window.stride_h != 1 || node.window.stride_w != 1;
+      const bool strided = node.window.stride_h != 1 || node.window.stride_w != 1;
+      if (L.packing == ConvPacking::kChannels4 && !strided && io.in[0]->shape[2] >= 16) {
+        direct_channels_from_input(node, io, g, scratch);
+      } else if (direct) {
+        const PaddedPlanes planes = pad_group(node, io, g, padded_buffer);
         direct_packed(strided ? split_phases(planes, icg, node.window, zeros) : planes, icg,
                       L.packing, scratch);
       } else {
-        im2col_packed(node, io, planes, L, zeros, scratch);
+        im2col_packed(node, io, pad_group(node, io, g, padded_buffer), L, zeros, scratch);
       }
       const detail::GemmArgs a{scratch,
                                L.k_offsets.data(),
