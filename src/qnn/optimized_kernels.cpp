@@ -182,7 +182,18 @@ PaddedPlanes split_phases(const PaddedPlanes& in, int64_t channels, const Window
             continue;
           }
           const uint8_t* row = in.data + (c * in.h + sy) * in.w + px;
-          for (int64_t x = 0; x < width; ++x) out[x] = row[x * w.stride_w];
+          int64_t x = 0;
+#if defined(__SSE2__)
+          if (w.stride_w == 2) {  // 8 columns of one parity per step, from 16 bytes inside the row
+            const __m128i low_bytes = _mm_set1_epi16(0x00ff);
+            for (; px + 2 * x + 16 <= in.w; x += 8) {
+              const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * x));
+              const __m128i even = _mm_and_si128(v, low_bytes);
+              _mm_storel_epi64(reinterpret_cast<__m128i*>(out + x), _mm_packus_epi16(even, even));
+            }
+          }
+#endif
+          for (; x < width; ++x) out[x] = row[x * w.stride_w];
           std::memset(out + width, 0, static_cast<size_t>(wq - width));
         }
       }
