@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "gemm_kernels.h"
@@ -18,28 +19,34 @@ namespace {
 // 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0:
 // SaturatingRoundingDoublingHighMul as floor((x·M + 2^30) / 2^31) on 64-bit products (equal to
 // gemmlowp's nudge-and-truncate form; the saturating case needs M = INT32_MIN, which a
-// quantized multiplier never is), then RoundingDivideByPOT exactly as gemmlowp writes it.
+// quantized multiplier never is), then RoundingDivideByPOT by e = −shift as
+// ((y >> (e − 1)) + 1) >> 1 with y = x − [x < 0]: that is floor((x + 2^(e−1) − [x < 0]) / 2^e),
+// gemmlowp's remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot
+// overflow: M < 2^31 keeps the high product above INT32_MIN.
 HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
   const __m512i mult = _mm512_set1_epi32(m.multiplier);
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
   __m512i even = _mm512_mul_epi32(x, mult);
   __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult);
-  even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
-  odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
-  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  // Bits 31..62 of each rounded product: shifted down into the even lanes' low dwords, and
+  // doubled into the odd lanes' high dwords.
+  even = _mm512_srli_epi64(_mm512_add_epi64(even, nudge), 31);
+  odd = _mm512_add_epi64(odd, nudge);
+  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_add_epi64(odd, odd));
   const int exponent = -m.shift;
   if (exponent > 0) {
-    const __m512i one = _mm512_set1_epi32(1);
-    const __m512i mask = _mm512_set1_epi32(static_cast<int32_t>((int64_t{1} << exponent) - 1));
-    const __m512i remainder = _mm512_and_si512(x, mask);
-    __m512i threshold = _mm512_srli_epi32(mask, 1);
-    const __mmask16 negative = _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512());
-    threshold = _mm512_mask_add_epi32(threshold, negative, threshold, one);
-    const __mmask16 round_up = _mm512_cmpgt_epi32_mask(remainder, threshold);
-    x = _mm512_sra_epi32(x, _mm_cvtsi32_si128(exponent));
-    x = _mm512_mask_add_epi32(x, round_up, x, one);
+    const __m512i y = _mm512_add_epi32(x, _mm512_srai_epi32(x, 31));
+    const __m512i halved = _mm512_sra_epi32(y, _mm_cvtsi32_si128(exponent - 1));
+    x = _mm512_srai_epi32(_mm512_add_epi32(halved, _mm512_set1_epi32(1)), 1);
   }
   return x;
+}
+
+// acc + Σ u8 × s8 over each lane's 4 bytes (_mm512_dpbusd_epi32), written so that the accumulator
+// stays in its register: with the intrinsic, GCC 12 copies every accumulator twice per step.
+HARDY_VNNI inline __m512i dpbusd(__m512i acc, __m512i u8, __m512i s8) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "v"(s8));
+  return acc;
 }
 
 // 16 lanes of requantize(acc, m, zp, lo, hi) for a multiplier with shift ≤ 0.
@@ -49,8 +56,7 @@ HARDY_VNNI inline __m512i requantize16(__m512i acc, QuantizedMultiplier m, __m51
   return _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
 }
 
-HARDY_VNNI inline void store16(uint8_t* dst, __m512i v, int64_t valid) {
-  const __m128i bytes = _mm512_cvtusepi32_epi8(v);
+HARDY_VNNI inline void store16(uint8_t* dst, __m128i bytes, int64_t valid) {
   if (valid >= 16) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
   } else {
@@ -58,55 +64,111 @@ HARDY_VNNI inline void store16(uint8_t* dst, __m512i v, int64_t valid) {
   }
 }
 
-// kOcBlock output channels × 16·kHalves columns from column p0: kOcBlock·kHalves accumulators.
+// Byte i of row kShiftIndex + s selects byte s + i (0x80: zero): shifts a vector down by s bytes.
+alignas(64) constexpr uint8_t kShiftIndex[32] = {
+    0,    1,    2,    3,    4,    5,    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+
+// Where 16 consecutive positions from p0 land in one output channel: `runs` stretches of lanes
+// [lane, lane + n) stored at output offset `at`.
+struct PositionRuns {
+  int runs = 0;
+  int8_t lane[16], count[16];
+  int64_t at[16];
+};
+
+PositionRuns position_runs(const GemmArgs& a, int64_t p0) {
+  PositionRuns r;
+  const int64_t valid = std::min<int64_t>(16, a.p_end - p0);
+  int64_t row = p0 / a.row_pitch, x = p0 - row * a.row_pitch;
+  for (int64_t lane = 0; lane < valid;) {
+    if (x >= a.row_width) {
+      lane += a.row_pitch - x;
+      ++row;
+      x = 0;
+      continue;
+    }
+    const int64_t n = std::min(a.row_width - x, valid - lane);
+    r.lane[r.runs] = static_cast<int8_t>(lane);
+    r.count[r.runs] = static_cast<int8_t>(n);
+    r.at[r.runs] = row * a.row_width + x;
+    ++r.runs;
+    lane += n;
+    x += n;
+  }
+  return r;
+}
+
+HARDY_VNNI inline void store_runs(uint8_t* y, const PositionRuns& r, __m128i bytes) {
+  for (int i = 0; i < r.runs; ++i) {
+    const __m128i shifted = _mm_shuffle_epi8(
+        bytes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kShiftIndex + r.lane[i])));
+    _mm_mask_storeu_epi8(y + r.at[i], static_cast<__mmask16>((1u << r.count[i]) - 1), shifted);
+  }
+}
+
+// kOcBlock output channels × 16·kHalves positions from p0: kOcBlock·kHalves accumulators.
 template <int kOcBlock, int kHalves>
 HARDY_VNNI void gemm_tile(const GemmArgs& a, int64_t oc0, int64_t p0) {
-  const int64_t k4 = a.k_padded / 4;
+  const int64_t k_padded = 4 * a.k_groups;
   __m512i acc[kOcBlock][kHalves];
   for (int j = 0; j < kOcBlock; ++j) {
     for (int h = 0; h < kHalves; ++h) acc[j][h] = _mm512_set1_epi32(a.out.bias[oc0 + j]);
   }
   const uint8_t* col = a.col + p0 * 4;
-  for (int64_t k = 0; k < k4; ++k, col += a.p_padded * 4) {
+  const int8_t* w = a.weights + oc0 * k_padded;
+  for (int64_t g = 0; g < a.k_groups; ++g) {
+    const uint8_t* c_g = col + a.k_offsets[g];
     __m512i c[kHalves];
-    for (int h = 0; h < kHalves; ++h) c[h] = _mm512_loadu_si512(col + 64 * h);
+    for (int h = 0; h < kHalves; ++h) c[h] = _mm512_loadu_si512(c_g + 64 * h);
     for (int j = 0; j < kOcBlock; ++j) {
       int32_t w4;
-      std::memcpy(&w4, a.weights + (oc0 + j) * a.k_padded + 4 * k, 4);
-      const __m512i w = _mm512_set1_epi32(w4);
-      for (int h = 0; h < kHalves; ++h) acc[j][h] = _mm512_dpbusd_epi32(acc[j][h], c[h], w);
+      std::memcpy(&w4, w + j * k_padded + 4 * g, 4);
+      const __m512i wv = _mm512_set1_epi32(w4);
+      for (int h = 0; h < kHalves; ++h) acc[j][h] = dpbusd(acc[j][h], c[h], wv);
     }
+  }
+  const bool contiguous = a.row_pitch == a.row_width;
+  PositionRuns runs[kHalves];
+  for (int h = 0; h < kHalves; ++h) {
+    if (!contiguous && p0 + 16 * h < a.p_end) runs[h] = position_runs(a, p0 + 16 * h);
   }
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
   const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
   for (int j = 0; j < kOcBlock; ++j) {
     const int64_t oc = oc0 + j;
-    uint8_t* y = a.y + oc * a.p_count + p0;
-    for (int half = 0; half < kHalves; ++half) {
-      const int64_t valid = a.p_count - p0 - 16 * half;
+    uint8_t* y = a.y + oc * a.y_channel_stride;
+    for (int h = 0; h < kHalves; ++h) {
+      const int64_t first = p0 + 16 * h, valid = a.p_end - first;
       if (valid <= 0) break;
+      __m128i bytes;
       if (a.vector_requant) {
-        store16(y + 16 * half, requantize16(acc[j][half], a.out.multiplier[oc], zp, lo, hi),
-                valid);
+        bytes = _mm512_cvtusepi32_epi8(requantize16(acc[j][h], a.out.multiplier[oc], zp, lo, hi));
       } else {
         alignas(64) int32_t lanes[16];
-        _mm512_store_si512(lanes, acc[j][half]);
-        for (int64_t i = 0; i < 16 && i < valid; ++i) {
-          y[16 * half + i] =
-              requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
+        alignas(16) uint8_t out[16];
+        _mm512_store_si512(lanes, acc[j][h]);
+        for (int i = 0; i < 16; ++i) {
+          out[i] = requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
         }
+        bytes = _mm_load_si128(reinterpret_cast<const __m128i*>(out));
+      }
+      if (contiguous) {
+        store16(y + first, bytes, valid);
+      } else {
+        store_runs(y, runs[h], bytes);
       }
     }
   }
 }
 
-// kOcBlock output channels over every column: 32 per tile, a last tile of 16 when at most 16
-// columns remain (the panel stays padded to 32; the tail tile just reads half of it).
+// kOcBlock output channels over every position: 32 per tile, a last tile of 16 when at most 16
+// positions remain.
 template <int kOcBlock>
 HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
   int64_t p0 = 0;
-  for (; p0 + 16 < a.p_count; p0 += 32) gemm_tile<kOcBlock, 2>(a, oc0, p0);
-  if (p0 < a.p_count) gemm_tile<kOcBlock, 1>(a, oc0, p0);
+  for (; p0 + 16 < a.p_end; p0 += 32) gemm_tile<kOcBlock, 2>(a, oc0, p0);
+  if (p0 < a.p_end) gemm_tile<kOcBlock, 1>(a, oc0, p0);
 }
 
 // multiply16 with a multiplier and exponent per lane (per output channel).
@@ -149,7 +211,7 @@ HARDY_VNNI void dense_block(const DenseArgs& a, int64_t v0, const uint8_t* x, in
     }
     for (int j = 0; j < kVectors; ++j) {
       const __m512i wv = _mm512_loadu_si512(w + j * 64);
-      for (int i = 0; i < kImages; ++i) acc[j][i] = _mm512_dpbusd_epi32(acc[j][i], xb[i], wv);
+      for (int i = 0; i < kImages; ++i) acc[j][i] = dpbusd(acc[j][i], xb[i], wv);
     }
   }
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
@@ -161,7 +223,9 @@ HARDY_VNNI void dense_block(const DenseArgs& a, int64_t v0, const uint8_t* x, in
       if (a.vector_requant) {
         const __m512i v = multiply16_lanes(acc[j][i], _mm512_loadu_si512(a.lane_multiplier + first),
                                            _mm512_loadu_si512(a.lane_exponent + first));
-        store16(y[i] + first, _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, zp), lo), hi),
+        store16(y[i] + first,
+                _mm512_cvtusepi32_epi8(
+                    _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, zp), lo), hi)),
                 valid);
       } else {
         alignas(64) int32_t lanes[16];
@@ -191,8 +255,20 @@ HARDY_VNNI void dense_images(const DenseArgs& a, const uint8_t* x, int64_t x_str
 
 HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
   int64_t oc = 0;
-  for (; oc + 4 <= a.out.channels; oc += 4) gemm_block<4>(a, oc);
+  for (; oc + 8 <= a.out.channels; oc += 8) gemm_block<8>(a, oc);
   switch (a.out.channels - oc) {
+    case 7:
+      gemm_block<7>(a, oc);
+      break;
+    case 6:
+      gemm_block<6>(a, oc);
+      break;
+    case 5:
+      gemm_block<5>(a, oc);
+      break;
+    case 4:
+      gemm_block<4>(a, oc);
+      break;
     case 3:
       gemm_block<3>(a, oc);
       break;
@@ -232,7 +308,10 @@ HARDY_VNNI void add_avx512(const AddArgs& a) {
         multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qa, za), a.left_shift), a.multiplier_a);
     const __m512i sb =
         multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qb, zb), a.left_shift), a.multiplier_b);
-    store16(a.out + i, requantize16(_mm512_add_epi32(sa, sb), a.multiplier_out, zy, lo, hi), valid);
+    store16(a.out + i,
+            _mm512_cvtusepi32_epi8(
+                requantize16(_mm512_add_epi32(sa, sb), a.multiplier_out, zy, lo, hi)),
+            valid);
   }
 }
 

@@ -17,15 +17,24 @@ struct OutputStage {
   uint8_t lo, hi;
 };
 
-/// y[oc][p] = out(Σ_k w[oc][k] · col[k][p]) for p < p_count, where col is packed as
-/// [k_padded/4][p_padded][4] bytes and w as [oc][k_padded] int8.
+/// The conv GEMM over "positions" p ∈ [0, p_end), each a 4-byte dword per k-group:
+///   y[oc · y_channel_stride + out(p)] = out(Σ_g Σ_j w[oc][4g + j] · col[k_offsets[g] + 4p + j])
+/// for every p with p % row_pitch < row_width, where out(p) = (p / row_pitch) · row_width +
+/// p % row_pitch; positions with p % row_pitch ≥ row_width are computed and dropped. An im2col
+/// panel [k_groups][p_padded][4] is one row (row_pitch = row_width = p_end = P, k_offsets[g] =
+/// 4·g·p_padded); a direct convolution reads a padded input whose rows are row_pitch wide, each
+/// k-group an offset into it. col must be readable 4·(p_end + 16) bytes past every k_offsets[g]
+/// (the tiles read whole vectors of 16 positions); w is [oc][4·k_groups] int8.
 struct GemmArgs {
   const uint8_t* col;
-  int64_t k_padded, p_count, p_padded;
+  const int64_t* k_offsets;
+  int64_t k_groups;
+  int64_t p_end, row_pitch, row_width;
   const int8_t* weights;
   OutputStage out;
   bool vector_requant;  ///< every multiplier has shift ≤ 0
   uint8_t* y;
+  int64_t y_channel_stride;
 };
 
 /// y[o] = out(Σ_k w[o][k] · x[k]) for o < out.channels, with x padded with zeros to k_padded and
@@ -57,8 +66,10 @@ struct AddArgs {
   uint8_t* out;
 };
 
-/// Column blocking of the GEMM: p_padded is a multiple of this.
+/// Column blocking of the im2col GEMM: p_padded is a multiple of this.
 constexpr int64_t kGemmColumnBlock = 32;
+/// Positions a GEMM tile may read past p_end (see GemmArgs).
+constexpr int64_t kGemmReadPastEnd = 16;
 
 void gemm_portable(const GemmArgs& a);
 void dense_portable(const DenseArgs& a);

@@ -5,17 +5,20 @@
 namespace hardy::qnn::detail {
 
 void gemm_portable(const GemmArgs& a) {
-  const int64_t k4 = a.k_padded / 4;
+  const int64_t k_padded = 4 * a.k_groups;
   for (int64_t oc = 0; oc < a.out.channels; ++oc) {
-    const int8_t* w = a.weights + oc * a.k_padded;
-    for (int64_t p = 0; p < a.p_count; ++p) {
+    const int8_t* w = a.weights + oc * k_padded;
+    uint8_t* y = a.y + oc * a.y_channel_stride;
+    for (int64_t p = 0; p < a.p_end; ++p) {
+      const int64_t row = p / a.row_pitch, x = p % a.row_pitch;
+      if (x >= a.row_width) continue;
       int32_t acc = a.out.bias[oc];
-      for (int64_t k = 0; k < k4; ++k) {
-        const uint8_t* c = a.col + (k * a.p_padded + p) * 4;
-        acc += int32_t{c[0]} * w[4 * k] + int32_t{c[1]} * w[4 * k + 1] +
-               int32_t{c[2]} * w[4 * k + 2] + int32_t{c[3]} * w[4 * k + 3];
+      for (int64_t g = 0; g < a.k_groups; ++g) {
+        const uint8_t* c = a.col + a.k_offsets[g] + p * 4;
+        acc += int32_t{c[0]} * w[4 * g] + int32_t{c[1]} * w[4 * g + 1] +
+               int32_t{c[2]} * w[4 * g + 2] + int32_t{c[3]} * w[4 * g + 3];
       }
-      a.y[oc * a.p_count + p] =
+      y[row * a.row_width + x] =
           requantize(acc, a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
     }
   }

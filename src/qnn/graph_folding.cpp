@@ -120,8 +120,8 @@ void fold_pad_nodes(Graph& graph) {
       sum.count_include_pad = true;
       fold = true;
     } else if (target.op == OpKind::kMaxPool && is_non_negative(graph, p.inputs[0])) {
-      fold = sum.pad_top < w.kernel_h && sum.pad_bottom < w.kernel_h &&
-             sum.pad_left < w.kernel_w && sum.pad_right < w.kernel_w;
+      fold = sum.pad_top < w.kernel_h && sum.pad_bottom < w.kernel_h && sum.pad_left < w.kernel_w &&
+             sum.pad_right < w.kernel_w;
     }
     if (!fold) continue;
     w = sum;

@@ -88,11 +88,24 @@ void Int8Executor::run_batch(std::span<const std::span<const uint8_t>> images,
     for (size_t i = 0; i < images.size(); ++i) run_nodes(plan_->schedule(), ws[i]);
     return;
   }
+  // Nodes that gain nothing from company run image by image, each image's values staying in
+  // cache from one node to the next; the others run all images at once.
   NodeIo ios[PackedModel::kMaxBatch];
-  for (int node : plan_->schedule()) {
-    for (size_t i = 0; i < images.size(); ++i) ios[i] = node_io(node, ws[i]);
-    packed_->run_node_batch(static_cast<size_t>(node), std::span(ios, images.size()),
-                            ws[0].scratch.data());
+  const std::span<const int> schedule = plan_->schedule();
+  for (size_t first = 0; first < schedule.size();) {
+    const auto node = static_cast<size_t>(schedule[first]);
+    if (packed_->batches(node)) {
+      for (size_t i = 0; i < images.size(); ++i) ios[i] = node_io(schedule[first], ws[i]);
+      packed_->run_node_batch(node, std::span(ios, images.size()), ws[0].scratch.data());
+      ++first;
+      continue;
+    }
+    size_t last = first + 1;
+    while (last < schedule.size() && !packed_->batches(static_cast<size_t>(schedule[last]))) ++last;
+    for (size_t i = 0; i < images.size(); ++i) {
+      run_nodes(schedule.subspan(first, last - first), ws[i]);
+    }
+    first = last;
   }
 }
 

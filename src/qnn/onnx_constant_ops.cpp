@@ -64,8 +64,7 @@ Constant binary(const std::string& op, const Constant& x, const Constant& y) {
   if (out.elements() > kMaxElements) fail("a constant of more than 2^24 elements");
   const auto ox = strides(out);
   const auto sx = strides(x.shape), sy = strides(y.shape);
-  Constant r{out, std::vector<double>(static_cast<size_t>(out.elements())),
-             x.integer && y.integer};
+  Constant r{out, std::vector<double>(static_cast<size_t>(out.elements())), x.integer && y.integer};
   for (int64_t e = 0; e < out.elements(); ++e) {
     int64_t ix = 0, iy = 0;
     for (int i = 0; i < rank; ++i) {
@@ -190,8 +189,8 @@ Constant slice(const std::vector<std::optional<Constant>>& in) {
   for (int64_t e = 0; e < r.shape.elements(); ++e) {
     int64_t src = 0;
     for (int i = 0; i < r.shape.rank(); ++i) {
-      src += keep[static_cast<size_t>(i)][static_cast<size_t>(e / ot[static_cast<size_t>(i)] %
-                                                               r.shape[i])] *
+      src += keep[static_cast<size_t>(i)]
+                 [static_cast<size_t>(e / ot[static_cast<size_t>(i)] % r.shape[i])] *
              st[static_cast<size_t>(i)];
     }
     r.data.push_back(data.data[static_cast<size_t>(src)]);
@@ -271,8 +270,9 @@ std::optional<int64_t> ConstantAttributes::int_value(const std::string& name) co
 
 bool is_foldable_op(const std::string& op) {
   static const std::set<std::string> kOps = {
-      "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Slice", "Transpose", "Cast",
-      "ConstantOfShape", "Add", "Sub", "Mul", "Div", "Identity", "Flatten"};
+      "Gather", "Unsqueeze", "Squeeze", "Concat",          "Reshape",
+      "Slice",  "Transpose", "Cast",    "ConstantOfShape", "Add",
+      "Sub",    "Mul",       "Div",     "Identity",        "Flatten"};
   return kOps.count(op) > 0;
 }
 
@@ -282,7 +282,8 @@ Constant fold_constant_op(const std::string& op, const std::vector<std::optional
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
     return binary(op, required(in, 0), required(in, 1));
   }
-  if (op == "Gather") return gather(required(in, 0), required(in, 1), a.int_value("axis").value_or(0));
+  if (op == "Gather")
+    return gather(required(in, 0), required(in, 1), a.int_value("axis").value_or(0));
   if (op == "Concat") {
     if (!a.int_value("axis")) fail("Concat without an axis");
     return concat(in, *a.int_value("axis"));
@@ -319,7 +320,8 @@ Constant fold_constant_op(const std::string& op, const std::vector<std::optional
     double fill = 0;
     bool integer = false;
     if (a.tensor_value) {
-      if (a.tensor_value->data.size() != 1) fail("ConstantOfShape value with more than one element");
+      if (a.tensor_value->data.size() != 1)
+        fail("ConstantOfShape value with more than one element");
       fill = a.tensor_value->data[0];
       integer = a.tensor_value->integer;
     }
@@ -341,7 +343,8 @@ Constant fold_constant_op(const std::string& op, const std::vector<std::optional
   for (int64_t& ax : axes) ax = normalize_axis(ax, x.shape.rank());
   for (int i = 0; i < x.shape.rank(); ++i) {
     const bool listed = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (listed && x.shape[i] != 1) fail("Squeeze of a dimension of size " + std::to_string(x.shape[i]));
+    if (listed && x.shape[i] != 1)
+      fail("Squeeze of a dimension of size " + std::to_string(x.shape[i]));
     if (!(listed || (axes.empty() && x.shape[i] == 1))) r.shape.dims.push_back(x.shape[i]);
   }
   return r;

@@ -4,10 +4,10 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
-#include <cmath>
-#include <fstream>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -391,8 +391,8 @@ class Importer {
   // (no data movement).
   void emit_reshape(const onnx::NodeProto& n, int x, const std::vector<int64_t>& target) {
     if (target.empty() || target[0] != 1) {
-      unsupported(n, "a reshape that changes the batch dimension (to " +
-                         Shape(target).to_string() + ")");
+      unsupported(
+          n, "a reshape that changes the batch dimension (to " + Shape(target).to_string() + ")");
     }
     const Shape per_image(std::vector<int64_t>(target.begin() + 1, target.end()));
     if (per_image.elements() != shape_of(x).elements()) {
@@ -429,19 +429,22 @@ class Importer {
       const int64_t start = clamp_axis(int_attr(n, "start", 0));
       const int64_t end = clamp_axis(int_attr(n, "end", rank));
       Constant c{Shape{std::max<int64_t>(0, end - start)}, {}, true};
-      for (int64_t i = start; i < end; ++i) c.data.push_back(static_cast<double>(dims[static_cast<size_t>(i)]));
+      for (int64_t i = start; i < end; ++i)
+        c.data.push_back(static_cast<double>(dims[static_cast<size_t>(i)]));
       constants_[n.output(0)] = std::move(c);
       return true;
     }
     if (op == "Constant") {
       only_attributes(n, {"value", "value_float", "value_floats", "value_int", "value_ints"});
-      if (n.attribute_size() != 1) bad(n, "one value attribute", std::to_string(n.attribute_size()));
+      if (n.attribute_size() != 1)
+        bad(n, "one value attribute", std::to_string(n.attribute_size()));
       const auto& a = n.attribute(0);
       Constant c;
       if (a.name() == "value") {
         c = to_constant(a.t());
       } else if (a.name() == "value_float" || a.name() == "value_int") {
-        c = {Shape{}, {a.name() == "value_float" ? a.f() : static_cast<double>(a.i())},
+        c = {Shape{},
+             {a.name() == "value_float" ? a.f() : static_cast<double>(a.i())},
              a.name() == "value_int"};
       } else if (a.name() == "value_floats") {
         c = {Shape{a.floats_size()}, {a.floats().begin(), a.floats().end()}, false};
@@ -466,7 +469,8 @@ class Importer {
     detail::ConstantAttributes attributes;
     for (const auto& a : n.attribute()) {
       if (a.type() == onnx::AttributeProto::INTS) {
-        attributes.int_lists.emplace_back(a.name(), std::vector<int64_t>(a.ints().begin(), a.ints().end()));
+        attributes.int_lists.emplace_back(a.name(),
+                                          std::vector<int64_t>(a.ints().begin(), a.ints().end()));
       } else if (a.type() == onnx::AttributeProto::INT) {
         attributes.int_values.emplace_back(a.name(), a.i());
       } else if (a.type() == onnx::AttributeProto::TENSOR) {
@@ -484,7 +488,8 @@ class Importer {
 
   // y = a·x + b per channel of x (the first per-image axis), a and b broadcast from ONNX
   // constants: scalars, or one value per channel ([C], [C,1,1], [1,C,1,1]).
-  std::vector<float> per_channel(const onnx::NodeProto& n, const Constant& c, const Shape& x) const {
+  std::vector<float> per_channel(const onnx::NodeProto& n, const Constant& c,
+                                 const Shape& x) const {
     const int64_t channels = x.rank() >= 1 ? x[0] : 1;
     std::vector<int64_t> dims = c.shape.dims;
     while (!dims.empty() && dims.front() == 1 && static_cast<int>(dims.size()) > x.rank()) {
@@ -501,7 +506,8 @@ class Importer {
     }
     std::vector<float> out(static_cast<size_t>(channels));
     for (int64_t ch = 0; ch < channels; ++ch) {
-      out[static_cast<size_t>(ch)] = static_cast<float>(c.data[scalar ? 0 : static_cast<size_t>(ch)]);
+      out[static_cast<size_t>(ch)] =
+          static_cast<float>(c.data[scalar ? 0 : static_cast<size_t>(ch)]);
     }
     return out;
   }
@@ -649,8 +655,8 @@ class Importer {
       node.weight = constant(n, 1);
       if (node.weight.shape.rank() != 4) bad(n, "weights of rank 4", node.weight.shape.to_string());
       const auto kernel = ints_attr(n, "kernel_shape");
-      if (!kernel.empty() &&
-          (kernel.size() != 2 || kernel[0] != node.weight.shape[2] || kernel[1] != node.weight.shape[3])) {
+      if (!kernel.empty() && (kernel.size() != 2 || kernel[0] != node.weight.shape[2] ||
+                              kernel[1] != node.weight.shape[3])) {
         bad(n, "kernel_shape equal to the weights' " + node.weight.shape.to_string(),
             Shape(kernel).to_string());
       }
@@ -807,8 +813,10 @@ class Importer {
       } else {
         std::vector<int64_t> kept{1};
         for (size_t i = 1; i < full.size(); ++i) {
-          const bool listed = std::find(list.begin(), list.end(), static_cast<int64_t>(i)) != list.end();
-          if (listed && full[i] != 1) bad(n, "squeezed axes of size 1", "size " + std::to_string(full[i]));
+          const bool listed =
+              std::find(list.begin(), list.end(), static_cast<int64_t>(i)) != list.end();
+          if (listed && full[i] != 1)
+            bad(n, "squeezed axes of size 1", "size " + std::to_string(full[i]));
           if (!(listed || (list.empty() && full[i] == 1))) kept.push_back(full[i]);
         }
         full = kept;

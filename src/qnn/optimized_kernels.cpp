@@ -52,24 +52,34 @@ PaddedPlanes pad_group(const QNode& node, const NodeIo& io, int64_t group, uint8
   return {buffer, hp, wp};
 }
 
+#if defined(__SSE2__)
+// Columns i..i+15 of four rows, interleaved into dst[4i .. 4i + 64).
+inline void interleave4_block(const uint8_t* const rows[4], int64_t i, uint8_t* dst) {
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + i));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + i));
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + i));
+  const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + i));
+  const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
+  const __m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
+  auto* out = reinterpret_cast<__m128i*>(dst + 4 * i);
+  _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
+  _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
+  _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
+  _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+}
+#endif
+
 // dst[4·i + j] = row_j[i] for i < n: four input rows interleaved byte by byte. With `overrun`,
 // whole 16-column blocks are written (up to 60 bytes past dst[4n], which the caller rewrites or
-// ignores) and rows are read up to 15 bytes past their end (kSimdSlack).
+// ignores) and rows are read up to 15 bytes past their end (kSimdSlack); without it, a row of
+// 16 or more ends with a block moved back to end at column n (rewriting a few columns).
 void interleave4(const uint8_t* const rows[4], int64_t n, uint8_t* dst, bool overrun) {
   int64_t i = 0;
 #if defined(__SSE2__)
-  for (; i + 16 <= n || (overrun && i < n); i += 16) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + i));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + i));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + i));
-    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + i));
-    const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
-    const __m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
-    auto* out = reinterpret_cast<__m128i*>(dst + 4 * i);
-    _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
-    _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
-    _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
-    _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+  for (; i + 16 <= n || (overrun && i < n); i += 16) interleave4_block(rows, i, dst);
+  if (i < n && n >= 16) {
+    interleave4_block(rows, n - 16, dst);
+    return;
   }
 #else
   (void)overrun;
@@ -116,32 +126,155 @@ void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
   }
 }
 
-// 2×2 windows with stride 2 on one output row, 8 outputs per step: even and odd input columns are
-// split into 16-bit lanes, so max and (a + b + c + d + 2) >> 2 are computed exactly.
+// kChannels4 at stride 1 straight from the input, without the padded copy: padding rows and
+// columns hold the zero point in all four lanes (lanes of channels past the group meet weights
+// that are 0). Rows narrower than 16 are better served by the padded copy's whole-plane
+// interleave.
+void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t group, uint8_t* dst) {
+  const WindowParams& w = node.window;
+  const Shape& is = io.in[0]->shape;
+  const int64_t icg = is[0] / w.groups, h = is[1], wd = is[2];
+  const int64_t hp = h + w.pad_top + w.pad_bottom, wp = wd + w.pad_left + w.pad_right;
+  const uint8_t* src = io.x[0] + group * icg * h * wd;
+  const int zp = io.in[0]->quant.zero_point;
+  for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
+    const uint8_t* rows[4];
+    for (int64_t y = 0; y < hp; ++y) {
+      uint8_t* row = dst + (c4 * hp + y) * wp * 4;
+      const int64_t sy = y - w.pad_top;
+      if (sy < 0 || sy >= h) {
+        std::memset(row, zp, static_cast<size_t>(wp * 4));
+        continue;
+      }
+      for (int j = 0; j < 4; ++j) {
+        const int64_t c = 4 * c4 + j < icg ? 4 * c4 + j : 0;
+        rows[j] = src + (c * h + sy) * wd;
+      }
+      std::memset(row, zp, static_cast<size_t>(w.pad_left * 4));
+      interleave4(rows, wd, row + w.pad_left * 4, false);
+      std::memset(row + (w.pad_left + wd) * 4, zp, static_cast<size_t>(w.pad_right * 4));
+    }
+  }
+}
+
+// For a strided conv: each padded plane split into its stride_h × stride_w phases, phase (py, px)
+// holding pixels (y·stride_h + py, x·stride_w + px) as an hq × wq plane (0 past the padded
+// plane: only dropped positions read those). Output position (oy, ox) then meets kernel tap
+// (ky, kx) at row oy + ky / stride_h, column ox + kx / stride_w of phase (ky % stride_h,
+// kx % stride_w): the stride-1 layout again, one phase plane per tap parity.
+PaddedPlanes split_phases(const PaddedPlanes& in, int64_t channels, const WindowParams& w,
+                          uint8_t* dst) {
+  const int64_t hq = (in.h + w.stride_h - 1) / w.stride_h,
+                wq = (in.w + w.stride_w - 1) / w.stride_w;
+  const int64_t plane = w.stride_h * w.stride_w * hq * wq;
+  // Only the phases some tap reads (a 1×1 kernel reads phase (0, 0)); the others stay unread.
+  const int64_t phases_h = std::min(w.stride_h, w.kernel_h),
+                phases_w = std::min(w.stride_w, w.kernel_w);
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t py = 0; py < phases_h; ++py) {
+      for (int64_t px = 0; px < phases_w; ++px) {
+        uint8_t* out = dst + c * plane + (py * w.stride_w + px) * hq * wq;
+        const int64_t width = (in.w - px + w.stride_w - 1) / w.stride_w;  // columns inside
+        for (int64_t y = 0; y < hq; ++y, out += wq) {
+          const int64_t sy = y * w.stride_h + py;
+          if (sy >= in.h) {
+            std::memset(out, 0, static_cast<size_t>(wq));
+            continue;
+          }
+          const uint8_t* row = in.data + (c * in.h + sy) * in.w + px;
+          int64_t x = 0;
+#if defined(__SSE2__)
+          if (w.stride_w == 2) {  // 8 columns of one parity per step, from 16 bytes inside the row
+            const __m128i low_bytes = _mm_set1_epi16(0x00ff);
+            for (; px + 2 * x + 16 <= in.w; x += 8) {
+              const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * x));
+              const __m128i even = _mm_and_si128(v, low_bytes);
+              _mm_storel_epi64(reinterpret_cast<__m128i*>(out + x), _mm_packus_epi16(even, even));
+            }
+          }
+#endif
+          for (; x < width; ++x) out[x] = row[x * w.stride_w];
+          std::memset(out + width, 0, static_cast<size_t>(wq - width));
+        }
+      }
+    }
+  }
+  return {dst, w.stride_h * w.stride_w * hq, wq};
+}
+
+// Fills the direct layout of one conv group from its padded planes: kChannels4 lane j of dword
+// (c4, q) is channel 4·c4 + j's byte q (channels past the group's read channel 0: their weights
+// are 0); kColumns4 lane j of dword (c, q) is channel c's byte q + j (bytes past the plane meet
+// weights that are 0 or positions that are dropped).
+void direct_packed(const PaddedPlanes& in, int64_t channels, PackedModel::ConvPacking packing,
+                   uint8_t* dst) {
+  const int64_t plane = in.h * in.w;
+  const uint8_t* rows[4];
+  if (packing == PackedModel::ConvPacking::kChannels4) {
+    for (int64_t c4 = 0; 4 * c4 < channels; ++c4) {
+      for (int j = 0; j < 4; ++j) {
+        const int64_t c = 4 * c4 + j;
+        rows[j] = in.data + (c < channels ? c : 0) * plane;
+      }
+      interleave4(rows, plane, dst + c4 * plane * 4, false);
+    }
+    return;
+  }
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int j = 0; j < 4; ++j) rows[j] = in.data + c * plane + j;
+    interleave4(rows, plane, dst + c * plane * 4, false);
+  }
+}
+
+#if defined(__SSE2__)
+// The 2×2 stride-2 window results of the 8 outputs whose inputs are the 16 bytes of a (row 0) and
+// b (row 1), in the low 8 bytes: even and odd input columns are split into 16-bit lanes, so max
+// and (a + b + c + d + 2) >> 2 are computed exactly.
+inline __m128i pool2x2_stride2_8(__m128i a, __m128i b, bool is_max) {
+  const __m128i low_bytes = _mm_set1_epi16(0x00ff);
+  __m128i result;
+  if (is_max) {
+    const __m128i m = _mm_max_epu8(a, b);
+    result = _mm_max_epi16(_mm_and_si128(m, low_bytes), _mm_srli_epi16(m, 8));
+  } else {
+    const __m128i sum =
+        _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, low_bytes), _mm_srli_epi16(a, 8)),
+                      _mm_add_epi16(_mm_and_si128(b, low_bytes), _mm_srli_epi16(b, 8)));
+    result = _mm_srli_epi16(_mm_add_epi16(sum, _mm_set1_epi16(2)), 2);
+  }
+  return _mm_packus_epi16(result, result);
+}
+#endif
+
+// 2×2 windows with stride 2 on one output row: 8 outputs per step (4 when the row has fewer
+// than 8), the last step moved back to end at the row's end (recomputing a few outputs), so the
+// loads never pass the two input rows' 2·ow bytes. Returns how many outputs it wrote.
 int64_t pool2x2_stride2_row(const uint8_t* r0, const uint8_t* r1, int64_t ow, bool is_max,
                             uint8_t* out) {
-  int64_t ox = 0;
 #if defined(__SSE2__)
-  const __m128i low_bytes = _mm_set1_epi16(0x00ff), two = _mm_set1_epi16(2);
-  for (; ox + 8 <= ow; ox += 8) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ox));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * ox));
-    __m128i result;
-    if (is_max) {
-      const __m128i m = _mm_max_epu8(a, b);
-      result = _mm_max_epi16(_mm_and_si128(m, low_bytes), _mm_srli_epi16(m, 8));
-    } else {
-      const __m128i sum =
-          _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, low_bytes), _mm_srli_epi16(a, 8)),
-                        _mm_add_epi16(_mm_and_si128(b, low_bytes), _mm_srli_epi16(b, 8)));
-      result = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+  if (ow >= 8) {
+    for (int64_t ox = 0;; ox += 8) {
+      ox = std::min(ox, ow - 8);
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ox));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * ox));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ox), pool2x2_stride2_8(a, b, is_max));
+      if (ox + 8 >= ow) return ow;
     }
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ox), _mm_packus_epi16(result, result));
+  }
+  if (ow >= 4) {
+    for (int64_t ox = 0;; ox += 4) {
+      ox = std::min(ox, ow - 4);
+      const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0 + 2 * ox));
+      const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1 + 2 * ox));
+      const int32_t four = _mm_cvtsi128_si32(pool2x2_stride2_8(a, b, is_max));
+      std::memcpy(out + ox, &four, 4);
+      if (ox + 4 >= ow) return ow;
+    }
   }
 #else
-  (void)r0, (void)r1, (void)is_max, (void)out;
+  (void)r0, (void)r1, (void)ow, (void)is_max, (void)out;
 #endif
-  return ox;
+  return 0;
 }
 
 // MaxPool / AveragePool without padding: the reference arithmetic without bounds checks.
@@ -214,10 +347,82 @@ PackedModel::PackedModel(const QModel& model, Isa isa) : model_(model), isa_(gem
   }
 }
 
-int64_t PackedModel::packed_index(const Layer& L, bool conv, int64_t c, int64_t k) {
-  // Conv: row-major [OC][k_padded]. Dense: [k_padded/4][oc_padded][4], so that 16 consecutive
-  // output channels' 4-byte groups form one vector.
-  return conv ? c * L.k_padded + k : ((k / 4) * L.oc_padded + c) * 4 + k % 4;
+int64_t PackedModel::packed_index(const QNode& node, const Layer& L, int64_t c, int64_t k) {
+  if (node.op == OpKind::kDense) {
+    // [k_padded/4][oc_padded][4]: 16 consecutive output channels' 4-byte groups form one vector.
+    return ((k / 4) * L.oc_padded + c) * 4 + k % 4;
+  }
+  // Conv: row-major [OC][k_padded], k = (ic, ky, kx) placed in its k-group's lane.
+  const WindowParams& w = node.window;
+  const int64_t ic = k / (w.kernel_h * w.kernel_w), ky = k / w.kernel_w % w.kernel_h,
+                kx = k % w.kernel_w;
+  switch (L.packing) {
+    case ConvPacking::kChannels4:
+      return c * L.k_padded + 4 * (((ic / 4) * w.kernel_h + ky) * w.kernel_w + kx) + ic % 4;
+    case ConvPacking::kColumns4: {
+      const int64_t kw4 = (w.kernel_w + 3) / 4;
+      return c * L.k_padded + 4 * ((ic * w.kernel_h + ky) * kw4 + kx / 4) + kx % 4;
+    }
+    case ConvPacking::kIm2col:
+      break;
+  }
+  return c * L.k_padded + k;
+}
+
+void PackedModel::plan_conv(const QNode& node, Layer& L) const {
+  const Shape &is = model_.value(node.inputs[0]).shape, &os = model_.value(node.output).shape;
+  const WindowParams& w = node.window;
+  const int64_t icg = is[0] / w.groups;
+  const int64_t hp = is[1] + w.pad_top + w.pad_bottom, wp = is[2] + w.pad_left + w.pad_right;
+  const int64_t padded_bytes = icg * hp * wp;
+  const int64_t p_count = os[1] * os[2];
+  L.k_offsets.clear();
+  // Lanes used: icg of round_up(icg, 4) interleaving channels, kw of round_up(kw, 4) columns.
+  const bool channels = icg * round_up(w.kernel_w, 4) >= w.kernel_w * round_up(icg, 4);
+  const bool strided = w.stride_h != 1 || w.stride_w != 1;
+  // A strided 1×1 conv's im2col panel is a plain subsampling: cheaper than splitting phases.
+  if (strided && (!channels || w.kernel_h * w.kernel_w == 1)) {
+    L.packing = ConvPacking::kIm2col;
+    L.k_padded = round_up(L.k, 4);
+    L.p_padded = round_up(p_count, detail::kGemmColumnBlock);
+    for (int64_t g = 0; g < L.k_padded / 4; ++g) L.k_offsets.push_back(g * L.p_padded * 4);
+    L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
+    L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+    return;
+  }
+  L.packing = channels ? ConvPacking::kChannels4 : ConvPacking::kColumns4;
+  // A strided conv reads the planes split into phases (split_phases): hq × wq per phase.
+  const int64_t hq = (hp + w.stride_h - 1) / w.stride_h, wq = (wp + w.stride_w - 1) / w.stride_w;
+  const int64_t phase = hq * wq, plane = w.stride_h * w.stride_w * phase;
+  if (channels) {
+    for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+        for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+          const int64_t parity = (ky % w.stride_h) * w.stride_w + kx % w.stride_w;
+          L.k_offsets.push_back(
+              (c4 * plane + parity * phase + ky / w.stride_h * wq + kx / w.stride_w) * 4);
+        }
+      }
+    }
+  } else {
+    for (int64_t c = 0; c < icg; ++c) {
+      for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
+        for (int64_t kx4 = 0; 4 * kx4 < w.kernel_w; ++kx4) {
+          L.k_offsets.push_back((c * plane + ky * wp + 4 * kx4) * 4);
+        }
+      }
+    }
+  }
+  L.k_padded = 4 * static_cast<int64_t>(L.k_offsets.size());
+  L.row_pitch = wq;
+  L.p_end = (os[1] - 1) * wq + os[2];
+  const int64_t units = channels ? (icg + 3) / 4 : icg;
+  const int64_t last_read = *std::max_element(L.k_offsets.begin(), L.k_offsets.end()) +
+                            4 * (L.p_end + detail::kGemmReadPastEnd);
+  L.padded_offset = static_cast<size_t>(round_up(std::max(units * plane * 4, last_read), 64));
+  // zeros_offset: the phase planes of a strided conv.
+  L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+  L.phases_bytes = strided ? icg * plane : 0;
 }
 
 void PackedModel::repack(size_t i) {
@@ -226,8 +431,12 @@ void PackedModel::repack(size_t i) {
   Layer& L = layers_[i];
   const int64_t oc = node.weight.shape[0];
   L.k = node.reduction_size();
-  L.k_padded = round_up(L.k, 4);
   const bool conv = node.op == OpKind::kConv;
+  if (conv) {
+    plan_conv(node, L);
+  } else {
+    L.k_padded = round_up(L.k, 4);
+  }
   L.oc_padded = conv ? oc : round_up(oc, detail::kDenseLanes);
   L.weights.assign(static_cast<size_t>(L.oc_padded * L.k_padded), 0);
   L.bias_corrected.assign(static_cast<size_t>(L.oc_padded), 0);
@@ -236,7 +445,7 @@ void PackedModel::repack(size_t i) {
     int32_t sum = 0;
     for (int64_t k = 0; k < L.k; ++k) {
       const int8_t w = node.weight[c * L.k + k];
-      L.weights[static_cast<size_t>(packed_index(L, conv, c, k))] = w;
+      L.weights[static_cast<size_t>(packed_index(node, L, c, k))] = w;
       sum += w;
     }
     L.bias_corrected[static_cast<size_t>(c)] = node.bias[static_cast<size_t>(c)] - zx * sum;
@@ -252,22 +461,14 @@ void PackedModel::repack(size_t i) {
   }
   L.vector_requant = true;
   for (const auto& m : node.multiplier) L.vector_requant = L.vector_requant && m.shift <= 0;
-  if (conv) {
-    const Shape &is = model_.value(node.inputs[0]).shape, &os = model_.value(node.output).shape;
-    const WindowParams& w = node.window;
-    const int64_t padded_bytes =
-        is[0] / w.groups * (is[1] + w.pad_top + w.pad_bottom) * (is[2] + w.pad_left + w.pad_right);
-    L.p_padded = round_up(os[1] * os[2], detail::kGemmColumnBlock);
-    L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
-    L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
-  }
 }
 
 size_t PackedModel::layer_scratch_bytes(size_t i) const {
   const QNode& node = model_.nodes[i];
   const Layer& L = layers_[i];
   if (node.op == OpKind::kConv) {
-    return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack);
+    return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack) +
+           static_cast<size_t>(L.phases_bytes);
   }
   return node.op == OpKind::kDense ? static_cast<size_t>(L.k_padded * kMaxBatch) : 0;
 }
@@ -278,9 +479,18 @@ void PackedModel::update_weight(size_t i, int64_t weight_index, int8_t previous)
   Layer& L = layers_[i];
   const int64_t c = weight_index / L.k, k = weight_index % L.k;
   const int8_t now = node.weight[weight_index];
-  L.weights[static_cast<size_t>(packed_index(L, node.op == OpKind::kConv, c, k))] = now;
+  L.weights[static_cast<size_t>(packed_index(node, L, c, k))] = now;
   const int32_t zx = model_.value(node.inputs[0]).quant.zero_point;
   L.bias_corrected[static_cast<size_t>(c)] -= zx * (int32_t{now} - int32_t{previous});
+}
+
+bool PackedModel::batches(size_t index) const {
+#if defined(__x86_64__)
+  return model_.nodes[index].op == OpKind::kDense && isa_ == Isa::kAvx512Vnni;
+#else
+  (void)index;
+  return false;
+#endif
 }
 
 void PackedModel::run_node_batch(size_t index, std::span<const NodeIo> ios,
@@ -288,7 +498,7 @@ void PackedModel::run_node_batch(size_t index, std::span<const NodeIo> ios,
   HARDY_CHECK(static_cast<int64_t>(ios.size()) <= kMaxBatch);
   const QNode& node = model_.nodes[index];
 #if defined(__x86_64__)
-  if (node.op == OpKind::kDense && isa_ == Isa::kAvx512Vnni && ios.size() > 1) {
+  if (batches(index) && ios.size() > 1) {
     const Layer& L = layers_[index];
     uint8_t* outputs[kMaxBatch];
     for (size_t i = 0; i < ios.size(); ++i) {
@@ -320,19 +530,33 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
   if (node.op == OpKind::kConv) {
     const Shape& os = io.out->shape;
     const int64_t groups = node.window.groups, ocg = os[0] / groups, p = os[1] * os[2];
+    const int64_t icg = io.in[0]->shape[0] / groups;
+    const bool direct = L.packing != ConvPacking::kIm2col;
     uint8_t* padded_buffer = scratch + L.padded_offset;
     uint8_t* zeros = scratch + L.zeros_offset;  // stands in for the rows of weights k ≥ K
-    std::memset(zeros, 0, static_cast<size_t>(os[2] + kSimdSlack));
+    if (!direct) std::memset(zeros, 0, static_cast<size_t>(os[2] + kSimdSlack));
     for (int64_t g = 0; g < groups; ++g) {
-      im2col_packed(node, io, pad_group(node, io, g, padded_buffer), L, zeros, scratch);
+      const bool strided = node.window.stride_h != 1 || node.window.stride_w != 1;
+      if (L.packing == ConvPacking::kChannels4 && !strided && io.in[0]->shape[2] >= 16) {
+        direct_channels_from_input(node, io, g, scratch);
+      } else if (direct) {
+        const PaddedPlanes planes = pad_group(node, io, g, padded_buffer);
+        direct_packed(strided ? split_phases(planes, icg, node.window, zeros) : planes, icg,
+                      L.packing, scratch);
+      } else {
+        im2col_packed(node, io, pad_group(node, io, g, padded_buffer), L, zeros, scratch);
+      }
       const detail::GemmArgs a{scratch,
-                               L.k_padded,
-                               p,
-                               L.p_padded,
+                               L.k_offsets.data(),
+                               L.k_padded / 4,
+                               direct ? L.p_end : p,
+                               direct ? L.row_pitch : p,
+                               direct ? os[2] : p,
                                L.weights.data() + g * ocg * L.k_padded,
                                output_stage(node, L, io, g * ocg, ocg),
                                L.vector_requant,
-                               io.y + g * ocg * p};
+                               io.y + g * ocg * p,
+                               p};
 #if defined(__x86_64__)
       if (vnni) {
         detail::gemm_avx512_vnni(a);

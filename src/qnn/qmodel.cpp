@@ -61,8 +61,10 @@ void check_concat(const QModel& m, size_t i) {
     bool same = s.rank() == os.rank() && s.rank() >= 1;
     for (int d = 1; same && d < s.rank(); ++d) same = s[d] == os[d];
     if (!same) {
-      throw FormatError(m.source, node_label(m, i), "inputs shaped like the output " +
-                        os.to_string() + " but for the first axis", s.to_string());
+      throw FormatError(
+          m.source, node_label(m, i),
+          "inputs shaped like the output " + os.to_string() + " but for the first axis",
+          s.to_string());
     }
     total += s[0];
   }
@@ -70,8 +72,8 @@ void check_concat(const QModel& m, size_t i) {
     throw FormatError(m.source, node_label(m, i),
                       "first axes summing to " + std::to_string(os.rank() ? os[0] : 0) +
                           " and one multiplier per input",
-                      std::to_string(total) + " and " +
-                          std::to_string(n.concat_multiplier.size()) + " multipliers");
+                      std::to_string(total) + " and " + std::to_string(n.concat_multiplier.size()) +
+                          " multipliers");
   }
 }
 

@@ -127,8 +127,9 @@ void quantize_weights(const Node& n, const QuantParams& in, const QuantParams& o
         std::clamp(b, static_cast<double>(INT32_MIN), static_cast<double>(INT32_MAX)));
     const double multiplier = bias_scale / out.scale;
     if (!std::isfinite(multiplier)) {
-      throw UnsupportedError(n.name + ": requantization multiplier is not finite (weights or "
-                                      "activations out of float range)");
+      throw UnsupportedError(n.name +
+                             ": requantization multiplier is not finite (weights or "
+                             "activations out of float range)");
     }
     q.multiplier[static_cast<size_t>(c)] = quantize_multiplier(multiplier);
   }
@@ -231,8 +232,8 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
     if (n.op == OpKind::kConcat) {
       for (int v : n.inputs) {
         const double s = m.values[static_cast<size_t>(v)].quant.scale;
-        q.concat_multiplier.push_back(quantize_multiplier(
-            s / (static_cast<double>(1 << QNode::kAddLeftShift) * out.scale)));
+        q.concat_multiplier.push_back(
+            quantize_multiplier(s / (static_cast<double>(1 << QNode::kAddLeftShift) * out.scale)));
       }
     }
     m.nodes.push_back(std::move(q));

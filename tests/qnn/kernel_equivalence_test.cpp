@@ -99,6 +99,36 @@ TEST(KernelEquivalence, ConvRandomShapes) {
   }
 }
 
+// The zoo's conv layers (stride 1 runs the direct layouts: channel-interleaved for 4+ channels,
+// column-interleaved for 1–3; stride 2 the im2col panel), and their tails: widths that leave 1,
+// 15, 16 or 17 positions in the last vector of a padded row.
+TEST(KernelEquivalence, ConvZooShapesAndRowTails) {
+  RngStream rng(8, stream_tag("conv_zoo"), 0);
+  const std::vector<ConvShape> zoo = {
+      {1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // VGG / ResNet stem
+      {16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // VGG conv2, ResNet block 1
+      {16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // VGG conv3
+      {32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // VGG conv4, ResNet block 3
+      {32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 4},  // ResNet grouped conv
+      {16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1},  // ResNet block 2, stride 2
+      {16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1},  // ResNet projection
+      {1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1},    // LeNet-5 conv1
+      {6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1},   // LeNet-5 conv2
+      {3, 6, 6, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},      // a Pad carried by a depthwise 1×1 conv
+  };
+  for (const ConvShape& s : zoo) {
+    expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
+  }
+  for (int w : {1, 14, 15, 16, 17, 18, 31, 32, 33}) {
+    for (int c : {1, 3, 4, 5, 8}) {
+      ConvShape s{c, 3, w, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1};
+      expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
+      ConvShape unpadded{c, 4, w + 2, 9, 3, 3, 1, 1, 0, 0, 0, 0, 1};
+      expect_identical(testing::random_conv_model(unpadded, rng), rng, 2, describe(unpadded));
+    }
+  }
+}
+
 TEST(KernelEquivalence, DenseLengthsAroundPowersOfTwo) {
   RngStream rng(4, stream_tag("dense"), 0);
   std::vector<int> lengths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 400, 784};

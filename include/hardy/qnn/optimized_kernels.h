@@ -52,16 +52,34 @@ class PackedModel {
   /// run_node on each: a Dense node on the VNNI loops loads each weight vector once per 4 images;
   /// every other node runs image by image.
   void run_node_batch(size_t index, std::span<const NodeIo> ios, uint8_t* scratch) const;
+  /// Whether run_node_batch does more for node `index` than run_node image by image.
+  bool batches(size_t index) const;
   /// The loops in use: Isa::kAvx512Vnni or Isa::kGeneric (gemm_isa).
   Isa isa() const { return isa_; }
 
+  /// How a Conv feeds its GEMM. kIm2col: an im2col panel [k_padded/4][p_padded][4]. The direct
+  /// layouts read the zero-point-padded input in place (a strided conv's split into stride
+  /// phases), one k-group of 4 weights being an offset into it, and compute the padded width's
+  /// extra columns only to drop them:
+  /// kChannels4 interleaves 4 input channels per 32-bit lane (a k-group is channels 4c..4c+3 at
+  /// one (ky, kx)); kColumns4 puts 4 horizontally adjacent pixels in a lane (a k-group is
+  /// columns 4j..4j+3 of kernel row ky of one channel; stride 1 only). Weights outside the
+  /// kernel are 0.
+  enum class ConvPacking { kIm2col, kChannels4, kColumns4 };
+
   struct Layer {
     int64_t k = 0;          ///< reduction length (weights per output channel)
-    int64_t k_padded = 0;   ///< multiple of 4
+    int64_t k_padded = 0;   ///< multiple of 4 (Conv: 4 × k-groups of the packing)
     int64_t oc_padded = 0;  ///< Dense: output channels rounded up to 16
-    int64_t p_padded = 0;   ///< Conv: output positions rounded up to the GEMM's column block
-    /// Conv scratch layout: [panel k_padded·p_padded][padded input group][zero row of OW].
+    int64_t p_padded = 0;   ///< Conv, kIm2col: output positions rounded up to the column block
+    ConvPacking packing = ConvPacking::kIm2col;  ///< Conv
+    std::vector<int64_t> k_offsets;    ///< Conv: byte offset of each k-group in the GEMM's input
+    int64_t row_pitch = 0, p_end = 0;  ///< Conv, direct: padded input width; positions computed
+    /// Conv scratch layout: kIm2col [panel k_padded·p_padded][padded input group][zero row of
+    /// OW]; direct [interleaved input][padded input group][phase planes (strided only)] with the
+    /// phase planes at zeros_offset.
     size_t padded_offset = 0, zeros_offset = 0;
+    int64_t phases_bytes = 0;     ///< Conv, direct and strided: the phase planes' bytes
     std::vector<int8_t> weights;  ///< Conv: [OC][k_padded]; Dense: [k_padded/4][oc_padded][4]
     std::vector<int32_t> bias_corrected;  ///< bias − zp_x · Σ_k w (Dense: oc_padded entries)
     std::vector<int32_t> lane_multiplier, lane_exponent;  ///< Dense: per output, oc_padded
@@ -69,7 +87,8 @@ class PackedModel {
   };
 
  private:
-  static int64_t packed_index(const Layer& layer, bool conv, int64_t channel, int64_t k);
+  static int64_t packed_index(const QNode& node, const Layer& layer, int64_t channel, int64_t k);
+  void plan_conv(const QNode& node, Layer& layer) const;
   size_t layer_scratch_bytes(size_t index) const;
 
   const QModel& model_;
