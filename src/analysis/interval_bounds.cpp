@@ -30,6 +30,7 @@ bool monotone(const QNode& n) {
     case OpKind::kClip:
     case OpKind::kFlatten:
     case OpKind::kMinimum:
+    case OpKind::kMaximum:
       return true;
     case OpKind::kConcat:
       return std::all_of(n.concat_multiplier.begin(), n.concat_multiplier.end(),
