@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "../qnn/onnx_builder.h"
@@ -112,5 +113,12 @@ class CliTest : public ::testing::Test {
 
   fs::path dir_;
 };
+
+/// The JSON file a command wrote (a test failure if it cannot be opened).
+inline nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return nlohmann::json::parse(in);
+}
 
 }  // namespace hardy::cli_testing

@@ -13,12 +13,6 @@ using CliHarden = CliTest;
 
 const std::string kModel = std::string(HARDY_SOURCE_DIR) + "/models/lenet5_fmnist.onnx";
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return nlohmann::json::parse(in);
-}
-
 std::string harden(const std::string& rest) { return "harden --model " + kModel + " " + rest; }
 
 TEST_F(CliHarden, BadOptionsAreOneErrorLine) {

@@ -12,12 +12,6 @@ using CliNvf = CliTest;
 
 const std::string kModel = std::string(HARDY_SOURCE_DIR) + "/models/lenet5_fmnist.onnx";
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return nlohmann::json::parse(in);
-}
-
 std::string nvf(const std::string& rest) { return "nvf --model " + kModel + " " + rest; }
 
 TEST_F(CliNvf, BadOptionsAreOneErrorLine) {
