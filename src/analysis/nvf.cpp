@@ -440,7 +440,7 @@ void NvfAnalysis::run(NvfCounts& counts, ThreadPool& pool, const Observer& obser
   if (observer) observer(counts, done, total);
   std::atomic<size_t> next{0};
   std::mutex mutex;
-  pool.parallel_for(pool.threads(), [&](int64_t, int64_t, int worker_index) {
+  pool.parallel_for(pool.threads(), [&](int64_t, int64_t, int) {
     Worker worker(exec_);
     for (size_t k = next++; k < todo.size(); k = next++) {
       NvfCounts part = empty_counts();
@@ -448,7 +448,7 @@ void NvfAnalysis::run(NvfCounts& counts, ThreadPool& pool, const Observer& obser
       std::lock_guard lock(mutex);
       counts += part;
       ++done;
-      if (worker_index == 0 && observer) observer(counts, done, total);
+      if (observer) observer(counts, done, total);
     }
   });
   if (observer) observer(counts, done, total);

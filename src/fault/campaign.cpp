@@ -402,7 +402,7 @@ void Campaign::run(CampaignCounts& counts, ThreadPool& pool, const Observer& obs
   if (observer) observer(counts, done, shard_total);
   std::atomic<size_t> next{0};
   std::mutex mutex;
-  pool.parallel_for(pool.threads(), [&](int64_t, int64_t, int worker_index) {
+  pool.parallel_for(pool.threads(), [&](int64_t, int64_t, int) {
     CampaignWorker worker(
         exec_, options_.mode == CampaignMode::kTrials && options_.target == Target::kWeights);
     for (size_t k = next++; k < todo.size(); k = next++) {
@@ -411,7 +411,7 @@ void Campaign::run(CampaignCounts& counts, ThreadPool& pool, const Observer& obs
       std::lock_guard lock(mutex);
       counts += part;
       done += chunk_faults(todo[k]);
-      if (worker_index == 0 && observer) observer(counts, done, shard_total);
+      if (observer) observer(counts, done, shard_total);
     }
   });
   if (observer) observer(counts, done, shard_total);

@@ -100,7 +100,9 @@ class NvfAnalysis {
   /// A stable hash of everything that determines the counts (model, images, options).
   uint64_t fingerprint() const { return fingerprint_; }
 
-  /// Called between images with (images done, images in all); may checkpoint `counts`.
+  /// Called before the first image, after every finished image and at the end with (images
+  /// done, images in all); may checkpoint `counts`. Calls never overlap: each holds the merge
+  /// lock, on the thread that finished the image.
   using Observer = std::function<void(const NvfCounts& counts, int64_t done, int64_t total)>;
   /// Analyses every image not yet done in `counts`, adding its results.
   void run(NvfCounts& counts, ThreadPool& pool, const Observer& observer) const;

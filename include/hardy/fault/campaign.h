@@ -94,9 +94,10 @@ class Campaign {
   /// Counts with every array sized and nothing done.
   CampaignCounts empty_counts() const;
 
-  /// Called on the calling thread before the first chunk, between chunks and at the end with
+  /// Called before the first chunk, after every finished chunk and at the end with
   /// (faults done in this shard, faults of this shard); may write a checkpoint of `counts`
-  /// (consistent: whole chunks only).
+  /// (consistent: whole chunks only). Calls never overlap: each holds the merge lock, on the
+  /// thread that finished the chunk.
   using Observer = std::function<void(const CampaignCounts& counts, int64_t done, int64_t total)>;
   /// Runs every chunk of this shard not yet done in `counts`, adding their results.
   void run(CampaignCounts& counts, ThreadPool& pool, const Observer& observer) const;
