@@ -36,6 +36,8 @@ class IntervalBounds {
   };
   /// What element `element` of value `value` holding any byte of [lo, hi] does to the top-1.
   Verdict bound(int value, int64_t element, uint8_t lo, uint8_t hi);
+  /// Elements whose interval the last bound() widened: its cost.
+  int64_t last_work() const { return changed_.listed(); }
 
  private:
   // A Conv/Dense node's bounds of Σ w·Δx, position-major like its MacGeometry.

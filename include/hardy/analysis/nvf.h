@@ -116,6 +116,23 @@ class NvfAnalysis {
     fault::PoolTables tables;
   };
   using ByteSet = std::array<uint64_t, 4>;  // one bit per byte value
+  // Whether bound passes pay on one layer of one image (so the choice is the same for any thread
+  // count): per class of range (size, side, next to g or not), the passes' cost and the
+  // simulations they saved, costs counted as elements touched (ChangedElements::listed).
+  struct PassGate {
+    struct Class {
+      int64_t passes = 0, proofs = 0, work = 0, bytes_proved = 0;
+    };
+    std::array<Class, 64> classes{};
+    int64_t simulations = 0, simulation_work = 0;
+    // Try a pass of class `cls`: during its first passes, then while the simulations it saved
+    // cost more than the passes.
+    bool worth_trying(size_t cls) const;
+    void record_simulation(int64_t work) {
+      ++simulations;
+      simulation_work += work;
+    }
+  };
   void analyse_image(int64_t position, NvfCounts& out, Worker& w) const;
   // The bytes the requested fault models turn golden byte g of a layer's neuron into (every byte
   // with NvfOptions::cev).
@@ -125,7 +142,7 @@ class NvfAnalysis {
   void add_pooled_bytes(int source, int64_t element, const Worker& w, ByteSet& needed) const;
   // Decides the faulty bytes of one neuron and adds its critical faults to `out`.
   void analyse_neuron(int layer, int64_t index, int64_t position, NvfCounts& out, Worker& w,
-                      std::array<int64_t, 64>& gate) const;
+                      PassGate& gate) const;
 
   NvfOptions options_;
   const data::Dataset& test_;

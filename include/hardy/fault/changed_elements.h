@@ -17,7 +17,10 @@ class ChangedElements {
 
   /// Starts a new fault: the next add() of any element lists it again. Returns the fault's epoch
   /// (for callers that mark their own per-fault state).
-  uint64_t begin() { return ++epoch_; }
+  uint64_t begin() {
+    listed_ = 0;
+    return ++epoch_;
+  }
   uint64_t epoch() const { return epoch_; }
 
   /// Lists element `element` of storage value `value` (once per fault).
@@ -28,12 +31,16 @@ class ChangedElements {
     if (mark != epoch_) {
       mark = epoch_;
       changes_[v].push_back(static_cast<int32_t>(element));
+      ++listed_;
     }
   }
   /// The listed elements of storage value `value`.
   const std::vector<int32_t>& of(int value) const { return changes_[static_cast<size_t>(value)]; }
   /// Storage values with listed elements, in the order they got their first.
   const std::vector<int>& values() const { return dirty_; }
+  /// Elements listed since begin(), also after clear(): what the fault's propagation touched (a
+  /// deterministic measure of its cost).
+  int64_t listed() const { return listed_; }
   /// The last node reading storage value `value`, or −1 (the output).
   int last_reader(int value) const { return last_reader_[static_cast<size_t>(value)]; }
 
@@ -49,6 +56,7 @@ class ChangedElements {
 
  private:
   uint64_t epoch_ = 0;
+  int64_t listed_ = 0;
   std::vector<std::vector<int32_t>> changes_;  // per storage value
   std::vector<std::vector<uint64_t>> marked_;  // per storage value and element: epoch listed
   std::vector<int> dirty_;

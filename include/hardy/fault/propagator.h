@@ -53,6 +53,8 @@ class FaultPropagator {
   /// Outcomes of states already propagated on this image are looked up (on by default; off, every
   /// fault is propagated to the end: the tests compare the two).
   void memoize(bool on) { memoize_ = on; }
+  /// Elements the last injected fault changed on its way (0 when masked at once): its cost.
+  int64_t last_work() const { return changed_.listed(); }
   /// Faults answered from the memo since construction.
   int64_t memo_hits() const { return memo_hits_; }
 
