@@ -52,7 +52,8 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec)
       golden_(exec.make_workspace()),
       lo_(exec.make_workspace()),
       hi_(exec.make_workspace()),
-      changed_(model_, plan_) {
+      changed_(model_, plan_),
+      add_terms_(qnn::add_terms_by_node(model_)) {
   const size_t nn = model_.nodes.size();
   for (size_t i = 0; i < nn; ++i) {
     lo_io_.push_back(exec_.node_io(static_cast<int>(i), lo_));
@@ -171,9 +172,14 @@ void IntervalBounds::propagate_elementwise(int node) {
   const int64_t in_width = pool ? model_.value(n.inputs[0]).shape[2] : 0;
   const int32_t pad_value = model_.value(n.inputs[0]).quant.zero_point;
   const size_t in_off = plan_.offset(n.inputs[0]);
+  const auto& add = add_terms_[static_cast<size_t>(node)];
   const auto bound = [&](int64_t o) {
     if (!exact_rule) {
       widen(n.output, o, n.out_min, n.out_max);
+    } else if (add) {
+      const qnn::NodeIo& lo = lo_io_[static_cast<size_t>(node)];
+      const qnn::NodeIo& hi = hi_io_[static_cast<size_t>(node)];
+      widen(n.output, o, (*add)(lo.x[0][o], lo.x[1][o]), (*add)(hi.x[0][o], hi.x[1][o]));
     } else if (pool) {
       const fault::PoolRect w =
           pool_tables_[static_cast<size_t>(node)].window[static_cast<size_t>(o)];

@@ -27,7 +27,8 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
       plan_(exec.plan()),
       golden_(exec.make_workspace()),
       work_(exec.make_workspace()),
-      changed_(model_, plan_) {
+      changed_(model_, plan_),
+      add_terms_(qnn::add_terms_by_node(model_)) {
   const size_t nn = model_.nodes.size();
   for (size_t i = 0; i < nn; ++i) {
     golden_io_.push_back(exec_.node_io(static_cast<int>(i), golden_));
@@ -201,6 +202,13 @@ void FaultPropagator::recompute_elementwise(int node) {
   };
   if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
     recompute_pool(node);
+    return;
+  }
+  if (const auto& add = add_terms_[static_cast<size_t>(node)]) {
+    for (size_t k = 0; k < 2; ++k) {
+      for (int32_t e : changed_.of(plan_.storage(n.inputs[k])))
+        update(e, (*add)(io.x[0][e], io.x[1][e]));
+    }
     return;
   }
   // By input position, not value: one value may be passed twice (Concat, Add, Minimum).

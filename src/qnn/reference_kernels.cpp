@@ -71,6 +71,29 @@ int64_t concat_offset(const NodeIo& io, size_t k) {
   return offset;
 }
 
+AddTerms::AddTerms(const QNode& node, const QValue& a, const QValue& b, const QValue& out)
+    : multiplier_(node.add_output_multiplier),
+      zero_point_(out.quant.zero_point),
+      lo_(node.out_min),
+      hi_(node.out_max) {
+  for (int q = 0; q < 256; ++q) {
+    terms_[0][static_cast<size_t>(q)] =
+        add_term(node, 0, static_cast<uint8_t>(q), a.quant.zero_point);
+    terms_[1][static_cast<size_t>(q)] =
+        add_term(node, 1, static_cast<uint8_t>(q), b.quant.zero_point);
+  }
+}
+
+std::vector<std::optional<AddTerms>> add_terms_by_node(const QModel& model) {
+  std::vector<std::optional<AddTerms>> terms(model.nodes.size());
+  for (size_t i = 0; i < model.nodes.size(); ++i) {
+    const QNode& n = model.nodes[i];
+    if (n.op != OpKind::kAdd) continue;
+    terms[i].emplace(n, model.value(n.inputs[0]), model.value(n.inputs[1]), model.value(n.output));
+  }
+  return terms;
+}
+
 int64_t element_output_index(const QNode& node, const NodeIo& io, size_t k, int64_t element) {
   switch (node.op) {
     case OpKind::kGlobalAveragePool:
@@ -116,12 +139,8 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
       return static_cast<uint8_t>((sum + static_cast<int32_t>(hw / 2)) / static_cast<int32_t>(hw));
     }
     case OpKind::kAdd: {
-      const int32_t a = multiply_by_quantized_multiplier(
-          (int32_t{io.x[0][index]} - io.in[0]->quant.zero_point) * (1 << QNode::kAddLeftShift),
-          node.add_input_multiplier[0]);
-      const int32_t b = multiply_by_quantized_multiplier(
-          (int32_t{io.x[1][index]} - io.in[1]->quant.zero_point) * (1 << QNode::kAddLeftShift),
-          node.add_input_multiplier[1]);
+      const int32_t a = add_term(node, 0, io.x[0][index], io.in[0]->quant.zero_point);
+      const int32_t b = add_term(node, 1, io.x[1][index], io.in[1]->quant.zero_point);
       return requantize(a + b, node.add_output_multiplier, io.out->quant.zero_point, node.out_min,
                         node.out_max);
     }

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+
 namespace hardy::qnn {
 namespace {
 
@@ -84,6 +87,47 @@ TEST(ReferenceKernels, AddRescalesBothInputs) {
   const uint8_t* xs[] = {xa, xb};
   run_node_reference(n, {ins, xs, &out, y});
   EXPECT_EQ(y[0], 7);
+}
+
+TEST(ReferenceKernels, AddTermsEqualTheElementRuleForEveryBytePair) {
+  // Scales from equal to 40x apart, zero points at both ends and inside, with and without a
+  // fused clamp: every one of the 65,536 input pairs gives element_reference's byte.
+  struct Case {
+    float sa, sb, so;
+    int32_t za, zb, zo;
+    uint8_t lo, hi;
+  };
+  for (const Case& c : {Case{0.5f, 0.25f, 1.0f, 0, 8, 0, 0, 255},
+                        Case{0.02f, 0.8f, 0.3f, 128, 0, 100, 100, 255},
+                        Case{1.3f, 0.033f, 0.07f, 255, 17, 3, 0, 200}}) {
+    const QValue a = value(Shape{1}, c.sa, c.za), b = value(Shape{1}, c.sb, c.zb),
+                 out = value(Shape{1}, c.so, c.zo);
+    QNode n;
+    n.op = OpKind::kAdd;
+    const double twice_max = 2.0 * std::max(c.sa, c.sb);
+    n.add_input_multiplier = {quantize_multiplier(c.sa / twice_max),
+                              quantize_multiplier(c.sb / twice_max)};
+    n.add_output_multiplier =
+        quantize_multiplier(twice_max / ((1 << QNode::kAddLeftShift) * double{c.so}));
+    n.out_min = c.lo;
+    n.out_max = c.hi;
+    const AddTerms terms(n, a, b, out);
+    int64_t differ = 0, distinct_outputs = 0;
+    std::array<bool, 256> seen{};
+    for (int qa = 0; qa < 256; ++qa) {
+      for (int qb = 0; qb < 256; ++qb) {
+        const uint8_t xa[1] = {static_cast<uint8_t>(qa)}, xb[1] = {static_cast<uint8_t>(qb)};
+        const QValue* ins[] = {&a, &b};
+        const uint8_t* xs[] = {xa, xb};
+        const uint8_t want = element_reference(n, {ins, xs, &out, nullptr}, 0);
+        differ += terms(xa[0], xb[0]) != want;
+        distinct_outputs += !seen[want];
+        seen[want] = true;
+      }
+    }
+    EXPECT_EQ(differ, 0);
+    EXPECT_GT(distinct_outputs, 20);  // the cases exercise the rule, not one clamped byte
+  }
 }
 
 TEST(ReferenceKernels, ConcatCopiesEqualScalesAndRescalesOthers) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "hardy/fault/mac_geometry.h"
 #include "hardy/fault/pool_tables.h"
 #include "hardy/qnn/int8_executor.h"
+#include "hardy/qnn/reference_kernels.h"
 
 namespace hardy::analysis {
 
@@ -69,7 +71,8 @@ class IntervalBounds {
   std::vector<int> mac_index_;
   std::vector<MacBounds> macs_;
   std::vector<fault::PoolTables> pool_tables_;
-  std::vector<std::vector<uint64_t>> pool_done_;  // per pool node and output: epoch bounded
+  std::vector<std::optional<qnn::AddTerms>> add_terms_;  // per Add node
+  std::vector<std::vector<uint64_t>> pool_done_;         // per pool node and output: epoch bounded
 };
 
 }  // namespace hardy::analysis

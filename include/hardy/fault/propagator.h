@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "hardy/fault/outcome_memo.h"
 #include "hardy/fault/pool_tables.h"
 #include "hardy/qnn/int8_executor.h"
+#include "hardy/qnn/reference_kernels.h"
 
 namespace hardy::fault {
 
@@ -117,6 +119,7 @@ class FaultPropagator {
   std::vector<int> mac_index_;            // per node: index into macs_ or −1
   std::vector<int64_t> dense_threshold_;  // per node: changed inputs from which to run whole
   std::vector<PoolTables> pool_tables_;   // per pooling node
+  std::vector<std::optional<qnn::AddTerms>> add_terms_;  // per Add node
   std::vector<MacLayer> macs_;
   std::vector<int32_t> scratch_;
 

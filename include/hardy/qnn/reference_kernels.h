@@ -3,9 +3,12 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "hardy/qnn/qmodel.h"
 
@@ -38,6 +41,32 @@ inline uint8_t requantize_output(const QNode& node, const QValue& out, int64_t i
   return requantize(acc, node.multiplier[static_cast<size_t>(index / per_channel)],
                     out.quant.zero_point, node.out_min, node.out_max);
 }
+
+/// Add: input k's byte q rescaled to the common base, (q − zp) << kAddLeftShift times
+/// add_input_multiplier[k]; the output is requantize(term₀ + term₁) (see element_reference).
+inline int32_t add_term(const QNode& node, size_t k, uint8_t q, int32_t zero_point) {
+  return multiply_by_quantized_multiplier((int32_t{q} - zero_point) * (1 << QNode::kAddLeftShift),
+                                          node.add_input_multiplier[k]);
+}
+
+/// An Add node's element rule with each input's term tabulated per byte: one requantization per
+/// element instead of three, bit for bit element_reference's result (fault propagation).
+class AddTerms {
+ public:
+  AddTerms(const QNode& node, const QValue& a, const QValue& b, const QValue& out);
+  uint8_t operator()(uint8_t a, uint8_t b) const {
+    return requantize(terms_[0][a] + terms_[1][b], multiplier_, zero_point_, lo_, hi_);
+  }
+
+ private:
+  std::array<std::array<int32_t, 256>, 2> terms_{};
+  QuantizedMultiplier multiplier_{};
+  int32_t zero_point_ = 0;
+  uint8_t lo_ = 0, hi_ = 255;
+};
+
+/// AddTerms of every Add node of `model`, indexed by node (empty for the other nodes).
+std::vector<std::optional<AddTerms>> add_terms_by_node(const QModel& model);
 
 /// Bitwise majority of three bytes: each bit is the value at least two of them hold (TMR voter).
 inline uint8_t majority_of_three(uint8_t a, uint8_t b, uint8_t c) {
