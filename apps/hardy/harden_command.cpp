@@ -3,10 +3,13 @@
 // budget × selection (DESIGN §5, docs/hardening.md).
 #include <fmt/core.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
 #include "commands.h"
+#include "harden_checkpoint.h"
 #include "hardy/analysis/nvf.h"
 #include "hardy/analysis/nvf_report.h"
 #include "hardy/core/error.h"
@@ -20,13 +23,14 @@
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "testing_hooks.h"
 
 namespace hardy::cli {
 namespace {
 
 struct HardenArgs {
   ModelOptions model;
-  bool sweep = false, per_layer = false, fault_correction = false;
+  bool sweep = false, per_layer = false, fault_correction = false, resume = false;
   std::vector<std::string> schemes = {"split"}, selects = {"nvf"};
   std::vector<std::string> budgets = {"10%"};
   uint64_t seed = 1;
@@ -49,32 +53,46 @@ struct Ranking {
   std::vector<harden::ChannelScore> scores;
 };
 
-// Writes `csv` with the NVF of every neuron for the NVF images (the ranking's input).
+// Writes `csv` with the NVF of every neuron for the NVF images (the ranking's input), checkpointing
+// the analysis to CSV.ckpt every 10 s; continues from that checkpoint when `run` was resumed.
 void compute_nvf_csv(const HardenArgs& a, const qnn::QModel& model, const data::Dataset& test,
-                     ThreadPool& pool, const std::string& csv) {
+                     ThreadPool& pool, const std::string& csv, const HardenCheckpoint& run) {
   analysis::NvfOptions o;
   o.kinds = {fault::parse_fault_kind(a.nvf_fault)};
   o.images = a.nvf_images;
   o.offset = a.nvf_offset;
   o.validate();
   const analysis::NvfAnalysis nvf(model, test, o, pool);
+  const std::string checkpoint = csv + ".ckpt";
   analysis::NvfCounts counts = nvf.empty_counts();
+  if (run.resumed() && std::filesystem::exists(checkpoint))
+    counts = analysis::load_nvf_checkpoint(checkpoint, nvf);
   Progress progress("harden nvf", 0, "images");
   bool started = false;
-  nvf.run(counts, pool, [&](const analysis::NvfCounts&, int64_t done, int64_t total) {
+  auto last_save = std::chrono::steady_clock::now();
+  nvf.run(counts, pool, [&](const analysis::NvfCounts& c, int64_t done, int64_t total) {
     if (!started) {
       started = true;
       progress = Progress("harden nvf", total, "images");
+      progress.resumed_at(done);
       return;
     }
     progress.update(done);
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last_save).count() >= 10.0) {
+      analysis::save_nvf_checkpoint(checkpoint, nvf, c);
+      run.save();  // resumable from here on
+      last_save = now;
+    }
   });
   progress.finish();
   analysis::write_neuron_csv(csv, nvf, counts);
+  std::filesystem::remove(checkpoint);
 }
 
 std::vector<Ranking> rankings(const HardenArgs& a, const qnn::QModel& model,
-                              const data::Dataset& test, ThreadPool& pool, nlohmann::json& info) {
+                              const data::Dataset& test, ThreadPool& pool, nlohmann::json& info,
+                              HardenCheckpoint& checkpoint) {
   std::vector<Ranking> out;
   for (const std::string& s : a.selects) {
     if (s == "nvf" || s == "nvf-total" || s == "nvf-per-mac") {
@@ -90,7 +108,10 @@ std::vector<Ranking> rankings(const HardenArgs& a, const qnn::QModel& model,
                             ": the ranking must not see the images it is scored on");
         }
         csv = a.json + ".nvf.csv";
-        compute_nvf_csv(a, model, test, pool, csv);
+        if (!checkpoint.nvf_done() || !std::filesystem::exists(csv)) {
+          compute_nvf_csv(a, model, test, pool, csv, checkpoint);
+          checkpoint.set_nvf_done();
+        }
         info["nvf"] = {{"csv", csv},
                        {"images", a.nvf_images},
                        {"offset", a.nvf_offset},
@@ -114,6 +135,23 @@ std::vector<Ranking> rankings(const HardenArgs& a, const qnn::QModel& model,
     }
   }
   return out;
+}
+
+// Everything that determines a harden run's rows (a checkpoint is only resumed by the same).
+nlohmann::json identity_of(const HardenArgs& a, const qnn::QModel& model,
+                           const std::vector<std::string>& schemes,
+                           const std::vector<std::string>& budgets) {
+  return {{"model", std::to_string(qnn::model_fingerprint(model))},
+          {"schemes", schemes},
+          {"selects", a.selects},
+          {"budgets", budgets},
+          {"per_layer", a.per_layer},
+          {"seed", a.seed},
+          {"seeds", a.sweep ? a.seeds : 1},
+          {"nvf", {a.nvf_csv, a.nvf_fault, a.nvf_images, a.nvf_offset}},
+          {"campaign",
+           {a.target, a.fault, a.images, a.offset, a.faults, a.margin, a.campaign_seed,
+            a.fault_correction, a.bit_fault_rate}}};
 }
 
 harden::ResilienceOptions resilience_options(const HardenArgs& a) {
@@ -199,8 +237,12 @@ void run_harden(const HardenArgs& a) {
   const data::Dataset test = data::load_dataset(a.model.dataset, data::Split::kTest);
   ThreadPool pool(a.model.threads);
   const qnn::QModel model = qnn::quantize(graph, train, a.model.calibration_options(), pool);
+  HardenCheckpoint checkpoint(a.json + ".ckpt", identity_of(a, model, scheme_names, budget_texts),
+                              a.resume);
+  if (checkpoint.resumed()) std::fprintf(stderr, "harden: resumed from %s.ckpt\n", a.json.c_str());
+  auto after_checkpoint = kill_after_checkpoint_hook();  // testing hook (docs/cli.md)
   nlohmann::json result;
-  const std::vector<Ranking> ranks = rankings(a, model, test, pool, result);
+  const std::vector<Ranking> ranks = rankings(a, model, test, pool, result, checkpoint);
 
   int64_t campaigns = 1;
   for (const auto& b : budgets) {
@@ -211,7 +253,14 @@ void run_harden(const HardenArgs& a) {
   int64_t done = 0;
   fmt::print("{:<10} {:<11} {:>6} {:>9} {:>9} {:>10} {:>18} {:>10}\n", "scheme", "select", "budget",
              "MACs+", "gates+", "crit SDC", "95% interval", "crit/inf");
-  const harden::Resilience unprotected = harden::measure_resilience(model, test, ro, pool);
+  harden::Resilience unprotected;
+  if (const auto saved = checkpoint.unprotected()) {
+    unprotected = harden::Resilience::from_json(*saved, a.json + ".ckpt");
+  } else {
+    unprotected = harden::measure_resilience(model, test, ro, pool);
+    checkpoint.set_unprotected(unprotected.to_json());
+    after_checkpoint();
+  }
   progress.update(++done, "unprotected");
   const harden::FaultFreeComparison identical =
       harden::compare_fault_free(model, model, test, a.offset, a.images, pool);
@@ -228,13 +277,21 @@ void run_harden(const HardenArgs& a) {
         continue;
       }
       for (const Ranking& r : ranks) {
+        const std::string key = std::string(harden::scheme_name(scheme)) + " " + budget_texts[bi] +
+                                " " + r.select + " " + std::to_string(r.seed);
         const harden::Selection sel = harden::select_channels(model, r.scores, b);
-        const qnn::QModel h = harden::harden_model(model, sel, scheme);
-        const harden::Resilience res = harden::measure_resilience(h, test, ro, pool);
-        const harden::FaultFreeComparison ff =
-            harden::compare_fault_free(model, h, test, a.offset, a.images, pool);
-        rows.push_back(row_json(harden::scheme_name(scheme), &r, b, budget_texts[bi],
-                                harden::hardening_overhead(model, sel, scheme), res, ff));
+        if (const nlohmann::json* saved = checkpoint.row(key)) {
+          rows.push_back(*saved);
+        } else {
+          const qnn::QModel h = harden::harden_model(model, sel, scheme);
+          const harden::Resilience res = harden::measure_resilience(h, test, ro, pool);
+          const harden::FaultFreeComparison ff =
+              harden::compare_fault_free(model, h, test, a.offset, a.images, pool);
+          rows.push_back(row_json(harden::scheme_name(scheme), &r, b, budget_texts[bi],
+                                  harden::hardening_overhead(model, sel, scheme), res, ff));
+          checkpoint.set_row(key, rows.back());
+          after_checkpoint();
+        }
         if (!a.out.empty()) {
           // The float graph's nodes are the int8 model's (quantize keeps them in order).
           HARDY_CHECK(graph.nodes.size() == model.nodes.size());
@@ -266,6 +323,7 @@ void run_harden(const HardenArgs& a) {
     for (auto& [k, v] : rows[0].items()) result[k] = v;
   }
   write_json_file(a.json, result);
+  checkpoint.remove();
 }
 
 }  // namespace
@@ -308,7 +366,8 @@ void add_harden_command(CLI::App& app) {
                   "per-bit fault probability per inference (critical_per_inference)");
   cmd->add_flag("--fault-correction", a->fault_correction,
                 "inject into the LCU / voter outputs too (fault-free by default)");
-  cmd->add_option("--json", a->json, "result JSON (required)");
+  cmd->add_option("--json", a->json, "result JSON (required); checkpoints go to OUT.ckpt");
+  cmd->add_flag("--resume", a->resume, "continue the run checkpointed in OUT.ckpt");
   cmd->add_option("--out", a->out,
                   "write the hardened model as standard float ONNX (Min / Add / median via Min, "
                   "Max)");

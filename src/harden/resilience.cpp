@@ -25,6 +25,26 @@ nlohmann::json Resilience::to_json() const {
       {"seconds", seconds}};
 }
 
+Resilience Resilience::from_json(const nlohmann::json& j, const std::string& source) {
+  try {
+    Resilience r;
+    r.counts.masked = j.at("masked").get<int64_t>();
+    r.counts.sdc_benign = j.at("sdc_benign").get<int64_t>();
+    r.counts.sdc_critical = j.at("sdc_critical").get<int64_t>();
+    r.critical_sdc_rate = j.at("critical_sdc_rate").get<double>();
+    r.ci95_low = j.at("ci95").at(0).get<double>();
+    r.ci95_high = j.at("ci95").at(1).get<double>();
+    r.site_bits = j.at("site_bits").get<int64_t>();
+    r.critical_per_inference = j.at("critical_per_inference").get<double>();
+    r.critical_per_inference_low = j.at("critical_per_inference_ci95").at(0).get<double>();
+    r.critical_per_inference_high = j.at("critical_per_inference_ci95").at(1).get<double>();
+    r.seconds = j.at("seconds").get<double>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(source, "resilience", "the fields of Resilience::to_json", e.what());
+  }
+}
+
 Resilience measure_resilience(const qnn::QModel& model, const data::Dataset& test,
                               const ResilienceOptions& options, ThreadPool& pool,
                               const std::function<void(int64_t, int64_t)>& observer) {

@@ -35,6 +35,9 @@ struct Resilience {
   double seconds = 0;
 
   nlohmann::json to_json() const;
+  /// The inverse of to_json (a checkpointed result). FormatError naming `source` on a missing or
+  /// mistyped field.
+  static Resilience from_json(const nlohmann::json& j, const std::string& source);
 };
 
 /// Runs the campaign `options.campaign` on `model` with the hardened site filter (the filter of
