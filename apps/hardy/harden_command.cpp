@@ -314,6 +314,7 @@ void run_harden(const HardenArgs& a) {
   result["gates"] = {{"lcu", harden::kLcuGates},
                      {"voter", harden::kVoterGates},
                      {"half_sum", harden::kHalfSumGates},
+                     {"half_check_offset", harden::kHalfCheckOffsetGates},
                      {"mac", harden::kMacGates}};
   result["threads"] = a.model.threads;
   result["provenance"] = a.model.provenance_of(model);

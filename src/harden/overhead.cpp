@@ -5,12 +5,12 @@
 
 namespace hardy::harden {
 
-int64_t correction_unit_gates(Scheme scheme) {
+int64_t correction_unit_gates(Scheme scheme, int32_t zero_point) {
   switch (scheme) {
     case Scheme::kSplit:
       return kLcuGates;
     case Scheme::kSplitHalf:
-      return kHalfSumGates;
+      return kHalfSumGates + (zero_point / 2 != 0 ? kHalfCheckOffsetGates : 0);
     case Scheme::kTmr:
       return kVoterGates;
   }
@@ -66,11 +66,12 @@ Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection
     const int64_t positions = model.value(n.output).shape.elements() / oc;
     o.protected_channels += chosen;
     o.protected_neurons += chosen * positions;
+    o.correction_gates +=
+        chosen * positions * correction_unit_gates(scheme, model.value(n.output).quant.zero_point);
     o.extra_macs += copies * chosen * channel_macs(model, i);
     o.extra_params += copies * chosen * (n.reduction_size() + 1);
     o.extra_neurons += copies * chosen * positions;
   }
-  o.correction_gates = o.protected_neurons * correction_unit_gates(scheme);
   return o;
 }
 

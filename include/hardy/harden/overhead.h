@@ -27,13 +27,17 @@ inline constexpr int64_t kVoterGates = 8 * 4;
 /// split-half unit: 8-bit ripple adder, saturation (carry OR into 8 bits), MSB check (XOR), a mux
 /// choosing the other half and a mux choosing between the sum and twice the other half (a shift).
 inline constexpr int64_t kHalfSumGates = 8 * kFullAdderGates + 8 + 1 + 2 * kMux8Gates;
+/// split-half on a layer with zero point ≥ 2: each half is checked as bit 7 of half − ⌊zp/2⌋
+/// (qnn::half_check_tripped), a subtraction of a constant: 8 half adders per half.
+inline constexpr int64_t kHalfCheckOffsetGates = 2 * 8 * kHalfAdderGates;
 /// One int8 multiply-accumulate: 8×8 array multiplier (64 AND, 48 FA, 8 HA) and a 32-bit ripple
 /// accumulator adder (32 FA).
 inline constexpr int64_t kMacGates =
     64 + 48 * kFullAdderGates + 8 * kHalfAdderGates + 32 * kFullAdderGates;
 
-/// Gates of the correction unit one protected neuron of `scheme` passes through.
-int64_t correction_unit_gates(Scheme scheme);
+/// Gates of the correction unit one protected neuron of `scheme` passes through, in a layer whose
+/// output has zero point `zero_point`.
+int64_t correction_unit_gates(Scheme scheme, int32_t zero_point);
 
 struct Overhead {
   int64_t macs = 0, extra_macs = 0;        ///< per inference: Conv + Dense

@@ -73,12 +73,20 @@ inline uint8_t majority_of_three(uint8_t a, uint8_t b, uint8_t c) {
   return static_cast<uint8_t>((a & b) | (a & c) | (b & c));
 }
 
+/// split-half's check on one half of a neuron with zero point zp: bit 7 of (half − ⌊zp/2⌋) mod
+/// 256. A fault-free half is about zp + (q − zp)/2 for the neuron's byte q, i.e. ⌊zp/2⌋ + [0, 127]
+/// unless the layer saturates, so the bit is clear; with zp = 0 it is the half's own MSB.
+inline bool half_check_tripped(uint8_t half, int32_t zp) {
+  return (static_cast<uint8_t>(half - zp / 2) & 0x80) != 0;
+}
+
 /// The unclamped result of a Correction over two copies a, b of one neuron (zero point zp):
-/// kMinimum: min(a, b); kHalfSum: a + b − zp, or 2·other − zp when exactly one has bit 7 set.
+/// kMinimum: min(a, b); kHalfSum: a + b − zp, or 2·other − zp when exactly one half trips
+/// half_check_tripped.
 inline int32_t correct_pair(CorrectionRule rule, uint8_t a, uint8_t b, int32_t zp) {
   if (rule == CorrectionRule::kMinimum) return std::min(a, b);
-  const bool msb_a = (a & 0x80) != 0, msb_b = (b & 0x80) != 0;
-  if (msb_a != msb_b) return 2 * int32_t{msb_a ? b : a} - zp;
+  const bool bad_a = half_check_tripped(a, zp), bad_b = half_check_tripped(b, zp);
+  if (bad_a != bad_b) return 2 * int32_t{bad_a ? b : a} - zp;
   return int32_t{a} + int32_t{b} - zp;
 }
 
