@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "../qnn/onnx_builder.h"
 #include "hardy/data/dataset.h"
@@ -111,6 +112,16 @@ class CliTest : public ::testing::Test {
     return net;
   }
 
+  /// The kill-and-resume protocol of a command that checkpoints to OUT.ckpt and writes JSON OUT:
+  /// `args` + whole.json runs uninterrupted; `args` + resumed.json is SIGKILLed right after its
+  /// `kill_after`-th checkpoint (the CLI's testing hook), then refused without --resume and with
+  /// the `other_options` of another run (an error mentioning `other_error`), then resumed (it
+  /// says "resumed from" and removes its checkpoint). Returns the two JSON results (null after a
+  /// failure already reported).
+  std::pair<nlohmann::json, nlohmann::json> kill_and_resume(const std::string& args, int kill_after,
+                                                            const std::string& other_options,
+                                                            const std::string& other_error) const;
+
   fs::path dir_;
 };
 
@@ -119,6 +130,31 @@ inline nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << path;
   return nlohmann::json::parse(in);
+}
+
+inline std::pair<nlohmann::json, nlohmann::json> CliTest::kill_and_resume(
+    const std::string& args, int kill_after, const std::string& other_options,
+    const std::string& other_error) const {
+  const CliRun w = run_hardy(args + temp("whole.json"));
+  EXPECT_EQ(w.exit_code, 0) << w.err;
+  const std::string resumed = temp("resumed.json");
+  const CliRun killed =
+      run_hardy(args + resumed, "HARDY_TEST_KILL_AFTER_CHECKPOINT=" + std::to_string(kill_after));
+  EXPECT_EQ(killed.signal, SIGKILL) << killed.err;
+  if (w.exit_code != 0 || !fs::exists(resumed + ".ckpt")) {
+    ADD_FAILURE() << "no checkpoint " << resumed << ".ckpt to resume from";
+    return {};
+  }
+  // Without --resume an existing checkpoint is an error, not a silent restart; a checkpoint of
+  // another run is refused.
+  expect_one_error_line(run_hardy(args + resumed), "--resume");
+  expect_one_error_line(run_hardy(args + resumed + " --resume " + other_options), other_error);
+  const CliRun r = run_hardy(args + resumed + " --resume");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(resumed + ".ckpt"));
+  if (r.exit_code != 0) return {};
+  return {read_json(temp("whole.json")), read_json(resumed)};
 }
 
 }  // namespace hardy::cli_testing

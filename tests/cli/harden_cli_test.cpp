@@ -78,24 +78,13 @@ TEST_F(CliHarden, KilledSweepResumesToTheUninterruptedRows) {
   const std::string args = harden(
       "--sweep --scheme split,tmr --select nvf-total,random --seeds 1 --budget 0,20% "
       "--nvf-images 4 --images 20 --faults 2000 --threads 2 --json ");
-  ASSERT_EQ(run_hardy(args + temp("whole.json")).exit_code, 0);
-  const std::string resumed = temp("resumed.json");
   // Checkpoints: the NVF ranking, the unprotected campaign, then one per row: killed after the
   // first hardened row.
-  const CliRun killed = run_hardy(args + resumed, "HARDY_TEST_KILL_AFTER_CHECKPOINT=3");
-  EXPECT_EQ(killed.signal, SIGKILL) << killed.err;
-  ASSERT_TRUE(fs::exists(resumed + ".ckpt"));
-  expect_one_error_line(run_hardy(args + resumed), "--resume");
-  expect_one_error_line(run_hardy(args + resumed + " --resume --campaign-seed 2"), "another harden");
-  const CliRun r = run_hardy(args + resumed + " --resume");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
-  const auto a = read_json(temp("whole.json")), b = read_json(resumed);
+  auto [a, b] = kill_and_resume(args, 3, "--campaign-seed 2", "another harden");
   ASSERT_EQ(a["rows"].size(), 2u * (1 + 2));
   EXPECT_EQ(untimed(a["rows"]), untimed(b["rows"]));
   EXPECT_EQ(a["unprotected"]["sdc_critical"], b["unprotected"]["sdc_critical"]);
   EXPECT_EQ(a["unprotectable_nvf_share"], b["unprotectable_nvf_share"]);
-  EXPECT_FALSE(fs::exists(resumed + ".ckpt"));
 }
 
 }  // namespace

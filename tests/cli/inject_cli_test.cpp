@@ -33,22 +33,10 @@ TEST_F(CliInject, KilledCampaignResumesToTheUninterruptedResult) {
   const std::string args = inject(
       "--images 12 --target weights --layers /conv2/Conv,/fc3/Gemm --mode exhaustive "
       "--threads 2 --checkpoint-every 0 --json ");
-  ASSERT_EQ(run_hardy(args + temp("whole.json")).exit_code, 0);
-  const std::string resumed = temp("resumed.json");
-  const CliRun killed = run_hardy(args + resumed, "HARDY_TEST_KILL_AFTER_CHECKPOINT=3");
-  EXPECT_EQ(killed.signal, SIGKILL) << killed.err;
-  ASSERT_TRUE(fs::exists(resumed + ".ckpt"));
-  // Without --resume an existing checkpoint is an error, not a silent restart.
-  expect_one_error_line(run_hardy(args + resumed), "--resume");
   // A checkpoint of another campaign (another seed) is refused.
-  expect_one_error_line(run_hardy(args + resumed + " --resume --seed 7"), "another campaign");
-  const CliRun r = run_hardy(args + resumed + " --resume");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
-  const auto a = read_json(temp("whole.json")), b = read_json(resumed);
+  auto [a, b] = kill_and_resume(args, 3, "--seed 7", "another campaign");
   EXPECT_EQ(a["counts"], b["counts"]);
   EXPECT_EQ(a["sdc_critical"], b["sdc_critical"]);
-  EXPECT_FALSE(fs::exists(resumed + ".ckpt"));
 }
 
 TEST_F(CliInject, ShardsMergedEqualTheSingleRun) {

@@ -29,21 +29,10 @@ TEST_F(CliNvf, KilledAnalysisResumesToTheUninterruptedResultWhichEqualsInjection
   const std::string args =
       nvf("--images 6 --layers /pool2/AveragePool,/fc1/Gemm --threads 2 --checkpoint-every 0 "
           "--json ");
-  ASSERT_EQ(run_hardy(args + temp("whole.json")).exit_code, 0);
-  const std::string resumed = temp("resumed.json");
-  const CliRun killed = run_hardy(args + resumed, "HARDY_TEST_KILL_AFTER_CHECKPOINT=2");
-  EXPECT_EQ(killed.signal, SIGKILL) << killed.err;
-  ASSERT_TRUE(fs::exists(resumed + ".ckpt"));
-  expect_one_error_line(run_hardy(args + resumed), "--resume");
-  expect_one_error_line(run_hardy(args + resumed + " --resume --bits 7"), "another analysis");
-  const CliRun r = run_hardy(args + resumed + " --resume");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
-  const auto a = read_json(temp("whole.json")), b = read_json(resumed);
+  auto [a, b] = kill_and_resume(args, 2, "--bits 7", "another analysis");
   EXPECT_EQ(a["critical"], b["critical"]);
   EXPECT_EQ(a["per_layer"], b["per_layer"]);
   EXPECT_EQ(a["per_bit"], b["per_bit"]);
-  EXPECT_FALSE(fs::exists(resumed + ".ckpt"));
   // The same faults injected exhaustively: the same critical count.
   const CliRun inj = run_hardy(
       "inject --model " + kModel +
