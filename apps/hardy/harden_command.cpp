@@ -31,6 +31,7 @@ namespace {
 struct HardenArgs {
   ModelOptions model;
   bool sweep = false, per_layer = false, fault_correction = false, resume = false;
+  bool after_pool = false;  // the Correction after a pool that alone reads the layer
   std::vector<std::string> schemes = {"split"}, selects = {"nvf"};
   std::vector<std::string> budgets = {"10%"};
   uint64_t seed = 1;
@@ -146,6 +147,7 @@ nlohmann::json identity_of(const HardenArgs& a, const qnn::QModel& model,
           {"selects", a.selects},
           {"budgets", budgets},
           {"per_layer", a.per_layer},
+          {"after_pool", a.after_pool},
           {"seed", a.seed},
           {"seeds", a.sweep ? a.seeds : 1},
           {"nvf", {a.nvf_csv, a.nvf_fault, a.nvf_images, a.nvf_offset}},
@@ -225,6 +227,8 @@ void run_harden(const HardenArgs& a) {
   if (a.sweep && !a.out.empty())
     throw ConfigError("--out writes one hardened model: not with --sweep");
   const harden::ResilienceOptions ro = resilience_options(a);
+  const harden::Placement placement =
+      a.after_pool ? harden::Placement::kAfterPool : harden::Placement::kAfterLayer;
   for (const auto& s : a.selects) {
     if (s != "nvf" && s != "nvf-total" && s != "nvf-per-mac" && s != "random" && s != "magnitude") {
       throw ConfigError("selection '" + s +
@@ -283,12 +287,14 @@ void run_harden(const HardenArgs& a) {
         if (const nlohmann::json* saved = checkpoint.row(key)) {
           rows.push_back(*saved);
         } else {
-          const qnn::QModel h = harden::harden_model(model, sel, scheme);
+          const qnn::QModel h = harden::harden_model(model, sel, scheme, placement);
           const harden::Resilience res = harden::measure_resilience(h, test, ro, pool);
           const harden::FaultFreeComparison ff =
               harden::compare_fault_free(model, h, test, a.offset, a.images, pool);
           rows.push_back(row_json(harden::scheme_name(scheme), &r, b, budget_texts[bi],
-                                  harden::hardening_overhead(model, sel, scheme), res, ff));
+                                  harden::hardening_overhead(model, sel, scheme, placement), res,
+                                  ff));
+          rows.back()["correction_after_pool"] = harden::corrects_after_pool(scheme, placement);
           checkpoint.set_row(key, rows.back());
           after_checkpoint();
         }
@@ -315,6 +321,8 @@ void run_harden(const HardenArgs& a) {
                      {"voter", harden::kVoterGates},
                      {"half_sum", harden::kHalfSumGates},
                      {"half_check_offset", harden::kHalfCheckOffsetGates},
+                     {"average_pool_step", harden::kAveragePoolStepGates},
+                     {"max_pool_step", harden::kMaxPoolStepGates},
                      {"mac", harden::kMacGates}};
   result["threads"] = a.model.threads;
   result["provenance"] = a.model.provenance_of(model);
@@ -343,6 +351,9 @@ void add_harden_command(CLI::App& app) {
                   "share of MACs (10%, 0.1) or a channel count (--sweep: a list; 0,5,10,20,30,50%)")
       ->delimiter(',');
   cmd->add_flag("--per-layer", a->per_layer, "apply the budget in every layer");
+  cmd->add_flag("--correct-after-pool", a->after_pool,
+                "split, tmr: correct after a pooling node that alone reads the layer (the pool "
+                "runs on every copy, its outputs are protected too)");
   cmd->add_flag("--sweep", a->sweep, "every scheme × budget × selection");
   cmd->add_option("--seed", a->seed, "random selection: seed (the sweep uses --seeds from it)");
   cmd->add_option("--seeds", a->seeds, "random selection in a sweep: seeds")

@@ -1,7 +1,10 @@
 // add_channel_copies: the extra output channels and the Correction node behind every pass.
 #include "channel_copies.h"
 
+#include <optional>
+
 #include "hardy/core/error.h"
+#include "hardy/qnn/execution_plan.h"
 
 namespace hardy::harden::detail {
 
@@ -29,10 +32,30 @@ void append_copies(qnn::QNode& n, const std::vector<int64_t>& channels, int copi
   n.weight = std::move(w);
 }
 
+// A copy of `original` named "<name>.copies" with `channels` channels.
+qnn::QValue widened_value(const qnn::QValue& original, int64_t channels) {
+  qnn::QValue widened = original;
+  widened.name = original.name + ".copies";
+  std::vector<int64_t> dims = original.shape.dims;
+  dims[0] = channels;
+  widened.shape = Shape(dims);
+  return widened;
+}
+
 }  // namespace
 
+int sole_pool_reader(const qnn::QModel& model, int node) {
+  const qnn::ExecutionPlan plan(model);
+  const int out = model.node(node).output;
+  const auto& readers = plan.readers(out);
+  if (readers.size() != 1 || plan.storage(out) != out) return -1;
+  const qnn::QNode& r = model.node(readers[0]);
+  const bool pool = r.op == qnn::OpKind::kMaxPool || r.op == qnn::OpKind::kAveragePool;
+  return pool && r.inputs.size() == 1 ? readers[0] : -1;
+}
+
 qnn::QModel add_channel_copies(const qnn::QModel& model, const Selection& selection, int copies,
-                               qnn::CorrectionRule rule, const char* suffix) {
+                               qnn::CorrectionRule rule, const char* suffix, bool after_pool) {
   HARDY_CHECK(copies == 1 || copies == 2);
   HARDY_CHECK(selection.channels.empty() || selection.channels.size() == model.nodes.size());
   qnn::QModel out;
@@ -40,8 +63,24 @@ qnn::QModel add_channel_copies(const qnn::QModel& model, const Selection& select
   out.values = model.values;
   out.input = model.input;
   out.output = model.output;
+  // Per pooling node: the Correction that follows it (after_pool), its input the widened value.
+  std::vector<std::optional<qnn::QNode>> after(model.nodes.size());
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     const qnn::QNode& node = model.nodes[i];
+    if (after[i]) {  // a pool on the copies, then the Correction writing its original output
+      qnn::QNode pool = node;
+      qnn::QNode fix = std::move(*after[i]);
+      pool.inputs = {fix.inputs[0]};
+      pool.output = static_cast<int>(out.values.size());
+      out.values.push_back(
+          widened_value(model.value(node.output), out.value(fix.inputs[0]).shape[0]));
+      fix.name = node.name + "." + suffix;
+      fix.inputs = {pool.output};
+      fix.output = node.output;
+      out.nodes.push_back(std::move(pool));
+      out.nodes.push_back(std::move(fix));
+      continue;
+    }
     const std::vector<int64_t> none;
     const auto& channels = selection.channels.empty() ? none : selection.channels[i];
     if (channels.empty()) {
@@ -61,14 +100,15 @@ qnn::QModel add_channel_copies(const qnn::QModel& model, const Selection& select
     }
     qnn::QNode mac = node;
     append_copies(mac, channels, copies);
-    const qnn::QValue& original = model.value(node.output);
-    qnn::QValue widened = original;
-    widened.name = original.name + ".copies";
-    std::vector<int64_t> dims = original.shape.dims;
-    dims[0] = mac.weight.shape[0];
-    widened.shape = Shape(dims);
-    mac.output = static_cast<int>(out.values.size());
-    out.values.push_back(widened);
+    const int pool = after_pool ? sole_pool_reader(model, static_cast<int>(i)) : -1;
+    if (pool >= 0) {  // only the pool reads the layer's value: it becomes the widened one
+      mac.output = node.output;
+      out.values[static_cast<size_t>(node.output)] =
+          widened_value(model.value(node.output), mac.weight.shape[0]);
+    } else {
+      mac.output = static_cast<int>(out.values.size());
+      out.values.push_back(widened_value(model.value(node.output), mac.weight.shape[0]));
+    }
 
     qnn::QNode fix;
     fix.op = qnn::OpKind::kCorrection;
@@ -87,7 +127,11 @@ qnn::QModel add_channel_copies(const qnn::QModel& model, const Selection& select
       }
     }
     out.nodes.push_back(std::move(mac));
-    out.nodes.push_back(std::move(fix));
+    if (pool >= 0) {
+      after[static_cast<size_t>(pool)] = std::move(fix);  // inputs: the widened value
+    } else {
+      out.nodes.push_back(std::move(fix));
+    }
   }
   out.validate();
   return out;

@@ -1,6 +1,7 @@
 // Overhead counts of a hardening: extra MACs, parameters, neurons, correction gates.
 #include "hardy/harden/overhead.h"
 
+#include "channel_copies.h"
 #include "hardy/qnn/execution_plan.h"
 
 namespace hardy::harden {
@@ -27,7 +28,7 @@ double Overhead::mac_overhead() const { return ratio(extra_macs, macs); }
 double Overhead::param_overhead() const { return ratio(extra_params, params); }
 double Overhead::neuron_overhead() const { return ratio(extra_neurons, neurons); }
 double Overhead::gate_overhead() const {
-  return macs > 0 ? static_cast<double>(correction_gates) /
+  return macs > 0 ? static_cast<double>(correction_gates + pool_copy_gates) /
                         (static_cast<double>(macs) * static_cast<double>(kMacGates))
                   : 0.0;
 }
@@ -42,13 +43,15 @@ nlohmann::json Overhead::to_json() const {
           {"protected_channels", protected_channels},
           {"protected_neurons", protected_neurons},
           {"correction_gates", correction_gates},
+          {"pool_copy_gates", pool_copy_gates},
           {"mac_overhead", mac_overhead()},
           {"param_overhead", param_overhead()},
           {"neuron_overhead", neuron_overhead()},
           {"gate_overhead", gate_overhead()}};
 }
 
-Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection, Scheme scheme) {
+Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection, Scheme scheme,
+                            Placement placement) {
   Overhead o;
   const qnn::ExecutionPlan plan(model);
   for (int v : plan.neuron_values()) o.neurons += model.value(v).shape.elements();
@@ -66,8 +69,25 @@ Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection
     const int64_t positions = model.value(n.output).shape.elements() / oc;
     o.protected_channels += chosen;
     o.protected_neurons += chosen * positions;
-    o.correction_gates +=
-        chosen * positions * correction_unit_gates(scheme, model.value(n.output).quant.zero_point);
+    const int pool = chosen > 0 && corrects_after_pool(scheme, placement)
+                         ? detail::sole_pool_reader(model, i)
+                         : -1;
+    // The neurons the Correction runs on: the layer's, or the pool's after it.
+    int64_t corrected = positions;
+    int32_t zero_point = model.value(n.output).quant.zero_point;
+    if (pool >= 0) {
+      const qnn::QNode& p = model.node(pool);
+      const qnn::QValue& pooled = model.value(p.output);
+      corrected = pooled.shape.elements() / pooled.shape[0];
+      zero_point = pooled.quant.zero_point;
+      const int64_t window = int64_t{p.window.kernel_h} * p.window.kernel_w;
+      const int64_t step =
+          p.op == qnn::OpKind::kMaxPool ? kMaxPoolStepGates : kAveragePoolStepGates;
+      o.pool_copy_gates += copies * chosen * corrected * (window - 1) * step;
+      o.protected_neurons += chosen * corrected;
+      o.extra_neurons += copies * chosen * corrected;
+    }
+    o.correction_gates += chosen * corrected * correction_unit_gates(scheme, zero_point);
     o.extra_macs += copies * chosen * channel_macs(model, i);
     o.extra_params += copies * chosen * (n.reduction_size() + 1);
     o.extra_neurons += copies * chosen * positions;

@@ -17,16 +17,21 @@ const char* scheme_name(Scheme scheme) { return enum_name<Scheme>(scheme, kSchem
 
 int extra_copies(Scheme scheme) { return scheme == Scheme::kTmr ? 2 : 1; }
 
-qnn::QModel harden_model(const qnn::QModel& model, const Selection& selection, Scheme scheme) {
+bool corrects_after_pool(Scheme scheme, Placement placement) {
+  return placement == Placement::kAfterPool && scheme != Scheme::kSplitHalf;
+}
+
+qnn::QModel harden_model(const qnn::QModel& model, const Selection& selection, Scheme scheme,
+                         Placement placement) {
   switch (scheme) {
     case Scheme::kSplit:
-      return split_lcu(model, selection);
+      return split_lcu(model, selection, placement);
     case Scheme::kSplitHalf:
       return split_half(model, selection);
     case Scheme::kTmr:
-      return selective_tmr(model, selection);
+      return selective_tmr(model, selection, placement);
   }
-  return split_lcu(model, selection);
+  return split_lcu(model, selection, placement);
 }
 
 }  // namespace hardy::harden

@@ -4,8 +4,10 @@
 
 namespace hardy::harden {
 
-qnn::QModel selective_tmr(const qnn::QModel& model, const Selection& selection) {
-  return detail::add_channel_copies(model, selection, 2, qnn::CorrectionRule::kMajority, "vote");
+qnn::QModel selective_tmr(const qnn::QModel& model, const Selection& selection,
+                          Placement placement) {
+  return detail::add_channel_copies(model, selection, 2, qnn::CorrectionRule::kMajority, "vote",
+                                    placement == Placement::kAfterPool);
 }
 
 }  // namespace hardy::harden

@@ -5,8 +5,9 @@
 
 namespace hardy::harden {
 
-qnn::QModel split_lcu(const qnn::QModel& model, const Selection& selection) {
-  return detail::add_channel_copies(model, selection, 1, qnn::CorrectionRule::kMinimum, "lcu");
+qnn::QModel split_lcu(const qnn::QModel& model, const Selection& selection, Placement placement) {
+  return detail::add_channel_copies(model, selection, 1, qnn::CorrectionRule::kMinimum, "lcu",
+                                    placement == Placement::kAfterPool);
 }
 
 }  // namespace hardy::harden

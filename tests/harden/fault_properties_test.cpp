@@ -131,6 +131,52 @@ TEST(TmrProperty, MasksEverySingleFaultInProtectedChannels) {
   }
 }
 
+// Correcting after the pool: every bit of every neuron of every copy of the protected channels,
+// in the layer's output and in the pooled copies, is masked by the vote (LeNet-5: both Conv
+// layers are read by a pool alone; the Dense layers keep the vote right after them).
+TEST(TmrProperty, AfterThePoolMasksEverySingleNeuronFaultInLayersAndPools) {
+  const auto& z = qnn::testing::zoo_model("lenet5_fmnist");
+  const qnn::QModel h = selective_tmr(z.model, first_and_last(z.model), Placement::kAfterPool);
+  const qnn::Int8Executor exec(h, qnn::KernelSet::kOptimized);
+  fault::FaultPropagator prop(exec);
+  prop.set_image(z.test.image(0));
+  int64_t faults = 0, masked = 0, after_pools = 0;
+  for (const qnn::QNode& fix : h.nodes) {
+    if (fix.op != qnn::OpKind::kCorrection) continue;
+    // The value the Correction reads and, behind a pool, the layer's value the pool reads.
+    std::vector<int> values = {fix.inputs[0]};
+    for (const qnn::QNode& n : h.nodes) {
+      if (n.output == fix.inputs[0] &&
+          (n.op == qnn::OpKind::kAveragePool || n.op == qnn::OpKind::kMaxPool)) {
+        values.push_back(n.inputs[0]);
+        ++after_pools;
+      }
+    }
+    for (int v : values) {
+      const Shape& s = h.value(v).shape;
+      const int64_t per_channel = s.elements() / s[0];
+      for (size_t c = 0; c < fix.correction_copies.size() / 2; ++c) {
+        if (fix.correction_copies[2 * c] < 0) continue;
+        for (int64_t ch : {static_cast<int64_t>(c), int64_t{fix.correction_copies[2 * c]},
+                           int64_t{fix.correction_copies[2 * c + 1]}}) {
+          for (int64_t p = 0; p < per_channel; ++p) {
+            const int64_t e = ch * per_channel + p;
+            const uint8_t g = prop.golden_byte(v, e);
+            for (int b = 0; b < 8; ++b) {
+              ++faults;
+              masked += prop.inject_neuron(v, e, static_cast<uint8_t>(g ^ (1 << b))) ==
+                        Outcome::kMasked;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(after_pools, 2);  // conv1 → pool1, conv2 → pool2
+  EXPECT_GT(faults, 0);
+  EXPECT_EQ(masked, faults);
+}
+
 TEST(SplitProperty, CorrectsEveryUpwardNeuronFlip) {
   const auto& z = qnn::testing::zoo_model("lenet5_fmnist");
   const qnn::QModel h = split_lcu(z.model, first_and_last(z.model));

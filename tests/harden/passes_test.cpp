@@ -39,12 +39,25 @@ TEST_P(EveryZooModel, SplitAndTmrAreBitIdenticalFaultFree) {
     const Selection sel = select_channels(z.model, random_channel_scores(z.model, 7), budget);
     ASSERT_GT(sel.count(), 0);
     for (Scheme s : {Scheme::kSplit, Scheme::kTmr}) {
-      const qnn::QModel h = harden_model(z.model, sel, s);
-      EXPECT_GT(h.nodes.size(), z.model.nodes.size());
-      EXPECT_EQ(outputs(h, z.test, n), golden) << scheme_name(s) << " " << budget.to_string();
-      // The extra MACs are exactly the overhead model's.
-      const Overhead o = hardening_overhead(z.model, sel, s);
-      EXPECT_EQ(hardening_overhead(h, Selection{}, s).macs, o.macs + o.extra_macs);
+      for (Placement p : {Placement::kAfterLayer, Placement::kAfterPool}) {
+        const qnn::QModel h = harden_model(z.model, sel, s, p);
+        const bool after_pool = p == Placement::kAfterPool;
+        EXPECT_GT(h.nodes.size(), z.model.nodes.size());
+        EXPECT_EQ(outputs(h, z.test, n), golden)
+            << scheme_name(s) << " " << budget.to_string() << (after_pool ? " after pool" : "");
+        // The extra MACs and neurons are exactly the overhead model's.
+        const Overhead o = hardening_overhead(z.model, sel, s, p);
+        const Overhead plain = hardening_overhead(h, Selection{}, s);
+        EXPECT_EQ(plain.macs, o.macs + o.extra_macs);
+        // The hardened model's neurons but the Correction outputs (fault-free, not sites): the
+        // original's and the extra ones of the overhead model.
+        int64_t corrected = 0;
+        for (const qnn::QNode& fix : h.nodes) {
+          if (fix.op == qnn::OpKind::kCorrection) corrected += h.value(fix.output).shape.elements();
+        }
+        EXPECT_EQ(plain.neurons - corrected, o.neurons + o.extra_neurons)
+            << (after_pool ? "after pool" : "");
+      }
     }
   }
 }

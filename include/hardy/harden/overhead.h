@@ -30,6 +30,12 @@ inline constexpr int64_t kHalfSumGates = 8 * kFullAdderGates + 8 + 1 + 2 * kMux8
 /// split-half on a layer with zero point ≥ 2: each half is checked as bit 7 of half − ⌊zp/2⌋
 /// (qnn::half_check_tripped), a subtraction of a constant: 8 half adders per half.
 inline constexpr int64_t kHalfCheckOffsetGates = 2 * 8 * kHalfAdderGates;
+/// One pooled output computed again (a pool on a copy, Placement::kAfterPool), per window element
+/// after the first: an average pool adds it (10-bit ripple adder: the sum of 4 bytes; wider
+/// windows are rare here and counted the same), a max pool compares and selects.
+inline constexpr int64_t kAveragePoolStepGates = 10 * kFullAdderGates;
+inline constexpr int64_t kMaxPoolStepGates = kComparator8Gates + kMux8Gates;
+
 /// One int8 multiply-accumulate: 8×8 array multiplier (64 AND, 48 FA, 8 HA) and a 32-bit ripple
 /// accumulator adder (32 FA).
 inline constexpr int64_t kMacGates =
@@ -44,19 +50,22 @@ struct Overhead {
   int64_t params = 0, extra_params = 0;    ///< weights + biases
   int64_t neurons = 0, extra_neurons = 0;  ///< outputs of running nodes (fault sites)
   int64_t protected_channels = 0, protected_neurons = 0;
-  int64_t correction_gates = 0;  ///< gate evaluations per inference: protected neurons × unit
+  int64_t correction_gates = 0;  ///< gate evaluations per inference: corrected neurons × unit
+  int64_t pool_copy_gates = 0;   ///< gate evaluations per inference of the pools on copies
 
   double mac_overhead() const;    ///< extra_macs / macs
   double param_overhead() const;  ///< extra_params / params
   double neuron_overhead() const;
-  /// correction_gates / (macs · kMacGates): the correction logic against the MAC datapath's gate
-  /// evaluations of one inference.
+  /// (correction_gates + pool_copy_gates) / (macs · kMacGates): the correction logic and the
+  /// pooling of copies against the MAC datapath's gate evaluations of one inference.
   double gate_overhead() const;
   nlohmann::json to_json() const;
 };
 
-/// The overhead of hardening `model` with `selection` by `scheme` (counted on the original model
-/// and the selection; no hardened model needed).
-Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection, Scheme scheme);
+/// The overhead of hardening `model` with `selection` by `scheme` and `placement` (counted on the
+/// original model and the selection; no hardened model needed). After a pool, the copies' pooled
+/// outputs are extra neurons and the Correction runs on the pooled outputs.
+Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection, Scheme scheme,
+                            Placement placement = Placement::kAfterLayer);
 
 }  // namespace hardy::harden

@@ -20,6 +20,16 @@ enum class Scheme {
   kTmr,        ///< three copies and a bitwise majority vote (CorrectionRule::kMajority)
 };
 
+/// Where a pass puts the Correction of a layer whose output only a pooling node reads: right after
+/// the layer (the pool reads the corrected value; the pooled outputs stay unprotected), or after
+/// the pool, which then pools every copy, so that faults in the pooled copies are corrected too.
+/// Fault-free both give the same outputs. split-half always corrects right after the layer (its
+/// halves are summed before pooling).
+enum class Placement { kAfterLayer, kAfterPool };
+
+/// Whether `scheme` with `placement` corrects after the pools (false for split-half).
+bool corrects_after_pool(Scheme scheme, Placement placement);
+
 /// "split", "split-half", "tmr"; anything else is a ConfigError listing them.
 Scheme parse_scheme(const std::string& name);
 const char* scheme_name(Scheme scheme);
@@ -28,7 +38,8 @@ int extra_copies(Scheme scheme);
 
 /// split + LCU: the selected channels duplicated; fault-free, both copies are equal and the
 /// hardened model's outputs are bit-identical to the original's.
-qnn::QModel split_lcu(const qnn::QModel& model, const Selection& selection);
+qnn::QModel split_lcu(const qnn::QModel& model, const Selection& selection,
+                      Placement placement = Placement::kAfterLayer);
 
 /// split-half: channel c keeps w − trunc(w/2), b − trunc(b/2) and its copy gets trunc(w/2),
 /// trunc(b/2) (the accumulators sum to the original exactly); each half is requantized and clamped
@@ -38,10 +49,12 @@ qnn::QModel split_lcu(const qnn::QModel& model, const Selection& selection);
 qnn::QModel split_half(const qnn::QModel& model, const Selection& selection);
 
 /// Selective TMR: the selected channels triplicated, bitwise majority; bit-identical fault-free.
-qnn::QModel selective_tmr(const qnn::QModel& model, const Selection& selection);
+qnn::QModel selective_tmr(const qnn::QModel& model, const Selection& selection,
+                          Placement placement = Placement::kAfterLayer);
 
 /// The pass of `scheme`.
-qnn::QModel harden_model(const qnn::QModel& model, const Selection& selection, Scheme scheme);
+qnn::QModel harden_model(const qnn::QModel& model, const Selection& selection, Scheme scheme,
+                         Placement placement = Placement::kAfterLayer);
 
 /// The float counterpart of harden_model, for export as standard ONNX: the graph's node i is the
 /// int8 model's node i (quantize keeps the order), so the same selection applies. The selected
