@@ -301,7 +301,7 @@ void run_harden(const HardenArgs& a) {
         if (!a.out.empty()) {
           // The float graph's nodes are the int8 model's (quantize keeps them in order).
           HARDY_CHECK(graph.nodes.size() == model.nodes.size());
-          qnn::export_onnx(harden::harden_graph(graph, sel, scheme), a.out);
+          qnn::export_onnx(harden::harden_graph(graph, sel, scheme, placement), a.out);
           rows.back()["onnx"] = a.out;
         }
         progress.update(++done, std::string(harden::scheme_name(scheme)) + " " + budget_texts[bi] +

@@ -37,13 +37,26 @@ TEST_P(ExportEveryZooModel, HardenedGraphEqualsOriginalAndSurvivesTheRoundTrip) 
       select_channels(z.model, random_channel_scores(z.model, 11), Budget::parse("30%", false));
   const int64_t images = z.name.starts_with("resnet") ? 2 : 5;
   for (Scheme scheme : {Scheme::kSplit, Scheme::kSplitHalf, Scheme::kTmr}) {
-    const qnn::Graph h = harden_graph(z.graph, sel, scheme);
-    EXPECT_GT(h.nodes.size(), z.graph.nodes.size());
-    const qnn::Graph back = qnn::import_onnx_bytes(qnn::export_onnx_bytes(h), "hardened.onnx");
-    for (int64_t i = 0; i < images; ++i) {
-      const std::vector<float> want = logits(z.graph, z.test, i);
-      EXPECT_EQ(logits(h, z.test, i), want) << scheme_name(scheme) << " image " << i;
-      EXPECT_EQ(logits(back, z.test, i), want) << scheme_name(scheme) << " image " << i;
+    for (Placement placement : {Placement::kAfterLayer, Placement::kAfterPool}) {
+      const qnn::Graph h = harden_graph(z.graph, sel, scheme, placement);
+      const std::string what = std::string(scheme_name(scheme)) +
+                               (placement == Placement::kAfterPool ? " after pool" : "");
+      EXPECT_GT(h.nodes.size(), z.graph.nodes.size());
+      // After the pool, the pool that reads a protected layer alone runs on the copies.
+      int64_t pools_on_copies = 0;
+      for (const qnn::Node& n : h.nodes) {
+        pools_on_copies += (n.op == qnn::OpKind::kMaxPool || n.op == qnn::OpKind::kAveragePool) &&
+                           h.values[static_cast<size_t>(n.inputs[0])].name.ends_with(".copies");
+      }
+      const bool has_pools = z.name.starts_with("lenet5") || z.name.starts_with("vgg");
+      EXPECT_EQ(pools_on_copies > 0, corrects_after_pool(scheme, placement) && has_pools)
+          << what;
+      const qnn::Graph back = qnn::import_onnx_bytes(qnn::export_onnx_bytes(h), "hardened.onnx");
+      for (int64_t i = 0; i < images; ++i) {
+        const std::vector<float> want = logits(z.graph, z.test, i);
+        EXPECT_EQ(logits(h, z.test, i), want) << what << " image " << i;
+        EXPECT_EQ(logits(back, z.test, i), want) << what << " image " << i;
+      }
     }
   }
 }

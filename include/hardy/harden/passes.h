@@ -67,6 +67,9 @@ qnn::QModel harden_model(const qnn::QModel& model, const Selection& selection, S
 /// free the result equals the original graph's exactly (halving is exact in binary floating point;
 /// split-half needs an activation whose lower bound is at most 0: none, ReLU, ReLU6). Throws
 /// ConfigError as the int8 passes do.
-qnn::Graph harden_graph(const qnn::Graph& graph, const Selection& selection, Scheme scheme);
+/// With Placement::kAfterPool the pool that alone reads a protected layer runs on the widened
+/// value and the channels are rebuilt after it, as in the int8 passes.
+qnn::Graph harden_graph(const qnn::Graph& graph, const Selection& selection, Scheme scheme,
+                        Placement placement = Placement::kAfterLayer);
 
 }  // namespace hardy::harden
