@@ -99,9 +99,9 @@ TEST(KernelEquivalence, ConvRandomShapes) {
   }
 }
 
-// The zoo's conv layers (stride 1 runs the direct layouts: channel-interleaved for 4+ channels,
-// column-interleaved for 1–3; stride 2 the im2col panel), and their tails: widths that leave 1,
-// 15, 16 or 17 positions in the last vector of a padded row.
+// The zoo's conv layers (the direct layouts: channel-interleaved for 4+ channels, stride 2 split
+// into phases; column-interleaved for 1–3 channels at stride 1, else the im2col panel), and their
+// tails: widths that leave 1, 15, 16 or 17 positions in the last vector of a padded row.
 TEST(KernelEquivalence, ConvZooShapesAndRowTails) {
   RngStream rng(8, stream_tag("conv_zoo"), 0);
   const std::vector<ConvShape> zoo = {
@@ -125,6 +125,26 @@ TEST(KernelEquivalence, ConvZooShapesAndRowTails) {
       expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
       ConvShape unpadded{c, 4, w + 2, 9, 3, 3, 1, 1, 0, 0, 0, 0, 1};
       expect_identical(testing::random_conv_model(unpadded, rng), rng, 2, describe(unpadded));
+    }
+  }
+}
+
+// Strided convs over 4+ channels read stride phases built from the input rows, 16 bytes at a time
+// for stride 2 with the last block moved back: widths around 16 and 32, each padding on either
+// side, 1×1 and 3×3 kernels, and a stride of 3 (the scalar rows).
+TEST(KernelEquivalence, ConvStridedPhaseRowTails) {
+  RngStream rng(9, stream_tag("conv_strided"), 0);
+  for (int w : {1, 2, 7, 8, 9, 15, 16, 17, 18, 19, 28, 31, 32, 33, 34}) {
+    for (int k : {1, 3}) {
+      for (int pad_left : {0, 1, 2}) {
+        for (int pad_right : {0, 1}) {
+          if (w + pad_left + pad_right < k) continue;
+          for (int stride : {2, 3}) {
+            ConvShape s{5, 5, w, 6, k, k, stride, stride, 1, pad_left, 0, pad_right, 1};
+            expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
+          }
+        }
+      }
     }
   }
 }

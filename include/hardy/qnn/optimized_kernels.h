@@ -76,10 +76,8 @@ class PackedModel {
     std::vector<int64_t> k_offsets;    ///< Conv: byte offset of each k-group in the GEMM's input
     int64_t row_pitch = 0, p_end = 0;  ///< Conv, direct: padded input width; positions computed
     /// Conv scratch layout: kIm2col [panel k_padded·p_padded][padded input group][zero row of
-    /// OW]; direct [interleaved input][padded input group][phase planes (strided only)] with the
-    /// phase planes at zeros_offset.
+    /// OW]; direct [interleaved input (strided: its stride phases)][padded input group].
     size_t padded_offset = 0, zeros_offset = 0;
-    int64_t phases_bytes = 0;     ///< Conv, direct and strided: the phase planes' bytes
     std::vector<int8_t> weights;  ///< Conv: [OC][k_padded]; Dense: [k_padded/4][oc_padded][4]
     std::vector<int32_t> bias_corrected;  ///< bias − zp_x · Σ_k w (Dense: oc_padded entries)
     std::vector<int32_t> lane_multiplier, lane_exponent;  ///< Dense: per output, oc_padded
