@@ -16,15 +16,10 @@
 namespace hardy::qnn::detail {
 namespace {
 
-// 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0:
-// SaturatingRoundingDoublingHighMul as floor((x·M + 2^30) / 2^31) on 64-bit products (equal to
-// gemmlowp's nudge-and-truncate form; the saturating case needs M = INT32_MIN, which a
-// quantized multiplier never is), then RoundingDivideByPOT by e = −shift as
-// ((y >> (e − 1)) + 1) >> 1 with y = x − [x < 0]: that is floor((x + 2^(e−1) − [x < 0]) / 2^e),
-// gemmlowp's remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot
-// overflow: M < 2^31 keeps the high product above INT32_MIN.
-HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
-  const __m512i mult = _mm512_set1_epi32(m.multiplier);
+// 16 lanes of SaturatingRoundingDoublingHighMul(x, M) (mult = M in every lane) as
+// floor((x·M + 2^30) / 2^31) on 64-bit products: equal to gemmlowp's nudge-and-truncate form; the
+// saturating case needs M = INT32_MIN, which a quantized multiplier never is.
+HARDY_VNNI inline __m512i high_product16(__m512i x, __m512i mult) {
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
   __m512i even = _mm512_mul_epi32(x, mult);
   __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult);
@@ -32,7 +27,16 @@ HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
   // doubled into the odd lanes' high dwords.
   even = _mm512_srli_epi64(_mm512_add_epi64(even, nudge), 31);
   odd = _mm512_add_epi64(odd, nudge);
-  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_add_epi64(odd, odd));
+  return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_add_epi64(odd, odd));
+}
+
+// 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0:
+// high_product16, then RoundingDivideByPOT by e = −shift as ((y >> (e − 1)) + 1) >> 1 with
+// y = x − [x < 0]: that is floor((x + 2^(e−1) − [x < 0]) / 2^e), gemmlowp's
+// remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot overflow:
+// M < 2^31 keeps the high product above INT32_MIN.
+HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
+  x = high_product16(x, _mm512_set1_epi32(m.multiplier));
   const int exponent = -m.shift;
   if (exponent > 0) {
     const __m512i y = _mm512_add_epi32(x, _mm512_srai_epi32(x, 31));
@@ -135,28 +139,52 @@ HARDY_VNNI void gemm_tile(const GemmArgs& a, int64_t oc0, int64_t p0) {
   }
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
   const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
+  // (y >> (e − 1)) + 1 + 2·zp, halved, is RDBPOT's result plus the zero point.
+  const __m512i round_zp = _mm512_set1_epi32(1 + 2 * a.out.zero_point);
+  const bool clamp_hi = a.out.hi < 255;  // else the unsigned saturation to a byte clamps
+#pragma GCC unroll 8
   for (int j = 0; j < kOcBlock; ++j) {
     const int64_t oc = oc0 + j;
     uint8_t* y = a.y + oc * a.y_channel_stride;
-    for (int h = 0; h < kHalves; ++h) {
-      const int64_t first = p0 + 16 * h, valid = a.p_end - first;
-      if (valid <= 0) break;
-      __m128i bytes;
-      if (a.vector_requant) {
-        bytes = _mm512_cvtusepi32_epi8(requantize16(acc[j][h], a.out.multiplier[oc], zp, lo, hi));
+    __m128i bytes[kHalves];
+    if (a.vector_requant) {
+      // requantize16 with the zero point folded into RDBPOT's last step, both halves together.
+      const QuantizedMultiplier m = a.out.multiplier[oc];
+      const __m512i mult = _mm512_set1_epi32(m.multiplier);
+      __m512i x[kHalves];
+      for (int h = 0; h < kHalves; ++h) x[h] = high_product16(acc[j][h], mult);
+      if (m.shift < 0) {
+        const __m128i count = _mm_cvtsi32_si128(-m.shift - 1);
+        for (int h = 0; h < kHalves; ++h) {
+          const __m512i t = _mm512_add_epi32(x[h], _mm512_srai_epi32(x[h], 31));
+          x[h] = _mm512_srai_epi32(_mm512_add_epi32(_mm512_sra_epi32(t, count), round_zp), 1);
+        }
       } else {
+        for (int h = 0; h < kHalves; ++h) x[h] = _mm512_add_epi32(x[h], zp);
+      }
+      for (int h = 0; h < kHalves; ++h) {
+        x[h] = _mm512_max_epi32(x[h], lo);
+        if (clamp_hi) x[h] = _mm512_min_epi32(x[h], hi);
+        bytes[h] = _mm512_cvtusepi32_epi8(x[h]);
+      }
+    } else {
+      for (int h = 0; h < kHalves; ++h) {
         alignas(64) int32_t lanes[16];
         alignas(16) uint8_t out[16];
         _mm512_store_si512(lanes, acc[j][h]);
         for (int i = 0; i < 16; ++i) {
           out[i] = requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
         }
-        bytes = _mm_load_si128(reinterpret_cast<const __m128i*>(out));
+        bytes[h] = _mm_load_si128(reinterpret_cast<const __m128i*>(out));
       }
+    }
+    for (int h = 0; h < kHalves; ++h) {
+      const int64_t first = p0 + 16 * h, valid = a.p_end - first;
+      if (valid <= 0) break;
       if (contiguous) {
-        store16(y + first, bytes, valid);
+        store16(y + first, bytes[h], valid);
       } else {
-        store_runs(y, runs[h], bytes);
+        store_runs(y, runs[h], bytes[h]);
       }
     }
   }
