@@ -68,46 +68,44 @@ HARDY_VNNI inline void store16(uint8_t* dst, __m128i bytes, int64_t valid) {
   }
 }
 
-// Byte i of row kShiftIndex + s selects byte s + i (0x80: zero): shifts a vector down by s bytes.
-alignas(64) constexpr uint8_t kShiftIndex[32] = {
-    0,    1,    2,    3,    4,    5,    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,
-    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
-
-// Where 16 consecutive positions from p0 land in one output channel: `runs` stretches of lanes
-// [lane, lane + n) stored at output offset `at`.
-struct PositionRuns {
-  int runs = 0;
-  int8_t lane[16], count[16];
-  int64_t at[16];
-};
-
-PositionRuns position_runs(const GemmArgs& a, int64_t p0) {
-  PositionRuns r;
-  const int64_t valid = std::min<int64_t>(16, a.p_end - p0);
-  int64_t row = p0 / a.row_pitch, x = p0 - row * a.row_pitch;
-  for (int64_t lane = 0; lane < valid;) {
-    if (x >= a.row_width) {
-      lane += a.row_pitch - x;
-      ++row;
-      x = 0;
-      continue;
+// Copies `channels` rows of the wide buffer (positions of the padded width) from output channel
+// oc0 on into y, dropping the columns p % row_pitch ≥ row_width: one masked load and store per
+// 64 bytes of an output row.
+HARDY_VNNI void drop_padded_columns(const GemmArgs& a, int64_t oc0, int channels) {
+  const int64_t wide_pitch = gemm_wide_pitch(a.p_end);
+  const int64_t rows = (a.p_end - a.row_width) / a.row_pitch + 1;
+  for (int j = 0; j < channels; ++j) {
+    const uint8_t* src = a.wide + j * wide_pitch;
+    uint8_t* dst = a.y + (oc0 + j) * a.y_channel_stride;
+    for (int64_t r = 0; r < rows; ++r, src += a.row_pitch, dst += a.row_width) {
+      for (int64_t x = 0; x < a.row_width; x += 64) {
+        const int64_t n = std::min<int64_t>(64, a.row_width - x);
+        const __mmask64 mask = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+        _mm512_mask_storeu_epi8(dst + x, mask, _mm512_maskz_loadu_epi8(mask, src + x));
+      }
     }
-    const int64_t n = std::min(a.row_width - x, valid - lane);
-    r.lane[r.runs] = static_cast<int8_t>(lane);
-    r.count[r.runs] = static_cast<int8_t>(n);
-    r.at[r.runs] = row * a.row_width + x;
-    ++r.runs;
-    lane += n;
-    x += n;
   }
-  return r;
 }
 
-HARDY_VNNI inline void store_runs(uint8_t* y, const PositionRuns& r, __m128i bytes) {
-  for (int i = 0; i < r.runs; ++i) {
-    const __m128i shifted = _mm_shuffle_epi8(
-        bytes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kShiftIndex + r.lane[i])));
-    _mm_mask_storeu_epi8(y + r.at[i], static_cast<__mmask16>((1u << r.count[i]) - 1), shifted);
+// gemm_tile's stores when some multiplier has shift > 0: the scalar requantize per lane.
+template <int kOcBlock, int kHalves>
+HARDY_VNNI __attribute__((noinline)) void store_tile_scalar(
+    const GemmArgs& a, int64_t oc0, int64_t p0, const __m512i (&acc)[kOcBlock][kHalves]) {
+  const bool contiguous = a.row_pitch == a.row_width;
+  for (int j = 0; j < kOcBlock; ++j) {
+    const int64_t oc = oc0 + j;
+    uint8_t* y = contiguous ? a.y + oc * a.y_channel_stride : a.wide + j * gemm_wide_pitch(a.p_end);
+    for (int h = 0; h < kHalves; ++h) {
+      const int64_t first = p0 + 16 * h, valid = a.p_end - first;
+      alignas(64) int32_t lanes[16];
+      alignas(16) uint8_t out[16];
+      _mm512_store_si512(lanes, acc[j][h]);
+      for (int i = 0; i < 16; ++i) {
+        out[i] = requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
+      }
+      store16(y + first, _mm_load_si128(reinterpret_cast<const __m128i*>(out)),
+              contiguous ? valid : 16);
+    }
   }
 }
 
@@ -132,11 +130,18 @@ HARDY_VNNI void gemm_tile(const GemmArgs& a, int64_t oc0, int64_t p0) {
       for (int h = 0; h < kHalves; ++h) acc[j][h] = dpbusd(acc[j][h], c[h], wv);
     }
   }
-  const bool contiguous = a.row_pitch == a.row_width;
-  PositionRuns runs[kHalves];
-  for (int h = 0; h < kHalves; ++h) {
-    if (!contiguous && p0 + 16 * h < a.p_end) runs[h] = position_runs(a, p0 + 16 * h);
+  if (!a.vector_requant) {
+    store_tile_scalar<kOcBlock, kHalves>(a, oc0, p0, acc);
+    return;
   }
+  // Rows with dropped columns go to the wide buffer whole (gemm_block drops the columns). The
+  // arguments are read before the first store (a byte store may alias them).
+  const bool contiguous = a.row_pitch == a.row_width;
+  const int64_t stride = contiguous ? a.y_channel_stride : gemm_wide_pitch(a.p_end);
+  uint8_t* const y = (contiguous ? a.y + oc0 * a.y_channel_stride : a.wide) + p0;
+  const int64_t last_valid = contiguous ? a.p_end - p0 - 16 * (kHalves - 1) : 16;
+  QuantizedMultiplier m[kOcBlock];
+  for (int j = 0; j < kOcBlock; ++j) m[j] = a.out.multiplier[oc0 + j];
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
   const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
   // (y >> (e − 1)) + 1 + 2·zp, halved, is RDBPOT's result plus the zero point.
@@ -144,48 +149,24 @@ HARDY_VNNI void gemm_tile(const GemmArgs& a, int64_t oc0, int64_t p0) {
   const bool clamp_hi = a.out.hi < 255;  // else the unsigned saturation to a byte clamps
 #pragma GCC unroll 8
   for (int j = 0; j < kOcBlock; ++j) {
-    const int64_t oc = oc0 + j;
-    uint8_t* y = a.y + oc * a.y_channel_stride;
-    __m128i bytes[kHalves];
-    if (a.vector_requant) {
-      // requantize16 with the zero point folded into RDBPOT's last step, both halves together.
-      const QuantizedMultiplier m = a.out.multiplier[oc];
-      const __m512i mult = _mm512_set1_epi32(m.multiplier);
-      __m512i x[kHalves];
-      for (int h = 0; h < kHalves; ++h) x[h] = high_product16(acc[j][h], mult);
-      if (m.shift < 0) {
-        const __m128i count = _mm_cvtsi32_si128(-m.shift - 1);
-        for (int h = 0; h < kHalves; ++h) {
-          const __m512i t = _mm512_add_epi32(x[h], _mm512_srai_epi32(x[h], 31));
-          x[h] = _mm512_srai_epi32(_mm512_add_epi32(_mm512_sra_epi32(t, count), round_zp), 1);
-        }
-      } else {
-        for (int h = 0; h < kHalves; ++h) x[h] = _mm512_add_epi32(x[h], zp);
-      }
+    // requantize16 with the zero point folded into RDBPOT's last step, both halves together.
+    const __m512i mult = _mm512_set1_epi32(m[j].multiplier);
+    __m512i x[kHalves];
+    for (int h = 0; h < kHalves; ++h) x[h] = high_product16(acc[j][h], mult);
+    if (m[j].shift < 0) {
+      const __m128i count = _mm_cvtsi32_si128(-m[j].shift - 1);
       for (int h = 0; h < kHalves; ++h) {
-        x[h] = _mm512_max_epi32(x[h], lo);
-        if (clamp_hi) x[h] = _mm512_min_epi32(x[h], hi);
-        bytes[h] = _mm512_cvtusepi32_epi8(x[h]);
+        const __m512i t = _mm512_add_epi32(x[h], _mm512_srai_epi32(x[h], 31));
+        x[h] = _mm512_srai_epi32(_mm512_add_epi32(_mm512_sra_epi32(t, count), round_zp), 1);
       }
     } else {
-      for (int h = 0; h < kHalves; ++h) {
-        alignas(64) int32_t lanes[16];
-        alignas(16) uint8_t out[16];
-        _mm512_store_si512(lanes, acc[j][h]);
-        for (int i = 0; i < 16; ++i) {
-          out[i] = requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
-        }
-        bytes[h] = _mm_load_si128(reinterpret_cast<const __m128i*>(out));
-      }
+      for (int h = 0; h < kHalves; ++h) x[h] = _mm512_add_epi32(x[h], zp);
     }
     for (int h = 0; h < kHalves; ++h) {
-      const int64_t first = p0 + 16 * h, valid = a.p_end - first;
-      if (valid <= 0) break;
-      if (contiguous) {
-        store16(y + first, bytes[h], valid);
-      } else {
-        store_runs(y, runs[h], bytes[h]);
-      }
+      x[h] = _mm512_max_epi32(x[h], lo);
+      if (clamp_hi) x[h] = _mm512_min_epi32(x[h], hi);
+      store16(y + j * stride + 16 * h, _mm512_cvtusepi32_epi8(x[h]),
+              h + 1 < kHalves ? 16 : last_valid);
     }
   }
 }
@@ -197,6 +178,7 @@ HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
   int64_t p0 = 0;
   for (; p0 + 16 < a.p_end; p0 += 32) gemm_tile<kOcBlock, 2>(a, oc0, p0);
   if (p0 < a.p_end) gemm_tile<kOcBlock, 1>(a, oc0, p0);
+  if (a.row_pitch != a.row_width) drop_padded_columns(a, oc0, kOcBlock);
 }
 
 // multiply16 with a multiplier and exponent per lane (per output channel).
@@ -283,6 +265,7 @@ HARDY_VNNI void dense_images(const DenseArgs& a, const uint8_t* x, int64_t x_str
 
 HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
   int64_t oc = 0;
+  static_assert(kGemmOcBlock == 8);
   for (; oc + 8 <= a.out.channels; oc += 8) gemm_block<8>(a, oc);
   switch (a.out.channels - oc) {
     case 7:

@@ -35,7 +35,17 @@ struct GemmArgs {
   bool vector_requant;  ///< every multiplier has shift ≤ 0
   uint8_t* y;
   int64_t y_channel_stride;
+  /// When row_pitch ≠ row_width: gemm_wide_bytes(p_end) bytes of scratch where the VNNI loops
+  /// store kGemmOcBlock channels' rows at the padded width before dropping the extra columns.
+  uint8_t* wide;
 };
+
+/// Output channels per GEMM block (the VNNI tiles').
+constexpr int64_t kGemmOcBlock = 8;
+/// Bytes between two channels' rows in GemmArgs::wide.
+constexpr int64_t gemm_wide_pitch(int64_t p_end) { return (p_end + 31) / 32 * 32; }
+/// Bytes of GemmArgs::wide.
+constexpr int64_t gemm_wide_bytes(int64_t p_end) { return kGemmOcBlock * gemm_wide_pitch(p_end); }
 
 /// y[o] = out(Σ_k w[o][k] · x[k]) for o < out.channels, with x padded with zeros to k_padded and
 /// w packed as [k_padded/4][oc_padded][4] int8 (zero padded), so that one vpdpbusd accumulates

@@ -432,6 +432,9 @@ void PackedModel::plan_conv(const QNode& node, Layer& L) const {
     for (int64_t g = 0; g < L.k_padded / 4; ++g) L.k_offsets.push_back(g * L.p_padded * 4);
     L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
     L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+    L.p_end = p_count;
+    L.wide_offset = static_cast<size_t>(
+        round_up(static_cast<int64_t>(L.zeros_offset) + os[2] + kSimdSlack, 64));
     return;
   }
   L.packing = channels ? ConvPacking::kChannels4 : ConvPacking::kColumns4;
@@ -465,6 +468,8 @@ void PackedModel::plan_conv(const QNode& node, Layer& L) const {
                             4 * (L.p_end + detail::kGemmReadPastEnd);
   L.padded_offset = static_cast<size_t>(round_up(std::max(units * plane * 4, last_read), 64));
   L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+  L.wide_offset =
+      static_cast<size_t>(round_up(static_cast<int64_t>(L.zeros_offset) + os[2] + kSimdSlack, 64));
 }
 
 void PackedModel::repack(size_t i) {
@@ -509,7 +514,7 @@ size_t PackedModel::layer_scratch_bytes(size_t i) const {
   const QNode& node = model_.nodes[i];
   const Layer& L = layers_[i];
   if (node.op == OpKind::kConv) {
-    return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack);
+    return L.wide_offset + static_cast<size_t>(detail::gemm_wide_bytes(L.p_end));
   }
   return node.op == OpKind::kDense ? static_cast<size_t>(L.k_padded * kMaxBatch) : 0;
 }
@@ -597,7 +602,8 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
                                output_stage(node, L, io, g * ocg, ocg),
                                L.vector_requant,
                                io.y + g * ocg * p,
-                               p};
+                               p,
+                               scratch + L.wide_offset};
 #if defined(__x86_64__)
       if (vnni) {
         detail::gemm_avx512_vnni(a);

@@ -73,11 +73,14 @@ class PackedModel {
     int64_t oc_padded = 0;  ///< Dense: output channels rounded up to 16
     int64_t p_padded = 0;   ///< Conv, kIm2col: output positions rounded up to the column block
     ConvPacking packing = ConvPacking::kIm2col;  ///< Conv
-    std::vector<int64_t> k_offsets;    ///< Conv: byte offset of each k-group in the GEMM's input
-    int64_t row_pitch = 0, p_end = 0;  ///< Conv, direct: padded input width; positions computed
+    std::vector<int64_t> k_offsets;  ///< Conv: byte offset of each k-group in the GEMM's input
+    int64_t row_pitch = 0;           ///< Conv, direct: padded input width
+    int64_t p_end = 0;               ///< Conv: positions computed
     /// Conv scratch layout: kIm2col [panel k_padded·p_padded][padded input group][zero row of
-    /// OW]; direct [interleaved input (strided: its stride phases)][padded input group].
-    size_t padded_offset = 0, zeros_offset = 0;
+    /// OW][wide rows]; direct [interleaved input (strided: its stride phases)][padded input
+    /// group][wide rows], the wide rows being the GEMM's output before the padded width's extra
+    /// columns are dropped.
+    size_t padded_offset = 0, zeros_offset = 0, wide_offset = 0;
     std::vector<int8_t> weights;  ///< Conv: [OC][k_padded]; Dense: [k_padded/4][oc_padded][4]
     std::vector<int32_t> bias_corrected;  ///< bias − zp_x · Σ_k w (Dense: oc_padded entries)
     std::vector<int32_t> lane_multiplier, lane_exponent;  ///< Dense: per output, oc_padded
