@@ -69,19 +69,34 @@ HARDY_VNNI inline void store16(uint8_t* dst, __m128i bytes, int64_t valid) {
 }
 
 // Copies `channels` rows of the wide buffer (positions of the padded width) from output channel
-// oc0 on into y, dropping the columns p % row_pitch ≥ row_width: one masked load and store per
-// 64 bytes of an output row.
+// oc0 on into y, dropping the columns p % row_pitch ≥ row_width. Rows are copied in order with
+// whole 32-byte vectors, each spilling into the rows or channels after it (written later); rows
+// whose vectors would pass the GEMM's last output are stored with a mask.
 HARDY_VNNI void drop_padded_columns(const GemmArgs& a, int64_t oc0, int channels) {
   const int64_t wide_pitch = gemm_wide_pitch(a.p_end);
   const int64_t rows = (a.p_end - a.row_width) / a.row_pitch + 1;
+  const int64_t row_pitch = a.row_pitch, row_width = a.row_width;
+  const int64_t y_channel_stride = a.y_channel_stride;
+  uint8_t* const y = a.y;
+  // Rows starting at or before this offset are followed by ≥ 32·⌈row_width / 32⌉ bytes of the
+  // GEMM's output.
+  const int64_t unmasked_end = a.out.channels * y_channel_stride - (row_width + 31) / 32 * 32;
   for (int j = 0; j < channels; ++j) {
     const uint8_t* src = a.wide + j * wide_pitch;
-    uint8_t* dst = a.y + (oc0 + j) * a.y_channel_stride;
-    for (int64_t r = 0; r < rows; ++r, src += a.row_pitch, dst += a.row_width) {
-      for (int64_t x = 0; x < a.row_width; x += 64) {
-        const int64_t n = std::min<int64_t>(64, a.row_width - x);
-        const __mmask64 mask = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
-        _mm512_mask_storeu_epi8(dst + x, mask, _mm512_maskz_loadu_epi8(mask, src + x));
+    int64_t at = (oc0 + j) * y_channel_stride;
+    for (int64_t r = 0; r < rows; ++r, src += row_pitch, at += row_width) {
+      uint8_t* dst = y + at;
+      if (at <= unmasked_end) {
+        for (int64_t x = 0; x < row_width; x += 32) {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + x),
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + x)));
+        }
+        continue;
+      }
+      for (int64_t x = 0; x < row_width; x += 32) {
+        const int64_t n = std::min<int64_t>(32, row_width - x);
+        const auto mask = static_cast<__mmask32>(n == 32 ? ~0u : (1u << n) - 1);
+        _mm256_mask_storeu_epi8(dst + x, mask, _mm256_maskz_loadu_epi8(mask, src + x));
       }
     }
   }

@@ -44,8 +44,10 @@ struct GemmArgs {
 constexpr int64_t kGemmOcBlock = 8;
 /// Bytes between two channels' rows in GemmArgs::wide.
 constexpr int64_t gemm_wide_pitch(int64_t p_end) { return (p_end + 31) / 32 * 32; }
-/// Bytes of GemmArgs::wide.
-constexpr int64_t gemm_wide_bytes(int64_t p_end) { return kGemmOcBlock * gemm_wide_pitch(p_end); }
+/// Bytes of GemmArgs::wide (32 past the last row: rows are read in whole 32-byte vectors).
+constexpr int64_t gemm_wide_bytes(int64_t p_end) {
+  return kGemmOcBlock * gemm_wide_pitch(p_end) + 32;
+}
 
 /// y[o] = out(Σ_k w[o][k] · x[k]) for o < out.channels, with x padded with zeros to k_padded and
 /// w packed as [k_padded/4][oc_padded][4] int8 (zero padded), so that one vpdpbusd accumulates

@@ -67,18 +67,35 @@ inline void interleave4_block(const uint8_t* const rows[4], int64_t i, uint8_t* 
   _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
   _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
 }
+
+// Columns i..i+7 of four rows, interleaved into dst[4i .. 4i + 32).
+inline void interleave4_block8(const uint8_t* const rows[4], int64_t i, uint8_t* dst) {
+  const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[0] + i));
+  const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[1] + i));
+  const __m128i c = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[2] + i));
+  const __m128i d = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[3] + i));
+  const __m128i ab = _mm_unpacklo_epi8(a, b), cd = _mm_unpacklo_epi8(c, d);
+  auto* out = reinterpret_cast<__m128i*>(dst + 4 * i);
+  _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab, cd));
+  _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab, cd));
+}
 #endif
 
 // dst[4·i + j] = row_j[i] for i < n: four input rows interleaved byte by byte. With `overrun`,
 // whole 16-column blocks are written (up to 60 bytes past dst[4n], which the caller rewrites or
 // ignores) and rows are read up to 15 bytes past their end (kSimdSlack); without it, a row of
-// 16 or more ends with a block moved back to end at column n (rewriting a few columns).
+// 8 or more ends with a block moved back to end at column n (rewriting a few columns).
 void interleave4(const uint8_t* const rows[4], int64_t n, uint8_t* dst, bool overrun) {
   int64_t i = 0;
 #if defined(__SSE2__)
   for (; i + 16 <= n || (overrun && i < n); i += 16) interleave4_block(rows, i, dst);
   if (i < n && n >= 16) {
     interleave4_block(rows, n - 16, dst);
+    return;
+  }
+  if (i < n && n >= 8) {  // 8 to 15 columns: two blocks of 8, the second moved back
+    interleave4_block8(rows, 0, dst);
+    interleave4_block8(rows, n - 8, dst);
     return;
   }
 #else
@@ -126,9 +143,14 @@ void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
   }
 }
 
+// `count` dwords of the zero point in all four lanes (a few: no call to memset).
+inline void fill_zero_point(uint8_t* dst, int64_t count, uint8_t zp) {
+  for (int64_t i = 0; i < 4 * count; ++i) dst[i] = zp;
+}
+
 // kChannels4 at stride 1 straight from the input, without the padded copy: padding rows and
 // columns hold the zero point in all four lanes (lanes of channels past the group meet weights
-// that are 0). Rows narrower than 16 are better served by the padded copy's whole-plane
+// that are 0). Rows narrower than 8 are better served by the padded copy's whole-plane
 // interleave.
 void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t group, uint8_t* dst) {
   const WindowParams& w = node.window;
@@ -136,7 +158,7 @@ void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t gro
   const int64_t icg = is[0] / w.groups, h = is[1], wd = is[2];
   const int64_t hp = h + w.pad_top + w.pad_bottom, wp = wd + w.pad_left + w.pad_right;
   const uint8_t* src = io.x[0] + group * icg * h * wd;
-  const int zp = io.in[0]->quant.zero_point;
+  const auto zp = static_cast<uint8_t>(io.in[0]->quant.zero_point);
   for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
     const uint8_t* rows[4];
     for (int64_t y = 0; y < hp; ++y) {
@@ -150,9 +172,9 @@ void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t gro
         const int64_t c = 4 * c4 + j < icg ? 4 * c4 + j : 0;
         rows[j] = src + (c * h + sy) * wd;
       }
-      std::memset(row, zp, static_cast<size_t>(w.pad_left * 4));
+      fill_zero_point(row, w.pad_left, zp);
       interleave4(rows, wd, row + w.pad_left * 4, false);
-      std::memset(row + (w.pad_left + wd) * 4, zp, static_cast<size_t>(w.pad_right * 4));
+      fill_zero_point(row + (w.pad_left + wd) * 4, w.pad_right, zp);
     }
   }
 }
@@ -185,8 +207,8 @@ void interleave4_strided(const uint8_t* const rows[4], int64_t width, int64_t fi
   const int64_t x0 = std::min(count, first < 0 ? (-first + step - 1) / step : 0);
   const int64_t x1 =
       std::max(x0, std::min(count, width - first <= 0 ? 0 : (width - 1 - first) / step + 1));
-  std::memset(dst, zp, static_cast<size_t>(4 * x0));
-  std::memset(dst + 4 * x1, zp, static_cast<size_t>(4 * (count - x1)));
+  fill_zero_point(dst, x0, zp);
+  fill_zero_point(dst + 4 * x1, count - x1, zp);
   int64_t x = x0;
 #if defined(__SSE2__)
   if (step == 2 && width >= 16 && x1 - x0 >= 8) {
@@ -585,7 +607,7 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
       const bool strided = node.window.stride_h != 1 || node.window.stride_w != 1;
       if (L.packing == ConvPacking::kChannels4 && strided) {
         direct_channels_strided(node, io, g, scratch);
-      } else if (L.packing == ConvPacking::kChannels4 && io.in[0]->shape[2] >= 16) {
+      } else if (L.packing == ConvPacking::kChannels4 && io.in[0]->shape[2] >= 8) {
         direct_channels_from_input(node, io, g, scratch);
       } else if (direct) {
         direct_packed(pad_group(node, io, g, padded_buffer), icg, L.packing, scratch);
