@@ -30,14 +30,11 @@ HARDY_VNNI inline __m512i high_product16(__m512i x, __m512i mult) {
   return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_add_epi64(odd, odd));
 }
 
-// 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0:
-// high_product16, then RoundingDivideByPOT by e = −shift as ((y >> (e − 1)) + 1) >> 1 with
+// 16 lanes of RoundingDivideByPOT(x, e), e ≥ 0, as ((y >> (e − 1)) + 1) >> 1 with
 // y = x − [x < 0]: that is floor((x + 2^(e−1) − [x < 0]) / 2^e), gemmlowp's
-// remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot overflow:
-// M < 2^31 keeps the high product above INT32_MIN.
-HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
-  x = high_product16(x, _mm512_set1_epi32(m.multiplier));
-  const int exponent = -m.shift;
+// remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot overflow for
+// x a high product (M < 2^31 keeps it above INT32_MIN).
+HARDY_VNNI inline __m512i rounding_divide16(__m512i x, int exponent) {
   if (exponent > 0) {
     const __m512i y = _mm512_add_epi32(x, _mm512_srai_epi32(x, 31));
     const __m512i halved = _mm512_sra_epi32(y, _mm_cvtsi32_si128(exponent - 1));
@@ -45,6 +42,36 @@ HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
   }
   return x;
 }
+
+// 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0.
+HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
+  return rounding_divide16(high_product16(x, _mm512_set1_epi32(m.multiplier)), -m.shift);
+}
+
+// An Add input's rescaling, multiply16(d · 2^L, m) for |d| ≤ 255 and 9 ≤ L ≤ 22, in 32-bit
+// products: with s = 31 − L and M = Mh·2^s + Ml (0 ≤ Ml < 2^s), high_product16's
+// floor((d·2^L·M + 2^30) / 2^31) is floor((d·M + 2^(s−1)) / 2^s) = d·Mh + ((d·Ml + 2^(s−1)) >> s),
+// where |d·Mh| < 2^(8+L) and |d·Ml| + 2^(s−1) < 2^(39−L) stay below 2^31.
+class InputRescale16 {
+ public:
+  HARDY_VNNI InputRescale16(QuantizedMultiplier m, int left_shift)
+      : high_(_mm512_set1_epi32(m.multiplier >> (31 - left_shift))),
+        low_(_mm512_set1_epi32(m.multiplier & ((1 << (31 - left_shift)) - 1))),
+        round_(_mm512_set1_epi32(1 << (30 - left_shift))),
+        s_(_mm_cvtsi32_si128(31 - left_shift)),
+        exponent_(-m.shift) {}
+  /// multiply16(d << left_shift, m) for lanes d = q − zero point.
+  HARDY_VNNI __m512i operator()(__m512i d) const {
+    const __m512i low = _mm512_add_epi32(_mm512_mullo_epi32(d, low_), round_);
+    return rounding_divide16(
+        _mm512_add_epi32(_mm512_mullo_epi32(d, high_), _mm512_sra_epi32(low, s_)), exponent_);
+  }
+
+ private:
+  __m512i high_, low_, round_;
+  __m128i s_;
+  int exponent_;
+};
 
 // acc + Σ u8 × s8 over each lane's 4 bytes (_mm512_dpbusd_epi32), written so that the accumulator
 // stays in its register: with the intrinsic, GCC 12 copies every accumulator twice per step.
@@ -325,15 +352,15 @@ HARDY_VNNI void add_avx512(const AddArgs& a) {
   const __m512i za = _mm512_set1_epi32(a.zero_point_a), zb = _mm512_set1_epi32(a.zero_point_b);
   const __m512i zy = _mm512_set1_epi32(a.zero_point_y);
   const __m512i lo = _mm512_set1_epi32(a.lo), hi = _mm512_set1_epi32(a.hi);
+  const InputRescale16 rescale_a(a.multiplier_a, a.left_shift),
+      rescale_b(a.multiplier_b, a.left_shift);
   for (int64_t i = 0; i < a.count; i += 16) {
     const int64_t valid = a.count - i;
     const __mmask16 load_mask = valid >= 16 ? 0xffff : static_cast<__mmask16>((1u << valid) - 1);
     const __m512i qa = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.x + i));
     const __m512i qb = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.y + i));
-    const __m512i sa =
-        multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qa, za), a.left_shift), a.multiplier_a);
-    const __m512i sb =
-        multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qb, zb), a.left_shift), a.multiplier_b);
+    const __m512i sa = rescale_a(_mm512_sub_epi32(qa, za));
+    const __m512i sb = rescale_b(_mm512_sub_epi32(qb, zb));
     store16(a.out + i,
             _mm512_cvtusepi32_epi8(
                 requantize16(_mm512_add_epi32(sa, sb), a.multiplier_out, zy, lo, hi)),

@@ -66,7 +66,8 @@ struct DenseArgs {
 /// Output-channel blocking of the dense layout: oc_padded is a multiple of this.
 constexpr int64_t kDenseLanes = 16;
 
-/// Element-wise TFLite Add of two uint8 tensors (see add_reference); all multipliers shift ≤ 0.
+/// Element-wise TFLite Add of two uint8 tensors (see add_reference); all multipliers shift ≤ 0,
+/// 9 ≤ left_shift ≤ 22 (the input rescaling runs on 32-bit products).
 struct AddArgs {
   const uint8_t* x;
   const uint8_t* y;

@@ -662,6 +662,7 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     return;
   }
 #if defined(__x86_64__)
+  static_assert(QNode::kAddLeftShift >= 9 && QNode::kAddLeftShift <= 22, "add_avx512's range");
   if (node.op == OpKind::kAdd && vnni && node.add_input_multiplier[0].shift <= 0 &&
       node.add_input_multiplier[1].shift <= 0 && node.add_output_multiplier.shift <= 0) {
     detail::add_avx512({io.x[0], io.x[1], io.out->shape.elements(), io.in[0]->quant.zero_point,

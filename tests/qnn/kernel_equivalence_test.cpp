@@ -210,6 +210,39 @@ TEST(KernelEquivalence, ResidualAddOfTwoRandomInputs) {
   }
 }
 
+// Every pair of input bytes (one 256 × 256 tensor), for random scales and zero points and for the
+// extremes: zero points 0 and 255, equal scales, one scale 2^8 times the other.
+TEST(KernelEquivalence, ResidualAddOfEveryInputPair) {
+  RngStream rng(10, stream_tag("add_pairs"), 0);
+  std::vector<uint8_t> a(256 * 256), b(256 * 256);
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<uint8_t>(i % 256);
+    b[i] = static_cast<uint8_t>(i / 256);
+  }
+  for (int t = 0; t < 24; ++t) {
+    QModel m = testing::random_add_model(1, 256, 256, rng);
+    if (t < 8) {
+      m.values[0].quant.zero_point = t % 2 ? 255 : 0;
+      m.values[1].quant.zero_point = t / 2 % 2 ? 255 : 0;
+      const double sa = t / 4 % 2 ? 1.0 : 256.0, sb = 1.0, twice_max = 2.0 * std::max(sa, sb);
+      m.nodes[0].add_input_multiplier = {quantize_multiplier(sa / twice_max),
+                                         quantize_multiplier(sb / twice_max)};
+    }
+    std::vector<uint8_t> expected(a.size()), got(a.size());
+    const QValue* ins[] = {&m.value(0), &m.value(1)};
+    const uint8_t* xs[] = {a.data(), b.data()};
+    NodeIo io{ins, xs, &m.value(2), expected.data()};
+    run_node_reference(m.nodes[0], io);
+    for (Isa isa : available_isas()) {
+      const PackedModel packed(m, isa);
+      std::vector<uint8_t> scratch(packed.scratch_bytes() + 1);
+      io.y = got.data();
+      packed.run_node(0, io, scratch.data());
+      ASSERT_EQ(expected, got) << "add pairs, model " << t << " isa=" << isa_name(isa);
+    }
+  }
+}
+
 TEST(KernelEquivalence, ExtremeInputsAndWeightsDoNotOverflow) {
   // All inputs 255 with zero point 0 and all weights −128: the largest accumulators a fault can
   // produce in these layer sizes.
