@@ -344,6 +344,7 @@ HARDY_VNNI void dense_avx512_vnni(const DenseArgs& a) {
 HARDY_VNNI void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int64_t x_stride,
                                         uint8_t* const* y) {
   int64_t i = 0;
+  for (; i + 8 <= images; i += 8) dense_images<8>(a, a.x + i * x_stride, x_stride, y + i);
   for (; i + 4 <= images; i += 4) dense_images<4>(a, a.x + i * x_stride, x_stride, y + i);
   for (; i < images; ++i) dense_images<1>(a, a.x + i * x_stride, x_stride, y + i);
 }

@@ -163,6 +163,39 @@ TEST(KernelEquivalence, DenseLengthsAroundPowersOfTwo) {
   }
 }
 
+// run_batch shares each Dense weight load between 8 (or 4) images: batches of 1 to 8 images give
+// each image's reference bytes.
+TEST(KernelEquivalence, DenseBatchesOfOneToEightImages) {
+  RngStream rng(11, stream_tag("dense_batch"), 0);
+  for (const auto& [k, outs] :
+       std::vector<std::pair<int, int>>{{1, 1}, {7, 17}, {100, 33}, {257, 48}, {784, 256}}) {
+    const QModel m = testing::random_dense_model(k, outs, rng);
+    const Int8Executor reference(m, KernelSet::kReference);
+    auto ref_ws = reference.make_workspace();
+    for (Isa isa : available_isas()) {
+      const Int8Executor optimized(m, KernelSet::kOptimized, isa);
+      for (int n = 1; n <= PackedModel::kMaxBatch; ++n) {
+        std::vector<std::vector<uint8_t>> xs;
+        std::vector<std::span<const uint8_t>> images;
+        std::vector<Int8Executor::Workspace> ws;
+        for (int i = 0; i < n; ++i) {
+          xs.push_back(testing::random_bytes(m.input_elements(), rng));
+          ws.push_back(optimized.make_workspace());
+        }
+        for (const auto& x : xs) images.emplace_back(x);
+        optimized.run_batch(images, ws);
+        for (int i = 0; i < n; ++i) {
+          reference.run(xs[static_cast<size_t>(i)], ref_ws);
+          const auto a = reference.output(ref_ws), b = optimized.output(ws[static_cast<size_t>(i)]);
+          ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()))
+              << "dense " << k << "->" << outs << " batch " << n << " image " << i
+              << " isa=" << isa_name(isa);
+        }
+      }
+    }
+  }
+}
+
 TEST(KernelEquivalence, PoolingWindowsStridesAndPaddings) {
   RngStream rng(6, stream_tag("pool"), 0);
   for (OpKind op : {OpKind::kMaxPool, OpKind::kAveragePool}) {

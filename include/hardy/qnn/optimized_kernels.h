@@ -49,7 +49,7 @@ class PackedModel {
   /// Runs node `index` of the model; scratch holds scratch_bytes() bytes.
   void run_node(size_t index, const NodeIo& io, uint8_t* scratch) const;
   /// Runs node `index` for up to kMaxBatch images (operands ios[i] for image i), bit-identical to
-  /// run_node on each: a Dense node on the VNNI loops loads each weight vector once per 4 images;
+  /// run_node on each: a Dense node on the VNNI loops loads each weight vector once per 8 images;
   /// every other node runs image by image.
   void run_node_batch(size_t index, std::span<const NodeIo> ios, uint8_t* scratch) const;
   /// Whether run_node_batch does more for node `index` than run_node image by image.
