@@ -16,15 +16,10 @@
 namespace hardy::qnn::detail {
 namespace {
 
-// 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0:
-// SaturatingRoundingDoublingHighMul as floor((x·M + 2^30) / 2^31) on 64-bit products (equal to
-// gemmlowp's nudge-and-truncate form; the saturating case needs M = INT32_MIN, which a
-// quantized multiplier never is), then RoundingDivideByPOT by e = −shift as
-// ((y >> (e − 1)) + 1) >> 1 with y = x − [x < 0]: that is floor((x + 2^(e−1) − [x < 0]) / 2^e),
-// gemmlowp's remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot
-// overflow: M < 2^31 keeps the high product above INT32_MIN.
-HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
-  const __m512i mult = _mm512_set1_epi32(m.multiplier);
+// 16 lanes of SaturatingRoundingDoublingHighMul(x, M) (mult = M in every lane) as
+// floor((x·M + 2^30) / 2^31) on 64-bit products: equal to gemmlowp's nudge-and-truncate form; the
+// saturating case needs M = INT32_MIN, which a quantized multiplier never is.
+HARDY_VNNI inline __m512i high_product16(__m512i x, __m512i mult) {
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
   __m512i even = _mm512_mul_epi32(x, mult);
   __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult);
@@ -32,8 +27,14 @@ HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
   // doubled into the odd lanes' high dwords.
   even = _mm512_srli_epi64(_mm512_add_epi64(even, nudge), 31);
   odd = _mm512_add_epi64(odd, nudge);
-  x = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_add_epi64(odd, odd));
-  const int exponent = -m.shift;
+  return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_add_epi64(odd, odd));
+}
+
+// 16 lanes of RoundingDivideByPOT(x, e), e ≥ 0, as ((y >> (e − 1)) + 1) >> 1 with
+// y = x − [x < 0]: that is floor((x + 2^(e−1) − [x < 0]) / 2^e), gemmlowp's
+// remainder-and-threshold rule (round half away from zero) in fewer steps. y cannot overflow for
+// x a high product (M < 2^31 keeps it above INT32_MIN).
+HARDY_VNNI inline __m512i rounding_divide16(__m512i x, int exponent) {
   if (exponent > 0) {
     const __m512i y = _mm512_add_epi32(x, _mm512_srai_epi32(x, 31));
     const __m512i halved = _mm512_sra_epi32(y, _mm_cvtsi32_si128(exponent - 1));
@@ -41,6 +42,36 @@ HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
   }
   return x;
 }
+
+// 16 lanes of multiply_by_quantized_multiplier(x, m) for a multiplier with shift ≤ 0.
+HARDY_VNNI inline __m512i multiply16(__m512i x, QuantizedMultiplier m) {
+  return rounding_divide16(high_product16(x, _mm512_set1_epi32(m.multiplier)), -m.shift);
+}
+
+// An Add input's rescaling, multiply16(d · 2^L, m) for |d| ≤ 255 and 9 ≤ L ≤ 22, in 32-bit
+// products: with s = 31 − L and M = Mh·2^s + Ml (0 ≤ Ml < 2^s), high_product16's
+// floor((d·2^L·M + 2^30) / 2^31) is floor((d·M + 2^(s−1)) / 2^s) = d·Mh + ((d·Ml + 2^(s−1)) >> s),
+// where |d·Mh| < 2^(8+L) and |d·Ml| + 2^(s−1) < 2^(39−L) stay below 2^31.
+class InputRescale16 {
+ public:
+  HARDY_VNNI InputRescale16(QuantizedMultiplier m, int left_shift)
+      : high_(_mm512_set1_epi32(m.multiplier >> (31 - left_shift))),
+        low_(_mm512_set1_epi32(m.multiplier & ((1 << (31 - left_shift)) - 1))),
+        round_(_mm512_set1_epi32(1 << (30 - left_shift))),
+        s_(_mm_cvtsi32_si128(31 - left_shift)),
+        exponent_(-m.shift) {}
+  /// multiply16(d << left_shift, m) for lanes d = q − zero point.
+  HARDY_VNNI __m512i operator()(__m512i d) const {
+    const __m512i low = _mm512_add_epi32(_mm512_mullo_epi32(d, low_), round_);
+    return rounding_divide16(
+        _mm512_add_epi32(_mm512_mullo_epi32(d, high_), _mm512_sra_epi32(low, s_)), exponent_);
+  }
+
+ private:
+  __m512i high_, low_, round_;
+  __m128i s_;
+  int exponent_;
+};
 
 // acc + Σ u8 × s8 over each lane's 4 bytes (_mm512_dpbusd_epi32), written so that the accumulator
 // stays in its register: with the intrinsic, GCC 12 copies every accumulator twice per step.
@@ -64,46 +95,59 @@ HARDY_VNNI inline void store16(uint8_t* dst, __m128i bytes, int64_t valid) {
   }
 }
 
-// Byte i of row kShiftIndex + s selects byte s + i (0x80: zero): shifts a vector down by s bytes.
-alignas(64) constexpr uint8_t kShiftIndex[32] = {
-    0,    1,    2,    3,    4,    5,    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,
-    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
-
-// Where 16 consecutive positions from p0 land in one output channel: `runs` stretches of lanes
-// [lane, lane + n) stored at output offset `at`.
-struct PositionRuns {
-  int runs = 0;
-  int8_t lane[16], count[16];
-  int64_t at[16];
-};
-
-PositionRuns position_runs(const GemmArgs& a, int64_t p0) {
-  PositionRuns r;
-  const int64_t valid = std::min<int64_t>(16, a.p_end - p0);
-  int64_t row = p0 / a.row_pitch, x = p0 - row * a.row_pitch;
-  for (int64_t lane = 0; lane < valid;) {
-    if (x >= a.row_width) {
-      lane += a.row_pitch - x;
-      ++row;
-      x = 0;
-      continue;
+// Copies `channels` rows of the wide buffer (positions of the padded width) from output channel
+// oc0 on into y, dropping the columns p % row_pitch ≥ row_width. Rows are copied in order with
+// whole 32-byte vectors, each spilling into the rows or channels after it (written later); rows
+// whose vectors would pass the GEMM's last output are stored with a mask.
+HARDY_VNNI void drop_padded_columns(const GemmArgs& a, int64_t oc0, int channels) {
+  const int64_t wide_pitch = gemm_wide_pitch(a.p_end);
+  const int64_t rows = (a.p_end - a.row_width) / a.row_pitch + 1;
+  const int64_t row_pitch = a.row_pitch, row_width = a.row_width;
+  const int64_t y_channel_stride = a.y_channel_stride;
+  uint8_t* const y = a.y;
+  // Rows starting at or before this offset are followed by ≥ 32·⌈row_width / 32⌉ bytes of the
+  // GEMM's output.
+  const int64_t unmasked_end = a.out.channels * y_channel_stride - (row_width + 31) / 32 * 32;
+  for (int j = 0; j < channels; ++j) {
+    const uint8_t* src = a.wide + j * wide_pitch;
+    int64_t at = (oc0 + j) * y_channel_stride;
+    for (int64_t r = 0; r < rows; ++r, src += row_pitch, at += row_width) {
+      uint8_t* dst = y + at;
+      if (at <= unmasked_end) {
+        for (int64_t x = 0; x < row_width; x += 32) {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + x),
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + x)));
+        }
+        continue;
+      }
+      for (int64_t x = 0; x < row_width; x += 32) {
+        const int64_t n = std::min<int64_t>(32, row_width - x);
+        const auto mask = static_cast<__mmask32>(n == 32 ? ~0u : (1u << n) - 1);
+        _mm256_mask_storeu_epi8(dst + x, mask, _mm256_maskz_loadu_epi8(mask, src + x));
+      }
     }
-    const int64_t n = std::min(a.row_width - x, valid - lane);
-    r.lane[r.runs] = static_cast<int8_t>(lane);
-    r.count[r.runs] = static_cast<int8_t>(n);
-    r.at[r.runs] = row * a.row_width + x;
-    ++r.runs;
-    lane += n;
-    x += n;
   }
-  return r;
 }
 
-HARDY_VNNI inline void store_runs(uint8_t* y, const PositionRuns& r, __m128i bytes) {
-  for (int i = 0; i < r.runs; ++i) {
-    const __m128i shifted = _mm_shuffle_epi8(
-        bytes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kShiftIndex + r.lane[i])));
-    _mm_mask_storeu_epi8(y + r.at[i], static_cast<__mmask16>((1u << r.count[i]) - 1), shifted);
+// gemm_tile's stores when some multiplier has shift > 0: the scalar requantize per lane.
+template <int kOcBlock, int kHalves>
+HARDY_VNNI __attribute__((noinline)) void store_tile_scalar(
+    const GemmArgs& a, int64_t oc0, int64_t p0, const __m512i (&acc)[kOcBlock][kHalves]) {
+  const bool contiguous = a.row_pitch == a.row_width;
+  for (int j = 0; j < kOcBlock; ++j) {
+    const int64_t oc = oc0 + j;
+    uint8_t* y = contiguous ? a.y + oc * a.y_channel_stride : a.wide + j * gemm_wide_pitch(a.p_end);
+    for (int h = 0; h < kHalves; ++h) {
+      const int64_t first = p0 + 16 * h, valid = a.p_end - first;
+      alignas(64) int32_t lanes[16];
+      alignas(16) uint8_t out[16];
+      _mm512_store_si512(lanes, acc[j][h]);
+      for (int i = 0; i < 16; ++i) {
+        out[i] = requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
+      }
+      store16(y + first, _mm_load_si128(reinterpret_cast<const __m128i*>(out)),
+              contiguous ? valid : 16);
+    }
   }
 }
 
@@ -128,36 +172,43 @@ HARDY_VNNI void gemm_tile(const GemmArgs& a, int64_t oc0, int64_t p0) {
       for (int h = 0; h < kHalves; ++h) acc[j][h] = dpbusd(acc[j][h], c[h], wv);
     }
   }
-  const bool contiguous = a.row_pitch == a.row_width;
-  PositionRuns runs[kHalves];
-  for (int h = 0; h < kHalves; ++h) {
-    if (!contiguous && p0 + 16 * h < a.p_end) runs[h] = position_runs(a, p0 + 16 * h);
+  if (!a.vector_requant) {
+    store_tile_scalar<kOcBlock, kHalves>(a, oc0, p0, acc);
+    return;
   }
+  // Rows with dropped columns go to the wide buffer whole (gemm_block drops the columns). The
+  // arguments are read before the first store (a byte store may alias them).
+  const bool contiguous = a.row_pitch == a.row_width;
+  const int64_t stride = contiguous ? a.y_channel_stride : gemm_wide_pitch(a.p_end);
+  uint8_t* const y = (contiguous ? a.y + oc0 * a.y_channel_stride : a.wide) + p0;
+  const int64_t last_valid = contiguous ? a.p_end - p0 - 16 * (kHalves - 1) : 16;
+  QuantizedMultiplier m[kOcBlock];
+  for (int j = 0; j < kOcBlock; ++j) m[j] = a.out.multiplier[oc0 + j];
   const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
   const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
+  // (y >> (e − 1)) + 1 + 2·zp, halved, is RDBPOT's result plus the zero point.
+  const __m512i round_zp = _mm512_set1_epi32(1 + 2 * a.out.zero_point);
+  const bool clamp_hi = a.out.hi < 255;  // else the unsigned saturation to a byte clamps
+#pragma GCC unroll 8
   for (int j = 0; j < kOcBlock; ++j) {
-    const int64_t oc = oc0 + j;
-    uint8_t* y = a.y + oc * a.y_channel_stride;
+    // requantize16 with the zero point folded into RDBPOT's last step, both halves together.
+    const __m512i mult = _mm512_set1_epi32(m[j].multiplier);
+    __m512i x[kHalves];
+    for (int h = 0; h < kHalves; ++h) x[h] = high_product16(acc[j][h], mult);
+    if (m[j].shift < 0) {
+      const __m128i count = _mm_cvtsi32_si128(-m[j].shift - 1);
+      for (int h = 0; h < kHalves; ++h) {
+        const __m512i t = _mm512_add_epi32(x[h], _mm512_srai_epi32(x[h], 31));
+        x[h] = _mm512_srai_epi32(_mm512_add_epi32(_mm512_sra_epi32(t, count), round_zp), 1);
+      }
+    } else {
+      for (int h = 0; h < kHalves; ++h) x[h] = _mm512_add_epi32(x[h], zp);
+    }
     for (int h = 0; h < kHalves; ++h) {
-      const int64_t first = p0 + 16 * h, valid = a.p_end - first;
-      if (valid <= 0) break;
-      __m128i bytes;
-      if (a.vector_requant) {
-        bytes = _mm512_cvtusepi32_epi8(requantize16(acc[j][h], a.out.multiplier[oc], zp, lo, hi));
-      } else {
-        alignas(64) int32_t lanes[16];
-        alignas(16) uint8_t out[16];
-        _mm512_store_si512(lanes, acc[j][h]);
-        for (int i = 0; i < 16; ++i) {
-          out[i] = requantize(lanes[i], a.out.multiplier[oc], a.out.zero_point, a.out.lo, a.out.hi);
-        }
-        bytes = _mm_load_si128(reinterpret_cast<const __m128i*>(out));
-      }
-      if (contiguous) {
-        store16(y + first, bytes, valid);
-      } else {
-        store_runs(y, runs[h], bytes);
-      }
+      x[h] = _mm512_max_epi32(x[h], lo);
+      if (clamp_hi) x[h] = _mm512_min_epi32(x[h], hi);
+      store16(y + j * stride + 16 * h, _mm512_cvtusepi32_epi8(x[h]),
+              h + 1 < kHalves ? 16 : last_valid);
     }
   }
 }
@@ -169,6 +220,7 @@ HARDY_VNNI void gemm_block(const GemmArgs& a, int64_t oc0) {
   int64_t p0 = 0;
   for (; p0 + 16 < a.p_end; p0 += 32) gemm_tile<kOcBlock, 2>(a, oc0, p0);
   if (p0 < a.p_end) gemm_tile<kOcBlock, 1>(a, oc0, p0);
+  if (a.row_pitch != a.row_width) drop_padded_columns(a, oc0, kOcBlock);
 }
 
 // multiply16 with a multiplier and exponent per lane (per output channel).
@@ -255,6 +307,7 @@ HARDY_VNNI void dense_images(const DenseArgs& a, const uint8_t* x, int64_t x_str
 
 HARDY_VNNI void gemm_avx512_vnni(const GemmArgs& a) {
   int64_t oc = 0;
+  static_assert(kGemmOcBlock == 8);
   for (; oc + 8 <= a.out.channels; oc += 8) gemm_block<8>(a, oc);
   switch (a.out.channels - oc) {
     case 7:
@@ -291,6 +344,7 @@ HARDY_VNNI void dense_avx512_vnni(const DenseArgs& a) {
 HARDY_VNNI void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int64_t x_stride,
                                         uint8_t* const* y) {
   int64_t i = 0;
+  for (; i + 8 <= images; i += 8) dense_images<8>(a, a.x + i * x_stride, x_stride, y + i);
   for (; i + 4 <= images; i += 4) dense_images<4>(a, a.x + i * x_stride, x_stride, y + i);
   for (; i < images; ++i) dense_images<1>(a, a.x + i * x_stride, x_stride, y + i);
 }
@@ -299,15 +353,15 @@ HARDY_VNNI void add_avx512(const AddArgs& a) {
   const __m512i za = _mm512_set1_epi32(a.zero_point_a), zb = _mm512_set1_epi32(a.zero_point_b);
   const __m512i zy = _mm512_set1_epi32(a.zero_point_y);
   const __m512i lo = _mm512_set1_epi32(a.lo), hi = _mm512_set1_epi32(a.hi);
+  const InputRescale16 rescale_a(a.multiplier_a, a.left_shift),
+      rescale_b(a.multiplier_b, a.left_shift);
   for (int64_t i = 0; i < a.count; i += 16) {
     const int64_t valid = a.count - i;
     const __mmask16 load_mask = valid >= 16 ? 0xffff : static_cast<__mmask16>((1u << valid) - 1);
     const __m512i qa = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.x + i));
     const __m512i qb = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(load_mask, a.y + i));
-    const __m512i sa =
-        multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qa, za), a.left_shift), a.multiplier_a);
-    const __m512i sb =
-        multiply16(_mm512_slli_epi32(_mm512_sub_epi32(qb, zb), a.left_shift), a.multiplier_b);
+    const __m512i sa = rescale_a(_mm512_sub_epi32(qa, za));
+    const __m512i sb = rescale_b(_mm512_sub_epi32(qb, zb));
     store16(a.out + i,
             _mm512_cvtusepi32_epi8(
                 requantize16(_mm512_add_epi32(sa, sb), a.multiplier_out, zy, lo, hi)),

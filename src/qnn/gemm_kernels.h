@@ -35,7 +35,19 @@ struct GemmArgs {
   bool vector_requant;  ///< every multiplier has shift ≤ 0
   uint8_t* y;
   int64_t y_channel_stride;
+  /// When row_pitch ≠ row_width: gemm_wide_bytes(p_end) bytes of scratch where the VNNI loops
+  /// store kGemmOcBlock channels' rows at the padded width before dropping the extra columns.
+  uint8_t* wide;
 };
+
+/// Output channels per GEMM block (the VNNI tiles').
+constexpr int64_t kGemmOcBlock = 8;
+/// Bytes between two channels' rows in GemmArgs::wide.
+constexpr int64_t gemm_wide_pitch(int64_t p_end) { return (p_end + 31) / 32 * 32; }
+/// Bytes of GemmArgs::wide (32 past the last row: rows are read in whole 32-byte vectors).
+constexpr int64_t gemm_wide_bytes(int64_t p_end) {
+  return kGemmOcBlock * gemm_wide_pitch(p_end) + 32;
+}
 
 /// y[o] = out(Σ_k w[o][k] · x[k]) for o < out.channels, with x padded with zeros to k_padded and
 /// w packed as [k_padded/4][oc_padded][4] int8 (zero padded), so that one vpdpbusd accumulates
@@ -54,7 +66,8 @@ struct DenseArgs {
 /// Output-channel blocking of the dense layout: oc_padded is a multiple of this.
 constexpr int64_t kDenseLanes = 16;
 
-/// Element-wise TFLite Add of two uint8 tensors (see add_reference); all multipliers shift ≤ 0.
+/// Element-wise TFLite Add of two uint8 tensors (see add_reference); all multipliers shift ≤ 0,
+/// 9 ≤ left_shift ≤ 22 (the input rescaling runs on 32-bit products).
 struct AddArgs {
   const uint8_t* x;
   const uint8_t* y;
@@ -77,7 +90,8 @@ void dense_portable(const DenseArgs& a);
 void gemm_avx512_vnni(const GemmArgs& a);
 void dense_avx512_vnni(const DenseArgs& a);
 /// dense_avx512_vnni for `images` inputs at a.x + i·x_stride (each k_padded bytes, zero padded)
-/// with outputs y[i]; a.y is unused. Each weight vector is loaded once per 4 images.
+/// with outputs y[i]; a.y is unused. Each weight vector is loaded once per 8 images (4 for the
+/// rest of a batch, then one by one).
 void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int64_t x_stride,
                              uint8_t* const* y);
 void add_avx512(const AddArgs& a);

@@ -67,18 +67,35 @@ inline void interleave4_block(const uint8_t* const rows[4], int64_t i, uint8_t* 
   _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
   _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
 }
+
+// Columns i..i+7 of four rows, interleaved into dst[4i .. 4i + 32).
+inline void interleave4_block8(const uint8_t* const rows[4], int64_t i, uint8_t* dst) {
+  const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[0] + i));
+  const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[1] + i));
+  const __m128i c = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[2] + i));
+  const __m128i d = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[3] + i));
+  const __m128i ab = _mm_unpacklo_epi8(a, b), cd = _mm_unpacklo_epi8(c, d);
+  auto* out = reinterpret_cast<__m128i*>(dst + 4 * i);
+  _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab, cd));
+  _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab, cd));
+}
 #endif
 
 // dst[4·i + j] = row_j[i] for i < n: four input rows interleaved byte by byte. With `overrun`,
 // whole 16-column blocks are written (up to 60 bytes past dst[4n], which the caller rewrites or
 // ignores) and rows are read up to 15 bytes past their end (kSimdSlack); without it, a row of
-// 16 or more ends with a block moved back to end at column n (rewriting a few columns).
+// 8 or more ends with a block moved back to end at column n (rewriting a few columns).
 void interleave4(const uint8_t* const rows[4], int64_t n, uint8_t* dst, bool overrun) {
   int64_t i = 0;
 #if defined(__SSE2__)
   for (; i + 16 <= n || (overrun && i < n); i += 16) interleave4_block(rows, i, dst);
   if (i < n && n >= 16) {
     interleave4_block(rows, n - 16, dst);
+    return;
+  }
+  if (i < n && n >= 8) {  // 8 to 15 columns: two blocks of 8, the second moved back
+    interleave4_block8(rows, 0, dst);
+    interleave4_block8(rows, n - 8, dst);
     return;
   }
 #else
@@ -126,9 +143,14 @@ void im2col_packed(const QNode& node, const NodeIo& io, const PaddedPlanes& in,
   }
 }
 
+// `count` dwords of the zero point in all four lanes (a few: no call to memset).
+inline void fill_zero_point(uint8_t* dst, int64_t count, uint8_t zp) {
+  for (int64_t i = 0; i < 4 * count; ++i) dst[i] = zp;
+}
+
 // kChannels4 at stride 1 straight from the input, without the padded copy: padding rows and
 // columns hold the zero point in all four lanes (lanes of channels past the group meet weights
-// that are 0). Rows narrower than 16 are better served by the padded copy's whole-plane
+// that are 0). Rows narrower than 8 are better served by the padded copy's whole-plane
 // interleave.
 void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t group, uint8_t* dst) {
   const WindowParams& w = node.window;
@@ -136,7 +158,7 @@ void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t gro
   const int64_t icg = is[0] / w.groups, h = is[1], wd = is[2];
   const int64_t hp = h + w.pad_top + w.pad_bottom, wp = wd + w.pad_left + w.pad_right;
   const uint8_t* src = io.x[0] + group * icg * h * wd;
-  const int zp = io.in[0]->quant.zero_point;
+  const auto zp = static_cast<uint8_t>(io.in[0]->quant.zero_point);
   for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
     const uint8_t* rows[4];
     for (int64_t y = 0; y < hp; ++y) {
@@ -150,56 +172,101 @@ void direct_channels_from_input(const QNode& node, const NodeIo& io, int64_t gro
         const int64_t c = 4 * c4 + j < icg ? 4 * c4 + j : 0;
         rows[j] = src + (c * h + sy) * wd;
       }
-      std::memset(row, zp, static_cast<size_t>(w.pad_left * 4));
+      fill_zero_point(row, w.pad_left, zp);
       interleave4(rows, wd, row + w.pad_left * 4, false);
-      std::memset(row + (w.pad_left + wd) * 4, zp, static_cast<size_t>(w.pad_right * 4));
+      fill_zero_point(row + (w.pad_left + wd) * 4, w.pad_right, zp);
     }
   }
 }
 
-// For a strided conv: each padded plane split into its stride_h × stride_w phases, phase (py, px)
-// holding pixels (y·stride_h + py, x·stride_w + px) as an hq × wq plane (0 past the padded
-// plane: only dropped positions read those). Output position (oy, ox) then meets kernel tap
-// (ky, kx) at row oy + ky / stride_h, column ox + kx / stride_w of phase (ky % stride_h,
-// kx % stride_w): the stride-1 layout again, one phase plane per tap parity.
-PaddedPlanes split_phases(const PaddedPlanes& in, int64_t channels, const WindowParams& w,
-                          uint8_t* dst) {
-  const int64_t hq = (in.h + w.stride_h - 1) / w.stride_h,
-                wq = (in.w + w.stride_w - 1) / w.stride_w;
-  const int64_t plane = w.stride_h * w.stride_w * hq * wq;
+#if defined(__SSE2__)
+// Bytes s + parity, s + parity + 2, …, s + parity + 14 of four rows interleaved into the 8 dwords
+// at dst: 16 bytes read from each row at s.
+inline void interleave4_stride2_block(const uint8_t* const rows[4], int64_t s, int parity,
+                                      uint8_t* dst) {
+  const __m128i low_bytes = _mm_set1_epi16(0x00ff);
+  __m128i v[4];
+  for (int j = 0; j < 4; ++j) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[j] + s));
+    const __m128i picked = parity ? _mm_srli_epi16(x, 8) : _mm_and_si128(x, low_bytes);
+    v[j] = _mm_packus_epi16(picked, picked);
+  }
+  const __m128i ab = _mm_unpacklo_epi8(v[0], v[1]), cd = _mm_unpacklo_epi8(v[2], v[3]);
+  auto* out = reinterpret_cast<__m128i*>(dst);
+  _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(ab, cd));
+  _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(ab, cd));
+}
+#endif
+
+// dword x of dst (x < count) = byte first + x·step of the four rows, or the zero point in all
+// four lanes where that is outside [0, width): one row of a stride phase, its padding included.
+// Reads only inside the rows.
+void interleave4_strided(const uint8_t* const rows[4], int64_t width, int64_t first, int64_t step,
+                         int64_t count, uint8_t zp, uint8_t* dst) {
+  // Inside: x ∈ [x0, x1).
+  const int64_t x0 = std::min(count, first < 0 ? (-first + step - 1) / step : 0);
+  const int64_t x1 =
+      std::max(x0, std::min(count, width - first <= 0 ? 0 : (width - 1 - first) / step + 1));
+  fill_zero_point(dst, x0, zp);
+  fill_zero_point(dst + 4 * x1, count - x1, zp);
+  int64_t x = x0;
+#if defined(__SSE2__)
+  if (step == 2 && width >= 16 && x1 - x0 >= 8) {
+    for (; x + 8 <= x1 && first + 2 * x + 16 <= width; x += 8) {
+      interleave4_stride2_block(rows, first + 2 * x, 0, dst + 4 * x);
+    }
+    if (x < x1) {  // the last 8 inside (rewriting a few), from at most the row's last 16 bytes
+      const int64_t s = std::min(first + 2 * (x1 - 8), width - 16);
+      const int parity = static_cast<int>((first - s) & 1);
+      interleave4_stride2_block(rows, s, parity, dst + 4 * ((s + parity - first) / 2));
+      return;
+    }
+  }
+#endif
+  for (; x < x1; ++x) {
+    for (int j = 0; j < 4; ++j) dst[4 * x + j] = rows[j][first + x * step];
+  }
+}
+
+// kChannels4 for a strided conv, straight from the input: each channel's padded plane split into
+// its stride_h × stride_w phases, phase (py, px) holding padded pixels (y·stride_h + py,
+// x·stride_w + px) as an hq × wq plane (the zero point past the padded plane: only dropped
+// positions read those). Output position (oy, ox) then meets kernel tap (ky, kx) at row
+// oy + ky / stride_h, column ox + kx / stride_w of phase (ky % stride_h, kx % stride_w): the
+// stride-1 layout again, one phase plane per tap parity. Lane j of a dword is channel 4·c4 + j
+// (channels past the group read channel 0: their weights are 0).
+void direct_channels_strided(const QNode& node, const NodeIo& io, int64_t group, uint8_t* dst) {
+  const WindowParams& w = node.window;
+  const Shape& is = io.in[0]->shape;
+  const int64_t icg = is[0] / w.groups, h = is[1], wd = is[2];
+  const int64_t hp = h + w.pad_top + w.pad_bottom, wp = wd + w.pad_left + w.pad_right;
+  const int64_t hq = (hp + w.stride_h - 1) / w.stride_h, wq = (wp + w.stride_w - 1) / w.stride_w;
+  const int64_t phase = hq * wq, plane = w.stride_h * w.stride_w * phase;
+  const uint8_t* src = io.x[0] + group * icg * h * wd;
+  const auto zp = static_cast<uint8_t>(io.in[0]->quant.zero_point);
   // Only the phases some tap reads (a 1×1 kernel reads phase (0, 0)); the others stay unread.
   const int64_t phases_h = std::min(w.stride_h, w.kernel_h),
                 phases_w = std::min(w.stride_w, w.kernel_w);
-  for (int64_t c = 0; c < channels; ++c) {
+  for (int64_t c4 = 0; 4 * c4 < icg; ++c4) {
     for (int64_t py = 0; py < phases_h; ++py) {
       for (int64_t px = 0; px < phases_w; ++px) {
-        uint8_t* out = dst + c * plane + (py * w.stride_w + px) * hq * wq;
-        const int64_t width = (in.w - px + w.stride_w - 1) / w.stride_w;  // columns inside
-        for (int64_t y = 0; y < hq; ++y, out += wq) {
-          const int64_t sy = y * w.stride_h + py;
-          if (sy >= in.h) {
-            std::memset(out, 0, static_cast<size_t>(wq));
+        uint8_t* out = dst + (c4 * plane + (py * w.stride_w + px) * phase) * 4;
+        for (int64_t y = 0; y < hq; ++y, out += 4 * wq) {
+          const int64_t sy = y * w.stride_h + py - w.pad_top;
+          if (sy < 0 || sy >= h) {
+            std::memset(out, zp, static_cast<size_t>(4 * wq));
             continue;
           }
-          const uint8_t* row = in.data + (c * in.h + sy) * in.w + px;
-          int64_t x = 0;
-#if defined(__SSE2__)
-          if (w.stride_w == 2) {  // 8 columns of one parity per step, from 16 bytes inside the row
-            const __m128i low_bytes = _mm_set1_epi16(0x00ff);
-            for (; px + 2 * x + 16 <= in.w; x += 8) {
-              const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * x));
-              const __m128i even = _mm_and_si128(v, low_bytes);
-              _mm_storel_epi64(reinterpret_cast<__m128i*>(out + x), _mm_packus_epi16(even, even));
-            }
+          const uint8_t* rows[4];
+          for (int j = 0; j < 4; ++j) {
+            const int64_t c = 4 * c4 + j < icg ? 4 * c4 + j : 0;
+            rows[j] = src + (c * h + sy) * wd;
           }
-#endif
-          for (; x < width; ++x) out[x] = row[x * w.stride_w];
-          std::memset(out + width, 0, static_cast<size_t>(wq - width));
+          interleave4_strided(rows, wd, px - w.pad_left, w.stride_w, wq, zp, out);
         }
       }
     }
   }
-  return {dst, w.stride_h * w.stride_w * hq, wq};
 }
 
 // Fills the direct layout of one conv group from its padded planes: kChannels4 lane j of dword
@@ -380,18 +447,20 @@ void PackedModel::plan_conv(const QNode& node, Layer& L) const {
   // Lanes used: icg of round_up(icg, 4) interleaving channels, kw of round_up(kw, 4) columns.
   const bool channels = icg * round_up(w.kernel_w, 4) >= w.kernel_w * round_up(icg, 4);
   const bool strided = w.stride_h != 1 || w.stride_w != 1;
-  // A strided 1×1 conv's im2col panel is a plain subsampling: cheaper than splitting phases.
-  if (strided && (!channels || w.kernel_h * w.kernel_w == 1)) {
+  if (strided && !channels) {
     L.packing = ConvPacking::kIm2col;
     L.k_padded = round_up(L.k, 4);
     L.p_padded = round_up(p_count, detail::kGemmColumnBlock);
     for (int64_t g = 0; g < L.k_padded / 4; ++g) L.k_offsets.push_back(g * L.p_padded * 4);
     L.padded_offset = static_cast<size_t>(L.k_padded * L.p_padded);
     L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
+    L.p_end = p_count;
+    L.wide_offset = static_cast<size_t>(
+        round_up(static_cast<int64_t>(L.zeros_offset) + os[2] + kSimdSlack, 64));
     return;
   }
   L.packing = channels ? ConvPacking::kChannels4 : ConvPacking::kColumns4;
-  // A strided conv reads the planes split into phases (split_phases): hq × wq per phase.
+  // A strided conv reads the planes split into phases (direct_channels_strided): hq × wq each.
   const int64_t hq = (hp + w.stride_h - 1) / w.stride_h, wq = (wp + w.stride_w - 1) / w.stride_w;
   const int64_t phase = hq * wq, plane = w.stride_h * w.stride_w * phase;
   if (channels) {
@@ -420,9 +489,9 @@ void PackedModel::plan_conv(const QNode& node, Layer& L) const {
   const int64_t last_read = *std::max_element(L.k_offsets.begin(), L.k_offsets.end()) +
                             4 * (L.p_end + detail::kGemmReadPastEnd);
   L.padded_offset = static_cast<size_t>(round_up(std::max(units * plane * 4, last_read), 64));
-  // zeros_offset: the phase planes of a strided conv.
   L.zeros_offset = L.padded_offset + static_cast<size_t>(padded_bytes + kSimdSlack);
-  L.phases_bytes = strided ? icg * plane : 0;
+  L.wide_offset =
+      static_cast<size_t>(round_up(static_cast<int64_t>(L.zeros_offset) + os[2] + kSimdSlack, 64));
 }
 
 void PackedModel::repack(size_t i) {
@@ -467,8 +536,7 @@ size_t PackedModel::layer_scratch_bytes(size_t i) const {
   const QNode& node = model_.nodes[i];
   const Layer& L = layers_[i];
   if (node.op == OpKind::kConv) {
-    return L.zeros_offset + static_cast<size_t>(model_.value(node.output).shape[2] + kSimdSlack) +
-           static_cast<size_t>(L.phases_bytes);
+    return L.wide_offset + static_cast<size_t>(detail::gemm_wide_bytes(L.p_end));
   }
   return node.op == OpKind::kDense ? static_cast<size_t>(L.k_padded * kMaxBatch) : 0;
 }
@@ -537,12 +605,12 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     if (!direct) std::memset(zeros, 0, static_cast<size_t>(os[2] + kSimdSlack));
     for (int64_t g = 0; g < groups; ++g) {
       const bool strided = node.window.stride_h != 1 || node.window.stride_w != 1;
-      if (L.packing == ConvPacking::kChannels4 && !strided && io.in[0]->shape[2] >= 16) {
+      if (L.packing == ConvPacking::kChannels4 && strided) {
+        direct_channels_strided(node, io, g, scratch);
+      } else if (L.packing == ConvPacking::kChannels4 && io.in[0]->shape[2] >= 8) {
         direct_channels_from_input(node, io, g, scratch);
       } else if (direct) {
-        const PaddedPlanes planes = pad_group(node, io, g, padded_buffer);
-        direct_packed(strided ? split_phases(planes, icg, node.window, zeros) : planes, icg,
-                      L.packing, scratch);
+        direct_packed(pad_group(node, io, g, padded_buffer), icg, L.packing, scratch);
       } else {
         im2col_packed(node, io, pad_group(node, io, g, padded_buffer), L, zeros, scratch);
       }
@@ -556,7 +624,8 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
                                output_stage(node, L, io, g * ocg, ocg),
                                L.vector_requant,
                                io.y + g * ocg * p,
-                               p};
+                               p,
+                               scratch + L.wide_offset};
 #if defined(__x86_64__)
       if (vnni) {
         detail::gemm_avx512_vnni(a);
@@ -593,6 +662,7 @@ void PackedModel::run_node(size_t index, const NodeIo& io, uint8_t* scratch) con
     return;
   }
 #if defined(__x86_64__)
+  static_assert(QNode::kAddLeftShift >= 9 && QNode::kAddLeftShift <= 22, "add_avx512's range");
   if (node.op == OpKind::kAdd && vnni && node.add_input_multiplier[0].shift <= 0 &&
       node.add_input_multiplier[1].shift <= 0 && node.add_output_multiplier.shift <= 0) {
     detail::add_avx512({io.x[0], io.x[1], io.out->shape.elements(), io.in[0]->quant.zero_point,

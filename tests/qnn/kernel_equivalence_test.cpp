@@ -99,9 +99,9 @@ TEST(KernelEquivalence, ConvRandomShapes) {
   }
 }
 
-// The zoo's conv layers (stride 1 runs the direct layouts: channel-interleaved for 4+ channels,
-// column-interleaved for 1–3; stride 2 the im2col panel), and their tails: widths that leave 1,
-// 15, 16 or 17 positions in the last vector of a padded row.
+// The zoo's conv layers (the direct layouts: channel-interleaved for 4+ channels, stride 2 split
+// into phases; column-interleaved for 1–3 channels at stride 1, else the im2col panel), and their
+// tails: widths that leave 1, 15, 16 or 17 positions in the last vector of a padded row.
 TEST(KernelEquivalence, ConvZooShapesAndRowTails) {
   RngStream rng(8, stream_tag("conv_zoo"), 0);
   const std::vector<ConvShape> zoo = {
@@ -129,6 +129,26 @@ TEST(KernelEquivalence, ConvZooShapesAndRowTails) {
   }
 }
 
+// Strided convs over 4+ channels read stride phases built from the input rows, 16 bytes at a time
+// for stride 2 with the last block moved back: widths around 16 and 32, each padding on either
+// side, 1×1 and 3×3 kernels, and a stride of 3 (the scalar rows).
+TEST(KernelEquivalence, ConvStridedPhaseRowTails) {
+  RngStream rng(9, stream_tag("conv_strided"), 0);
+  for (int w : {1, 2, 7, 8, 9, 15, 16, 17, 18, 19, 28, 31, 32, 33, 34}) {
+    for (int k : {1, 3}) {
+      for (int pad_left : {0, 1, 2}) {
+        for (int pad_right : {0, 1}) {
+          if (w + pad_left + pad_right < k) continue;
+          for (int stride : {2, 3}) {
+            ConvShape s{5, 5, w, 6, k, k, stride, stride, 1, pad_left, 0, pad_right, 1};
+            expect_identical(testing::random_conv_model(s, rng), rng, 2, describe(s));
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(KernelEquivalence, DenseLengthsAroundPowersOfTwo) {
   RngStream rng(4, stream_tag("dense"), 0);
   std::vector<int> lengths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 400, 784};
@@ -139,6 +159,39 @@ TEST(KernelEquivalence, DenseLengthsAroundPowersOfTwo) {
     for (int outs : {1, 2, 3, 4, 5, 7, 10, 15, 16, 17}) {
       expect_identical(testing::random_dense_model(k, outs, rng), rng, 2,
                        "dense k=" + std::to_string(k) + " outs=" + std::to_string(outs));
+    }
+  }
+}
+
+// run_batch shares each Dense weight load between 8 (or 4) images: batches of 1 to 8 images give
+// each image's reference bytes.
+TEST(KernelEquivalence, DenseBatchesOfOneToEightImages) {
+  RngStream rng(11, stream_tag("dense_batch"), 0);
+  for (const auto& [k, outs] :
+       std::vector<std::pair<int, int>>{{1, 1}, {7, 17}, {100, 33}, {257, 48}, {784, 256}}) {
+    const QModel m = testing::random_dense_model(k, outs, rng);
+    const Int8Executor reference(m, KernelSet::kReference);
+    auto ref_ws = reference.make_workspace();
+    for (Isa isa : available_isas()) {
+      const Int8Executor optimized(m, KernelSet::kOptimized, isa);
+      for (int n = 1; n <= PackedModel::kMaxBatch; ++n) {
+        std::vector<std::vector<uint8_t>> xs;
+        std::vector<std::span<const uint8_t>> images;
+        std::vector<Int8Executor::Workspace> ws;
+        for (int i = 0; i < n; ++i) {
+          xs.push_back(testing::random_bytes(m.input_elements(), rng));
+          ws.push_back(optimized.make_workspace());
+        }
+        for (const auto& x : xs) images.emplace_back(x);
+        optimized.run_batch(images, ws);
+        for (int i = 0; i < n; ++i) {
+          reference.run(xs[static_cast<size_t>(i)], ref_ws);
+          const auto a = reference.output(ref_ws), b = optimized.output(ws[static_cast<size_t>(i)]);
+          ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()))
+              << "dense " << k << "->" << outs << " batch " << n << " image " << i
+              << " isa=" << isa_name(isa);
+        }
+      }
     }
   }
 }
@@ -186,6 +239,39 @@ TEST(KernelEquivalence, ResidualAddOfTwoRandomInputs) {
       io.y = got.data();
       packed.run_node(0, io, scratch.data());
       ASSERT_EQ(expected, got) << "add " << c << "x" << h << " isa=" << isa_name(isa);
+    }
+  }
+}
+
+// Every pair of input bytes (one 256 × 256 tensor), for random scales and zero points and for the
+// extremes: zero points 0 and 255, equal scales, one scale 2^8 times the other.
+TEST(KernelEquivalence, ResidualAddOfEveryInputPair) {
+  RngStream rng(10, stream_tag("add_pairs"), 0);
+  std::vector<uint8_t> a(256 * 256), b(256 * 256);
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<uint8_t>(i % 256);
+    b[i] = static_cast<uint8_t>(i / 256);
+  }
+  for (int t = 0; t < 24; ++t) {
+    QModel m = testing::random_add_model(1, 256, 256, rng);
+    if (t < 8) {
+      m.values[0].quant.zero_point = t % 2 ? 255 : 0;
+      m.values[1].quant.zero_point = t / 2 % 2 ? 255 : 0;
+      const double sa = t / 4 % 2 ? 1.0 : 256.0, sb = 1.0, twice_max = 2.0 * std::max(sa, sb);
+      m.nodes[0].add_input_multiplier = {quantize_multiplier(sa / twice_max),
+                                         quantize_multiplier(sb / twice_max)};
+    }
+    std::vector<uint8_t> expected(a.size()), got(a.size());
+    const QValue* ins[] = {&m.value(0), &m.value(1)};
+    const uint8_t* xs[] = {a.data(), b.data()};
+    NodeIo io{ins, xs, &m.value(2), expected.data()};
+    run_node_reference(m.nodes[0], io);
+    for (Isa isa : available_isas()) {
+      const PackedModel packed(m, isa);
+      std::vector<uint8_t> scratch(packed.scratch_bytes() + 1);
+      io.y = got.data();
+      packed.run_node(0, io, scratch.data());
+      ASSERT_EQ(expected, got) << "add pairs, model " << t << " isa=" << isa_name(isa);
     }
   }
 }

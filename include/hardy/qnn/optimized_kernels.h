@@ -49,7 +49,7 @@ class PackedModel {
   /// Runs node `index` of the model; scratch holds scratch_bytes() bytes.
   void run_node(size_t index, const NodeIo& io, uint8_t* scratch) const;
   /// Runs node `index` for up to kMaxBatch images (operands ios[i] for image i), bit-identical to
-  /// run_node on each: a Dense node on the VNNI loops loads each weight vector once per 4 images;
+  /// run_node on each: a Dense node on the VNNI loops loads each weight vector once per 8 images;
   /// every other node runs image by image.
   void run_node_batch(size_t index, std::span<const NodeIo> ios, uint8_t* scratch) const;
   /// Whether run_node_batch does more for node `index` than run_node image by image.
@@ -73,13 +73,14 @@ class PackedModel {
     int64_t oc_padded = 0;  ///< Dense: output channels rounded up to 16
     int64_t p_padded = 0;   ///< Conv, kIm2col: output positions rounded up to the column block
     ConvPacking packing = ConvPacking::kIm2col;  ///< Conv
-    std::vector<int64_t> k_offsets;    ///< Conv: byte offset of each k-group in the GEMM's input
-    int64_t row_pitch = 0, p_end = 0;  ///< Conv, direct: padded input width; positions computed
+    std::vector<int64_t> k_offsets;  ///< Conv: byte offset of each k-group in the GEMM's input
+    int64_t row_pitch = 0;           ///< Conv, direct: padded input width
+    int64_t p_end = 0;               ///< Conv: positions computed
     /// Conv scratch layout: kIm2col [panel k_padded·p_padded][padded input group][zero row of
-    /// OW]; direct [interleaved input][padded input group][phase planes (strided only)] with the
-    /// phase planes at zeros_offset.
-    size_t padded_offset = 0, zeros_offset = 0;
-    int64_t phases_bytes = 0;     ///< Conv, direct and strided: the phase planes' bytes
+    /// OW][wide rows]; direct [interleaved input (strided: its stride phases)][padded input
+    /// group][wide rows], the wide rows being the GEMM's output before the padded width's extra
+    /// columns are dropped.
+    size_t padded_offset = 0, zeros_offset = 0, wide_offset = 0;
     std::vector<int8_t> weights;  ///< Conv: [OC][k_padded]; Dense: [k_padded/4][oc_padded][4]
     std::vector<int32_t> bias_corrected;  ///< bias − zp_x · Σ_k w (Dense: oc_padded entries)
     std::vector<int32_t> lane_multiplier, lane_exponent;  ///< Dense: per output, oc_padded
