@@ -219,6 +219,23 @@ TEST(KernelEquivalence, PoolingWindowsStridesAndPaddings) {
   }
 }
 
+// The single Add node of `m` on inputs a, b: every ISA's packed kernel gives the reference bytes.
+void expect_add_equals_reference(const QModel& m, const std::vector<uint8_t>& a,
+                                 const std::vector<uint8_t>& b, const std::string& what) {
+  std::vector<uint8_t> expected(a.size()), got(a.size());
+  const QValue* ins[] = {&m.value(0), &m.value(1)};
+  const uint8_t* xs[] = {a.data(), b.data()};
+  NodeIo io{ins, xs, &m.value(2), expected.data()};
+  run_node_reference(m.nodes[0], io);
+  for (Isa isa : available_isas()) {
+    const PackedModel packed(m, isa);
+    std::vector<uint8_t> scratch(packed.scratch_bytes() + 1);
+    io.y = got.data();
+    packed.run_node(0, io, scratch.data());
+    EXPECT_EQ(expected, got) << what << " isa=" << isa_name(isa);
+  }
+}
+
 TEST(KernelEquivalence, ResidualAddOfTwoRandomInputs) {
   RngStream rng(7, stream_tag("add"), 0);
   for (int t = 0; t < 200; ++t) {
@@ -228,18 +245,7 @@ TEST(KernelEquivalence, ResidualAddOfTwoRandomInputs) {
         testing::random_add_model(c, h, 1 + static_cast<int>(rng.uniform_below(9)), rng);
     const int64_t n = m.input_elements();
     const auto a = testing::random_bytes(n, rng), b = testing::random_bytes(n, rng);
-    std::vector<uint8_t> expected(static_cast<size_t>(n)), got(static_cast<size_t>(n));
-    const QValue* ins[] = {&m.value(0), &m.value(1)};
-    const uint8_t* xs[] = {a.data(), b.data()};
-    NodeIo io{ins, xs, &m.value(2), expected.data()};
-    run_node_reference(m.nodes[0], io);
-    for (Isa isa : available_isas()) {
-      const PackedModel packed(m, isa);
-      std::vector<uint8_t> scratch(packed.scratch_bytes() + 1);
-      io.y = got.data();
-      packed.run_node(0, io, scratch.data());
-      ASSERT_EQ(expected, got) << "add " << c << "x" << h << " isa=" << isa_name(isa);
-    }
+    expect_add_equals_reference(m, a, b, "add " + std::to_string(c) + "x" + std::to_string(h));
   }
 }
 
@@ -261,18 +267,7 @@ TEST(KernelEquivalence, ResidualAddOfEveryInputPair) {
       m.nodes[0].add_input_multiplier = {quantize_multiplier(sa / twice_max),
                                          quantize_multiplier(sb / twice_max)};
     }
-    std::vector<uint8_t> expected(a.size()), got(a.size());
-    const QValue* ins[] = {&m.value(0), &m.value(1)};
-    const uint8_t* xs[] = {a.data(), b.data()};
-    NodeIo io{ins, xs, &m.value(2), expected.data()};
-    run_node_reference(m.nodes[0], io);
-    for (Isa isa : available_isas()) {
-      const PackedModel packed(m, isa);
-      std::vector<uint8_t> scratch(packed.scratch_bytes() + 1);
-      io.y = got.data();
-      packed.run_node(0, io, scratch.data());
-      ASSERT_EQ(expected, got) << "add pairs, model " << t << " isa=" << isa_name(isa);
-    }
+    expect_add_equals_reference(m, a, b, "add pairs, model " + std::to_string(t));
   }
 }
 
