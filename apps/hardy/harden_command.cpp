@@ -3,7 +3,6 @@
 // budget × selection (DESIGN §5, docs/hardening.md).
 #include <fmt/core.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -23,6 +22,7 @@
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "nvf_run.h"
 #include "testing_hooks.h"
 
 namespace hardy::cli {
@@ -68,25 +68,8 @@ void compute_nvf_csv(const HardenArgs& a, const qnn::QModel& model, const data::
   analysis::NvfCounts counts = nvf.empty_counts();
   if (run.resumed() && std::filesystem::exists(checkpoint))
     counts = analysis::load_nvf_checkpoint(checkpoint, nvf);
-  Progress progress("harden nvf", 0, "images");
-  bool started = false;
-  auto last_save = std::chrono::steady_clock::now();
-  nvf.run(counts, pool, [&](const analysis::NvfCounts& c, int64_t done, int64_t total) {
-    if (!started) {
-      started = true;
-      progress = Progress("harden nvf", total, "images");
-      progress.resumed_at(done);
-      return;
-    }
-    progress.update(done);
-    const auto now = std::chrono::steady_clock::now();
-    if (std::chrono::duration<double>(now - last_save).count() >= 10.0) {
-      analysis::save_nvf_checkpoint(checkpoint, nvf, c);
-      run.save();  // resumable from here on
-      last_save = now;
-    }
-  });
-  progress.finish();
+  run_nvf_checkpointed(nvf, counts, pool, "harden nvf", checkpoint, 10.0,
+                       [&] { run.save(); });  // resumable from here on
   analysis::write_neuron_csv(csv, nvf, counts);
   std::filesystem::remove(checkpoint);
 }

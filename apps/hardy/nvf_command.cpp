@@ -1,6 +1,7 @@
 // `hardy nvf`: analytical neuron vulnerability factors for several fault models at once.
 #include <fmt/core.h>
 
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
@@ -13,6 +14,7 @@
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "nvf_run.h"
 #include "testing_hooks.h"
 
 namespace hardy::cli {
@@ -74,28 +76,9 @@ void run_nvf(const NvfArgs& a) {
     }
     counts = analysis::load_nvf_checkpoint(checkpoint, nvf);
   }
-  Progress progress("nvf", 0, "images");
-  bool started = false;
-  auto last_save = std::chrono::steady_clock::now();
   auto after_checkpoint = kill_after_checkpoint_hook();  // testing hook (docs/cli.md)
   const auto start = std::chrono::steady_clock::now();
-  nvf.run(counts, pool, [&](const analysis::NvfCounts& c, int64_t done, int64_t total) {
-    if (!started) {
-      started = true;
-      progress = Progress("nvf", total, "images");
-      progress.resumed_at(done);
-      if (done > 0) std::fprintf(stderr, "nvf: resumed from %s\n", checkpoint.c_str());
-      return;
-    }
-    progress.update(done);
-    const auto now = std::chrono::steady_clock::now();
-    if (std::chrono::duration<double>(now - last_save).count() >= a.checkpoint_every) {
-      analysis::save_nvf_checkpoint(checkpoint, nvf, c);
-      last_save = now;
-      after_checkpoint();
-    }
-  });
-  progress.finish();
+  run_nvf_checkpointed(nvf, counts, pool, "nvf", checkpoint, a.checkpoint_every, after_checkpoint);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::filesystem::remove(checkpoint);

@@ -44,8 +44,7 @@ qnn::QValue widened_value(const qnn::QValue& original, int64_t channels) {
 
 }  // namespace
 
-int sole_pool_reader(const qnn::QModel& model, int node) {
-  const qnn::ExecutionPlan plan(model);
+int sole_pool_reader(const qnn::QModel& model, const qnn::ExecutionPlan& plan, int node) {
   const int out = model.node(node).output;
   const auto& readers = plan.readers(out);
   if (readers.size() != 1 || plan.storage(out) != out) return -1;
@@ -65,6 +64,8 @@ qnn::QModel add_channel_copies(const qnn::QModel& model, const Selection& select
   out.output = model.output;
   // Per pooling node: the Correction that follows it (after_pool), its input the widened value.
   std::vector<std::optional<qnn::QNode>> after(model.nodes.size());
+  const std::optional<qnn::ExecutionPlan> plan =
+      after_pool ? std::optional<qnn::ExecutionPlan>(model) : std::nullopt;
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     const qnn::QNode& node = model.nodes[i];
     if (after[i]) {  // a pool on the copies, then the Correction writing its original output
@@ -100,7 +101,7 @@ qnn::QModel add_channel_copies(const qnn::QModel& model, const Selection& select
     }
     qnn::QNode mac = node;
     append_copies(mac, channels, copies);
-    const int pool = after_pool ? sole_pool_reader(model, static_cast<int>(i)) : -1;
+    const int pool = plan ? sole_pool_reader(model, *plan, static_cast<int>(i)) : -1;
     if (pool >= 0) {  // only the pool reads the layer's value: it becomes the widened one
       mac.output = node.output;
       out.values[static_cast<size_t>(node.output)] =

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hardy/harden/selection.h"
+#include "hardy/qnn/execution_plan.h"
 #include "hardy/qnn/qmodel.h"
 
 namespace hardy::harden::detail {
@@ -19,7 +20,7 @@ qnn::QModel add_channel_copies(const qnn::QModel& model, const Selection& select
                                qnn::CorrectionRule rule, const char* suffix,
                                bool after_pool = false);
 
-/// The pooling node that alone reads node `node`'s output, or −1.
-int sole_pool_reader(const qnn::QModel& model, int node);
+/// The pooling node that alone reads node `node`'s output (`plan`: model's), or −1.
+int sole_pool_reader(const qnn::QModel& model, const qnn::ExecutionPlan& plan, int node);
 
 }  // namespace hardy::harden::detail

@@ -70,7 +70,7 @@ Overhead hardening_overhead(const qnn::QModel& model, const Selection& selection
     o.protected_channels += chosen;
     o.protected_neurons += chosen * positions;
     const int pool = chosen > 0 && corrects_after_pool(scheme, placement)
-                         ? detail::sole_pool_reader(model, i)
+                         ? detail::sole_pool_reader(model, plan, i)
                          : -1;
     // The neurons the Correction runs on: the layer's, or the pool's after it.
     int64_t corrected = positions;
