@@ -1,6 +1,7 @@
 // `hardy nvf`: analytical neuron vulnerability factors for several fault models at once.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -76,6 +77,8 @@ void run_nvf(const NvfArgs& a) {
     }
     counts = analysis::load_nvf_checkpoint(checkpoint, nvf);
   }
+  const bool resumed =
+      std::find(counts.image_done.begin(), counts.image_done.end(), 1) != counts.image_done.end();
   auto after_checkpoint = kill_after_checkpoint_hook();  // testing hook (docs/cli.md)
   const auto start = std::chrono::steady_clock::now();
   run_nvf_checkpointed(nvf, counts, pool, "nvf", checkpoint, a.checkpoint_every, after_checkpoint);
@@ -83,6 +86,7 @@ void run_nvf(const NvfArgs& a) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::filesystem::remove(checkpoint);
   nlohmann::json r = analysis::nvf_report(nvf, counts, seconds);
+  if (resumed) r["resumed"] = true;  // `seconds` are then this sitting's only
   r["threads"] = a.model.threads;
   r["image_offset"] = a.offset;
   r["correct_only"] = a.correct_only;

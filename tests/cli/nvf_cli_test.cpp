@@ -33,6 +33,9 @@ TEST_F(CliNvf, KilledAnalysisResumesToTheUninterruptedResultWhichEqualsInjection
   EXPECT_EQ(a["critical"], b["critical"]);
   EXPECT_EQ(a["per_layer"], b["per_layer"]);
   EXPECT_EQ(a["per_bit"], b["per_bit"]);
+  // The resumed result says so (its seconds are the last sitting's only).
+  EXPECT_FALSE(a.contains("resumed"));
+  EXPECT_EQ(b.value("resumed", false), true);
   // The same faults injected exhaustively: the same critical count.
   const CliRun inj = run_hardy(
       "inject --model " + kModel +
