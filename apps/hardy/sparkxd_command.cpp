@@ -94,18 +94,12 @@ class CliReporter : public sparkxd::PipelineReporter {
       progress_->resumed_at(already);
       fmt::print(stderr, "sparkxd {}: resumed, {} of {} {} done\n", stage, already, total, unit);
     }
-    first_ = true;
-    stage_ = stage;
   }
   void update(int64_t done, const std::string& note) override {
-    if (!progress_) return;
-    if (first_ && done > 1 && stage_.find("training") != std::string::npos) {
-      fmt::print(stderr, "sparkxd {}: resumed from its checkpoint at sample {}\n", stage_,
-                 done - 1);
-      progress_->resumed_at(done - 1);
-    }
-    first_ = false;
-    progress_->update(done, note);
+    if (progress_) progress_->update(done, note);
+  }
+  void resumed_at(int64_t done) override {
+    if (progress_) progress_->resumed_at(done);
   }
   void end(const std::string& note) override {
     if (progress_) progress_->finish(note);
@@ -115,8 +109,6 @@ class CliReporter : public sparkxd::PipelineReporter {
 
  private:
   std::unique_ptr<Progress> progress_;
-  std::string stage_;
-  bool first_ = true;
 };
 
 std::string sci(const nlohmann::json& x) {

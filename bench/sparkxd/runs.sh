@@ -4,7 +4,8 @@
 # on one shared work directory, so rerunning after an interruption (or for another vendor) redoes
 # only what is missing; delete OUT to start over. Prints the wall and CPU time of each run (GNU
 # time) and the total wall time.
-#   bench/sparkxd/runs.sh [OUT] [GROUP...]     GROUP: curves table original n900 int8 (default all)
+#   bench/sparkxd/runs.sh [OUT] [GROUP...]     GROUP: curves table original n900 n1600 int8
+# (default: all but n1600). The per-size table of the issue is `table original n900 int8`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 hardy="${HARDY:-build/hardy}"
@@ -50,12 +51,13 @@ for g in $groups; do
         run "table_original_fp32_$1-$2" --dataset fashion-mnist --neurons 100,400 \
           --weight-format fp32 --vendor "$1" --vendor-statistic "$2"
       done ;;
-    n900)
+    n900|n1600)  # one larger size, both configurations
+      n="${g#n}"
       for v in "${vendors[@]}"; do
         set -- $v
-        run "table_tuned_fp32_N900_$1-$2" --dataset fashion-mnist --neurons 900 "${tuned[@]}" \
+        run "table_tuned_fp32_N${n}_$1-$2" --dataset fashion-mnist --neurons "$n" "${tuned[@]}" \
           --weight-format fp32 --vendor "$1" --vendor-statistic "$2"
-        run "table_original_fp32_N900_$1-$2" --dataset fashion-mnist --neurons 900 \
+        run "table_original_fp32_N${n}_$1-$2" --dataset fashion-mnist --neurons "$n" \
           --weight-format fp32 --vendor "$1" --vendor-statistic "$2"
       done ;;
     int8)  # the int8 LeNet-5, no retraining

@@ -4,7 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <array>
+#include <exception>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "hardy/core/binary_io.h"
 #include "hardy/core/error.h"
@@ -23,6 +27,13 @@ std::string sci(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", x);
   return buf;
+}
+
+// "N400" (built by appending: GCC 12 warns falsely about "N" + std::to_string(…) + …).
+std::string size_name(int neurons) {
+  std::string name = "N";
+  name += std::to_string(neurons);
+  return name;
 }
 
 std::string pct(double x) {
@@ -85,74 +96,182 @@ struct Trained {
   std::string path;
 };
 
-Trained train_stage(const SnnRun& run, const data::Dataset& train, const PipelineOptions& o,
-                    const FatOptions* fat, const std::string& stem, PipelineReporter& rep) {
+// One network's training stage: its stage file (settings + statistics) and its network file.
+struct TrainStage {
+  const FatOptions* fat;  // null: plain training
+  Stage stage;
+  std::string stem, net_path;
+  std::string what() const { return fat ? "FAT" : "plain"; }
+};
+
+TrainStage train_stage_of(const SnnRun& run, const data::Dataset& train, const PipelineOptions& o,
+                          const FatOptions* fat, const std::string& stem) {
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [k, v] : snn::params_to_map(run.params)) params[k] = v;
   const int64_t images = run.train_images == 0 ? train.size() : run.train_images;
   const int64_t label_images = run.label_images < 0 ? images : run.label_images;
-  Stage stage{stem + ".json",
-              {{"dataset", run.dataset},
-               {"train_split_images", train.size()},
-               {"neurons", run.neurons},
-               {"params", params},
-               {"epochs", run.epochs},
-               {"train_images", images},
-               {"label_images", label_images},
-               {"seed", run.seed},
-               {"fault_aware_training", fat ? fat->to_json() : nlohmann::json(nullptr)},
-               {"memory", fat ? memory_fingerprint(o.dram.nominal) : nlohmann::json(nullptr)}}};
-  const std::string net_path = stem + ".snn";
-  const std::string what = fat ? "FAT" : "plain";
-  if (auto done = stage.load(o.resume, true); done && fs::exists(net_path)) {
-    rep.message("reusing " + net_path + " (" + what + " training)");
-    return {snn::load_network(net_path), *done, net_path};
-  }
+  return {fat,
+          Stage{stem + ".json",
+                {{"dataset", run.dataset},
+                 {"train_split_images", train.size()},
+                 {"neurons", run.neurons},
+                 {"params", params},
+                 {"epochs", run.epochs},
+                 {"train_images", images},
+                 {"label_images", label_images},
+                 {"seed", run.seed},
+                 {"fault_aware_training", fat ? fat->to_json() : nlohmann::json(nullptr)},
+                 {"memory", fat ? memory_fingerprint(o.dram.nominal) : nlohmann::json(nullptr)}}},
+          stem,
+          stem + ".snn"};
+}
+
+// STDP training of one network (sequential: one thread), reporting the samples it has done.
+Trained train_network(const TrainStage& t, const SnnRun& run, const data::Dataset& train,
+                      const PipelineOptions& o, const std::function<void()>& on_checkpoint,
+                      const std::function<void(int64_t, const std::string&)>& progress) {
   snn::Network net =
       snn::Network::fresh(run.params, static_cast<int>(train.image_bytes()), run.neurons, run.seed);
   net.dataset = run.dataset;
   snn::TrainOptions to;
   to.epochs = run.epochs;
-  to.images = images;
+  to.images = t.stage.fingerprint["train_images"].get<int64_t>();
   to.seed = run.seed;
-  to.checkpoint = stem + ".ckpt";
+  to.checkpoint = t.stem + ".ckpt";
   to.checkpoint_seconds = o.checkpoint_seconds;
   to.resume = o.resume;
-  if (o.on_checkpoint) to.on_checkpoint = [&o](int64_t) { o.on_checkpoint(); };
-  const std::string label = "N" + std::to_string(run.neurons) + " " + what + " training";
-  rep.begin(label, images * run.epochs, "samples", 0);
-  const auto progress = [&](int64_t done, const std::string& note) { rep.update(done, note); };
+  if (on_checkpoint) to.on_checkpoint = [&on_checkpoint](int64_t) { on_checkpoint(); };
   nlohmann::json stats;
   snn::TrainStats st;
-  if (fat) {
-    const FatStats fs_ = train_fault_aware(net, train, to, *fat, o.dram.nominal.org, progress);
+  if (t.fat) {
+    const FatStats fs_ = train_fault_aware(net, train, to, *t.fat, o.dram.nominal.org, progress);
     st = fs_.train;
     stats["error_maps"] = fs_.maps;
     stats["flips"] = fs_.flips;
   } else {
     st = snn::train_network(net, train, to, progress);
   }
-  rep.end(st.running_accuracy >= 0 ? "running acc " + pct(st.running_accuracy) : "");
   stats.update({{"samples", st.samples},
                 {"seconds", st.seconds},
                 {"samples_per_second", st.samples_per_second},
                 {"presentations", st.presentations},
                 {"running_accuracy", st.running_accuracy}});
+  return {std::move(net), stats, t.net_path};
+}
+
+// Labels a freshly trained network's neurons, then writes its network and stage files.
+void label_and_save(Trained& t, const TrainStage& stage, const SnnRun& run,
+                    const data::Dataset& train, const PipelineOptions& o, PipelineReporter& rep) {
+  const int64_t label_images = stage.stage.fingerprint["label_images"].get<int64_t>();
   snn::InferenceOptions io;
   io.images = label_images;
   io.seed = run.seed;
   io.threads = o.threads;
   io.keep_counts = true;
-  rep.begin("N" + std::to_string(run.neurons) + " " + what + " labelling", label_images, "images",
-            0);
+  std::string label = size_name(run.neurons);
+  label.append(" ").append(stage.what()).append(" labelling");
+  rep.begin(label, label_images, "images", 0);
   const snn::InferenceResult lr = snn::label_network(
-      net, train, io, [&](int64_t done, const std::string& note) { rep.update(done, note); });
+      t.net, train, io, [&](int64_t done, const std::string& note) { rep.update(done, note); });
   rep.end("accuracy on labelling images " + pct(lr.accuracy));
-  stats["labelling_accuracy"] = lr.accuracy;
-  stats["labelling_seconds"] = lr.seconds;
-  snn::save_network(net, net_path);
-  stage.save(stats, true);
-  return {std::move(net), stats, net_path};
+  t.stats["labelling_accuracy"] = lr.accuracy;
+  t.stats["labelling_seconds"] = lr.seconds;
+  snn::save_network(t.net, stage.net_path);
+  stage.stage.save(t.stats, true);
+}
+
+// The plain and the FAT network: reused when finished, else trained — side by side on two
+// threads when the run has them (each training is sequential and deterministic, so the result
+// is the same for any thread count) — then labelled.
+std::pair<Trained, Trained> train_stages(const SnnRun& run, const data::Dataset& train,
+                                         const PipelineOptions& o, const FatOptions& fat,
+                                         const std::string& stem, PipelineReporter& rep) {
+  const std::array<TrainStage, 2> stages = {
+      train_stage_of(run, train, o, nullptr, stem + ".plain"),
+      train_stage_of(run, train, o, &fat, stem + ".fat_" + run.format.name())};
+  std::array<std::optional<Trained>, 2> nets;
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < 2; ++i) {
+    const TrainStage& t = stages[i];
+    if (auto done = t.stage.load(o.resume, true); done && fs::exists(t.net_path)) {
+      rep.message("reusing " + t.net_path + " (" + t.what() + " training)");
+      nets[i] = Trained{snn::load_network(t.net_path), *done, t.net_path};
+    } else {
+      todo.push_back(i);
+    }
+  }
+  const bool side_by_side = todo.size() == 2 && o.threads >= 2;
+  const int64_t samples = stages[0].stage.fingerprint["train_images"].get<int64_t>() * run.epochs;
+  const std::string n = size_name(run.neurons);
+  // Progress and the checkpoint hook from either training thread, one at a time. A training
+  // resumed from its checkpoint reports sample k + 1 first.
+  std::mutex mutex;
+  std::array<int64_t, 2> done{}, resumed{};
+  std::array<bool, 2> started{};
+  const std::function<void()> on_checkpoint = [&] {
+    if (!o.on_checkpoint) return;
+    std::lock_guard lock(mutex);
+    o.on_checkpoint();
+  };
+  const auto progress_of = [&](size_t i) {
+    return [&, i](int64_t d, const std::string& note) {
+      std::lock_guard lock(mutex);
+      if (!started[i] && d > 1) {
+        resumed[i] = d - 1;
+        rep.message(n + " " + stages[i].what() + " training resumed from its checkpoint at sample " +
+                    std::to_string(d - 1));
+        rep.resumed_at(resumed[0] + resumed[1]);
+      }
+      started[i] = true;
+      done[i] = d;
+      if (!side_by_side) {
+        rep.update(d, note);
+        return;
+      }
+      std::string labelled = stages[i].what();
+      labelled.append(": ").append(note);
+      rep.update(done[0] + done[1], labelled);
+    };
+  };
+  std::array<std::string, 2> ended;
+  const auto train_one = [&](size_t i) {
+    nets[i] = train_network(stages[i], run, train, o, on_checkpoint, progress_of(i));
+    const double acc = nets[i]->stats["running_accuracy"].get<double>();
+    ended[i] = acc >= 0 ? "running acc " + pct(acc) : "";
+  };
+  if (side_by_side) {
+    rep.begin(n + " plain + FAT training", 2 * samples, "samples", 0);
+    std::exception_ptr failure;
+    std::thread fat_thread([&] {
+      try {
+        train_one(1);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    try {
+      train_one(0);
+    } catch (...) {
+      fat_thread.join();
+      throw;
+    }
+    fat_thread.join();
+    if (failure) std::rethrow_exception(failure);
+    std::string summary = "plain ";
+    summary.append(ended[0]).append(", FAT ").append(ended[1]);
+    rep.end(summary);
+  } else {
+    for (size_t i : todo) {
+      rep.begin(n + " " + stages[i].what() + " training", samples, "samples", 0);
+      train_one(i);
+      rep.end(ended[i]);
+    }
+  }
+  for (size_t i : todo) {
+    nets[i]->stats["side_by_side"] = side_by_side;
+    label_and_save(*nets[i], stages[i], run, train, o, rep);
+  }
+  return {std::move(*nets[0]), std::move(*nets[1])};
 }
 
 ToleranceCurve tolerance_stage(WeightedModel& model, const nlohmann::json& model_fp,
@@ -321,9 +440,7 @@ nlohmann::json run_snn_pipeline(const SnnRun& run, const data::Dataset& train,
   fat.format = run.format;
   fat.errors = options.tolerance.errors;
   fat.validate();
-  const Trained plain = train_stage(run, train, options, nullptr, stem + ".plain", rep);
-  const Trained aware =
-      train_stage(run, train, options, &fat, stem + ".fat_" + run.format.name(), rep);
+  const auto [plain, aware] = train_stages(run, train, options, fat, stem, rep);
 
   ThreadPool pool(options.threads);
   snn::InferenceOptions io;
@@ -338,7 +455,7 @@ nlohmann::json run_snn_pipeline(const SnnRun& run, const data::Dataset& train,
   };
   SnnModel plain_model(plain.net, run.format, test, io);
   SnnModel fat_model(aware.net, run.format, test, io);
-  const std::string n = "N" + std::to_string(run.neurons);
+  const std::string n = size_name(run.neurons);
   const std::string fmt = run.format.name();
   const ToleranceCurve base_curve =
       tolerance_stage(plain_model, model_fp(plain), stem + ".plain." + fmt + ".tolerance.json",

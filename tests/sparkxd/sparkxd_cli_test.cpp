@@ -75,7 +75,8 @@ TEST_F(SparkxdCli, AKilledRunResumesToTheUninterruptedResult) {
   EXPECT_GT(row["energy_nominal_j"].get<double>(), row["energy_sparkxd_j"].get<double>());
   EXPECT_NEAR(row["saving"].get<double>(),
               row["voltage_saving"].get<double>() + row["mapping_saving"].get<double>(), 1e-12);
-  // Killed right after the plain training's first checkpoint (sample 500 of 1,200), then resumed.
+  // Killed right after the first training checkpoint (the plain and the FAT network train side by
+  // side on the two threads; each checkpoints at sample 500 of 1,200), then resumed.
   const std::string args =
       kSmall + "--weight-format q8 --checkpoint-every 0 --json " + temp("resumed.json");
   const CliResult killed = hardy(args, "HARDY_TEST_KILL_AFTER_CHECKPOINT=1");
@@ -89,6 +90,24 @@ TEST_F(SparkxdCli, AKilledRunResumesToTheUninterruptedResult) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("reusing"), std::string::npos) << again.err;
   EXPECT_EQ(comparable(read_json("resumed.json")["sizes"][0]), comparable(row));
+}
+
+// With two threads the plain and the FAT network train side by side, with one one after the other:
+// the same networks, so the same row.
+TEST_F(SparkxdCli, TrainingSideBySideGivesTheSameResultAsOneAfterTheOther) {
+  if (!have_fashion()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string one_thread = kSmall;
+  const std::string two_threads = "--threads 2 ";
+  one_thread.replace(one_thread.find(two_threads), two_threads.size(), "--threads 1 ");
+  const CliResult a = hardy(kSmall + "--json " + temp("two.json"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const CliResult b = hardy(one_thread + "--json " + temp("one.json"));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const nlohmann::json two = read_json("two.json")["sizes"][0];
+  const nlohmann::json one = read_json("one.json")["sizes"][0];
+  EXPECT_EQ(two["training"]["fat"]["side_by_side"], true);
+  EXPECT_EQ(one["training"]["fat"]["side_by_side"], false);
+  EXPECT_EQ(comparable(one), comparable(two));
 }
 
 }  // namespace

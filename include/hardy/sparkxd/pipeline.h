@@ -30,6 +30,9 @@ class PipelineReporter {
   virtual void begin(const std::string& /*stage*/, int64_t /*total*/, const std::string& /*unit*/,
                      int64_t /*already*/) {}
   virtual void update(int64_t /*done*/, const std::string& /*note*/) {}
+  /// `done` of the stage's units were finished before this process (a training resumed from its
+  /// checkpoint): for the rate.
+  virtual void resumed_at(int64_t /*done*/) {}
   virtual void end(const std::string& /*note*/) {}
   /// A one-line message (e.g. "reusing work/x.snn").
   virtual void message(const std::string& /*text*/) {}
