@@ -1,11 +1,11 @@
 // The SparkXD pipeline per network, with its stages kept in a work directory.
 #include "hardy/sparkxd/pipeline.h"
 
+#include <array>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <array>
 #include <exception>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -122,20 +122,19 @@ TrainStage train_stage_of(const SnnRun& run, const data::Dataset& train, const P
                  {"seed", run.seed},
                  {"fault_aware_training", fat ? fat->to_json() : nlohmann::json(nullptr)},
                  {"memory", fat ? memory_fingerprint(o.dram.nominal) : nlohmann::json(nullptr)}}},
-          stem,
-          stem + ".snn"};
+          stem, stem + ".snn"};
 }
 
 // STDP training of one network (sequential: one thread), reporting the samples it has done.
-Trained train_network(const TrainStage& t, const SnnRun& run, const data::Dataset& train,
-                      const PipelineOptions& o, const std::function<void()>& on_checkpoint,
-                      const std::function<void(int64_t, const std::string&)>& progress) {
+Trained train_one_network(const TrainStage& t, const SnnRun& run, const data::Dataset& train,
+                          const PipelineOptions& o, const std::function<void()>& on_checkpoint,
+                          const std::function<void(int64_t, const std::string&)>& progress) {
   snn::Network net =
       snn::Network::fresh(run.params, static_cast<int>(train.image_bytes()), run.neurons, run.seed);
   net.dataset = run.dataset;
   snn::TrainOptions to;
   to.epochs = run.epochs;
-  to.images = t.stage.fingerprint["train_images"].get<int64_t>();
+  to.images = t.stage.fingerprint.at("train_images").get<int64_t>();
   to.seed = run.seed;
   to.checkpoint = t.stem + ".ckpt";
   to.checkpoint_seconds = o.checkpoint_seconds;
@@ -162,7 +161,7 @@ Trained train_network(const TrainStage& t, const SnnRun& run, const data::Datase
 // Labels a freshly trained network's neurons, then writes its network and stage files.
 void label_and_save(Trained& t, const TrainStage& stage, const SnnRun& run,
                     const data::Dataset& train, const PipelineOptions& o, PipelineReporter& rep) {
-  const int64_t label_images = stage.stage.fingerprint["label_images"].get<int64_t>();
+  const int64_t label_images = stage.stage.fingerprint.at("label_images").get<int64_t>();
   snn::InferenceOptions io;
   io.images = label_images;
   io.seed = run.seed;
@@ -201,7 +200,8 @@ std::pair<Trained, Trained> train_stages(const SnnRun& run, const data::Dataset&
     }
   }
   const bool side_by_side = todo.size() == 2 && o.threads >= 2;
-  const int64_t samples = stages[0].stage.fingerprint["train_images"].get<int64_t>() * run.epochs;
+  const int64_t samples =
+      stages[0].stage.fingerprint.at("train_images").get<int64_t>() * run.epochs;
   const std::string n = size_name(run.neurons);
   // Progress and the checkpoint hook from either training thread, one at a time. A training
   // resumed from its checkpoint reports sample k + 1 first.
@@ -218,8 +218,8 @@ std::pair<Trained, Trained> train_stages(const SnnRun& run, const data::Dataset&
       std::lock_guard lock(mutex);
       if (!started[i] && d > 1) {
         resumed[i] = d - 1;
-        rep.message(n + " " + stages[i].what() + " training resumed from its checkpoint at sample " +
-                    std::to_string(d - 1));
+        rep.message(n + " " + stages[i].what() +
+                    " training resumed from its checkpoint at sample " + std::to_string(d - 1));
         rep.resumed_at(resumed[0] + resumed[1]);
       }
       started[i] = true;
@@ -235,7 +235,7 @@ std::pair<Trained, Trained> train_stages(const SnnRun& run, const data::Dataset&
   };
   std::array<std::string, 2> ended;
   const auto train_one = [&](size_t i) {
-    nets[i] = train_network(stages[i], run, train, o, on_checkpoint, progress_of(i));
+    nets[i] = train_one_network(stages[i], run, train, o, on_checkpoint, progress_of(i));
     const double acc = nets[i]->stats["running_accuracy"].get<double>();
     ended[i] = acc >= 0 ? "running acc " + pct(acc) : "";
   };
