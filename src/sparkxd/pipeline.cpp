@@ -4,15 +4,14 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "hardy/core/binary_io.h"
 #include "hardy/core/error.h"
 #include "hardy/core/hash.h"
+#include "hardy/core/thread_pool.h"
 #include "hardy/snn/network.h"
 #include "hardy/snn/training.h"
 #include "hardy/sparkxd/voltage_plan.h"
@@ -202,7 +201,11 @@ std::pair<Trained, Trained> train_stages(const SnnRun& run, const data::Dataset&
   const bool side_by_side = todo.size() == 2 && o.threads >= 2;
   const int64_t samples =
       stages[0].stage.fingerprint.at("train_images").get<int64_t>() * run.epochs;
-  const std::string n = size_name(run.neurons);
+  std::string label = size_name(run.neurons);
+  for (size_t k = 0; k < todo.size(); ++k) {
+    label.append(k == 0 ? " " : " + ").append(stages[todo[k]].what());
+  }
+  label.append(" training");
   // Progress and the checkpoint hook from either training thread, one at a time. A training
   // resumed from its checkpoint reports sample k + 1 first.
   std::mutex mutex;
@@ -218,54 +221,38 @@ std::pair<Trained, Trained> train_stages(const SnnRun& run, const data::Dataset&
       std::lock_guard lock(mutex);
       if (!started[i] && d > 1) {
         resumed[i] = d - 1;
-        rep.message(n + " " + stages[i].what() +
+        rep.message(size_name(run.neurons) + " " + stages[i].what() +
                     " training resumed from its checkpoint at sample " + std::to_string(d - 1));
         rep.resumed_at(resumed[0] + resumed[1]);
       }
       started[i] = true;
       done[i] = d;
-      if (!side_by_side) {
-        rep.update(d, note);
-        return;
-      }
       std::string labelled = stages[i].what();
       labelled.append(": ").append(note);
       rep.update(done[0] + done[1], labelled);
     };
   };
-  std::array<std::string, 2> ended;
-  const auto train_one = [&](size_t i) {
-    nets[i] = train_one_network(stages[i], run, train, o, on_checkpoint, progress_of(i));
-    const double acc = nets[i]->stats["running_accuracy"].get<double>();
-    ended[i] = acc >= 0 ? "running acc " + pct(acc) : "";
-  };
-  if (side_by_side) {
-    rep.begin(n + " plain + FAT training", 2 * samples, "samples", 0);
-    std::exception_ptr failure;
-    std::thread fat_thread([&] {
-      try {
-        train_one(1);
-      } catch (...) {
-        failure = std::current_exception();
+  if (!todo.empty()) {
+    rep.begin(label, samples * static_cast<int64_t>(todo.size()), "samples", 0);
+    std::array<std::string, 2> ended;
+    ThreadPool pool(side_by_side ? 2 : 1);
+    pool.parallel_for(static_cast<int64_t>(todo.size()), [&](int64_t begin, int64_t end, int) {
+      for (int64_t k = begin; k < end; ++k) {
+        const size_t i = todo[static_cast<size_t>(k)];
+        nets[i] = train_one_network(stages[i], run, train, o, on_checkpoint, progress_of(i));
+        const double acc = nets[i]->stats["running_accuracy"].get<double>();
+        if (acc >= 0) ended[i] = "running acc " + pct(acc);
       }
     });
-    try {
-      train_one(0);
-    } catch (...) {
-      fat_thread.join();
-      throw;
-    }
-    fat_thread.join();
-    if (failure) std::rethrow_exception(failure);
-    std::string summary = "plain ";
-    summary.append(ended[0]).append(", FAT ").append(ended[1]);
-    rep.end(summary);
-  } else {
+    std::string summary;
     for (size_t i : todo) {
-      rep.begin(n + " " + stages[i].what() + " training", samples, "samples", 0);
-      train_one(i);
-      rep.end(ended[i]);
+      if (ended[i].empty()) continue;
+      summary.append(summary.empty() ? "" : ", ")
+          .append(stages[i].what())
+          .append(" ")
+          .append(ended[i]);
     }
+    rep.end(summary);
   }
   for (size_t i : todo) {
     nets[i]->stats["side_by_side"] = side_by_side;
