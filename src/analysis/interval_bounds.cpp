@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 
 #include "hardy/qnn/reference_kernels.h"
 
@@ -43,9 +44,14 @@ bool monotone(const QNode& n) {
   }
 }
 
+// How far multiply_by_quantized_multiplier(x, m) (shift ≤ 0) can be from x · m's real value: the
+// high product rounds to 1/2 of its unit, 2^shift of the result's, and the final division by
+// 2^−shift rounds to 1/2.
+double rounding_error(const QuantizedMultiplier& m) { return 0.5 + 0.5 * std::ldexp(1.0, m.shift); }
+
 }  // namespace
 
-IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec)
+IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
     : exec_(exec),
       model_(exec.model()),
       plan_(exec.plan()),
@@ -60,6 +66,8 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec)
     hi_io_.push_back(exec_.node_io(static_cast<int>(i), hi_));
   }
   output_storage_ = plan_.storage(model_.output);
+  beaten_.assign(static_cast<size_t>(model_.output_elements()), 0);
+  margin_.assign(static_cast<size_t>(model_.output_elements()), 0.0);
   mac_index_.assign(nn, -1);
   pool_tables_.resize(nn);
   pool_done_.resize(nn);
@@ -84,6 +92,42 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec)
     m.flags_hi.assign(static_cast<size_t>(m.geo.channels()), 0);
     macs_.push_back(std::move(m));
   }
+  // The logits' node, when it is a Dense node whose requantization is a plain scaling (every
+  // multiplier non-negative, no left shift): its margins can be bounded directly.
+  const int last = plan_.writer(model_.output);
+  if (margins && last >= 0 && model_.node(last).op == OpKind::kDense) {
+    const QNode& n = model_.node(last);
+    bool plain = true;
+    for (const QuantizedMultiplier& mult : n.multiplier)
+      plain = plain && mult.multiplier >= 0 && mult.shift <= 0;
+    if (plain) {
+      margin_node_ = last;
+      double max_scale = 0;
+      for (const QuantizedMultiplier& mult : n.multiplier) {
+        margin_scale_.push_back(std::ldexp(static_cast<double>(mult.multiplier), mult.shift - 31));
+        margin_rounding_.push_back(rounding_error(mult));
+        max_scale = std::max(max_scale, margin_scale_.back());
+      }
+      double abs_weights = 0;
+      for (int8_t w : n.weight.data) abs_weights += std::abs(static_cast<double>(w));
+      margin_abs_bound_ = 2 * max_scale * 255 * abs_weights;
+      const int hidden = plan_.writer(n.inputs[0]);
+      if (hidden >= 0 && model_.node(hidden).op == OpKind::kDense) {
+        const QNode& h = model_.node(hidden);
+        bool hidden_plain = true;
+        for (const QuantizedMultiplier& mult : h.multiplier)
+          hidden_plain = hidden_plain && mult.multiplier >= 0 && mult.shift <= 0;
+        if (hidden_plain) {
+          hidden_node_ = hidden;
+          for (const QuantizedMultiplier& mult : h.multiplier) {
+            hidden_scale_.push_back(
+                std::ldexp(static_cast<double>(mult.multiplier), mult.shift - 31));
+            hidden_rounding_.push_back(rounding_error(mult));
+          }
+        }
+      }
+    }
+  }
 }
 
 void IntervalBounds::set_image(std::span<const uint8_t> image) {
@@ -102,6 +146,46 @@ void IntervalBounds::set_image(std::span<const uint8_t> image) {
     m.geo.slack(m.golden_acc.data(), golden_.arena.data() + plan_.offset(n.output),
                 m.slack_lo.data(), m.slack_hi.data());
   }
+  if (hidden_node_ >= 0) prepare_hidden_margins();
+}
+
+void IntervalBounds::prepare_hidden_margins() {
+  const QNode& out = model_.node(margin_node_);
+  const QNode& h = model_.node(hidden_node_);
+  const MacBounds& mh = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(hidden_node_)])];
+  const int64_t classes = out.weight.shape[0], units = h.weight.shape[0];
+  const int64_t inputs = h.reduction_size();
+  const int c = golden_top1_;
+  const uint8_t* g2 = golden_.arena.data() + plan_.offset(h.output);
+  const int32_t zp2 = model_.value(h.output).quant.zero_point;
+  hidden_linear_.assign(static_cast<size_t>(units), 0);
+  hidden_rho_.assign(static_cast<size_t>(units), 0.0);
+  hidden_coef_.assign(static_cast<size_t>(classes * units), 0.0);
+  hidden_const_.assign(static_cast<size_t>(classes), 0.0);
+  through_hidden_.assign(static_cast<size_t>(classes * inputs), 0.0);
+  for (int64_t l = 0; l < units; ++l) {
+    const auto sl = static_cast<size_t>(l);
+    hidden_linear_[sl] = g2[l] > h.out_min && g2[l] < h.out_max;
+    hidden_rho_[sl] = mh.golden_acc[sl] * hidden_scale_[sl] + zp2 - g2[l];
+  }
+  const double mc = margin_scale_[static_cast<size_t>(c)];
+  for (int64_t j = 0; j < classes; ++j) {
+    if (j == c) continue;
+    const double mj = margin_scale_[static_cast<size_t>(j)];
+    double* row = through_hidden_.data() + j * inputs;
+    for (int64_t l = 0; l < units; ++l) {
+      const double coef = mc * out.weight.data[static_cast<size_t>(c * units + l)] -
+                          mj * out.weight.data[static_cast<size_t>(j * units + l)];
+      hidden_coef_[static_cast<size_t>(j * units + l)] = coef;
+      if (!hidden_linear_[static_cast<size_t>(l)]) continue;
+      hidden_const_[static_cast<size_t>(j)] +=
+          coef * hidden_rho_[static_cast<size_t>(l)] -
+          std::abs(coef) * hidden_rounding_[static_cast<size_t>(l)];
+      const double scaled = coef * hidden_scale_[static_cast<size_t>(l)];
+      const int8_t* w2 = h.weight.data.data() + l * inputs;
+      for (int64_t k = 0; k < inputs; ++k) row[k] += scaled * w2[k];
+    }
+  }
 }
 
 uint8_t IntervalBounds::golden_byte(int value, int64_t element) const {
@@ -116,12 +200,39 @@ void IntervalBounds::widen(int value, int64_t element, uint8_t lo, uint8_t hi) {
   changed_.add(value, element);
 }
 
+void IntervalBounds::widen_outside(const QNode& n, MacBounds& m, int64_t p, int64_t first,
+                                   int64_t count, const int32_t* dlo, const int32_t* dhi) {
+  const auto base = static_cast<size_t>(p * m.geo.channels() + first);
+  // Both ends inside the golden byte's range: the output keeps its golden byte.
+  const bool lo_out = fault::flag_outside(dlo, m.slack_lo.data() + base, m.slack_hi.data() + base,
+                                          m.flags_lo.data(), count);
+  const bool hi_out = fault::flag_outside(dhi, m.slack_lo.data() + base, m.slack_hi.data() + base,
+                                          m.flags_hi.data(), count);
+  if (!lo_out && !hi_out) return;
+  const qnn::QValue& out = model_.value(n.output);
+  for (int64_t k = 0; k < count; ++k) {
+    if (!m.flags_lo[static_cast<size_t>(k)] && !m.flags_hi[static_cast<size_t>(k)]) continue;
+    const size_t pm = base + static_cast<size_t>(k);
+    const int64_t c = first + k;
+    const QuantizedMultiplier& mult = n.multiplier[static_cast<size_t>(c)];
+    uint8_t lo = n.out_min, hi = n.out_max;
+    if (mult.multiplier >= 0) {  // requantization is monotone non-decreasing
+      lo = qnn::requantize(clamp32(int64_t{m.golden_acc[pm]} + dlo[k]), mult, out.quant.zero_point,
+                           n.out_min, n.out_max);
+      hi = qnn::requantize(clamp32(int64_t{m.golden_acc[pm]} + dhi[k]), mult, out.quant.zero_point,
+                           n.out_min, n.out_max);
+    }
+    widen(n.output, c * m.geo.positions() + p, lo, hi);
+  }
+}
+
 void IntervalBounds::propagate_mac(int node) {
   const QNode& n = model_.node(node);
   MacBounds& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
-  const int64_t channels = m.geo.channels(), positions = m.geo.positions();
+  const int64_t channels = m.geo.channels();
   const size_t in_off = plan_.offset(n.inputs[0]);
-  for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
+  const std::vector<int32_t>& inputs = changed_.of(plan_.storage(n.inputs[0]));
+  for (int32_t e : inputs) {
     const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
     const int32_t dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
     const int32_t dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
@@ -134,31 +245,11 @@ void IntervalBounds::propagate_mac(int node) {
       }
     });
   }
-  const qnn::QValue& out = model_.value(n.output);
   for (int32_t p : m.touched) {
     const auto base = static_cast<size_t>(p * channels);
     int32_t* dlo = m.dlo.data() + base;
     int32_t* dhi = m.dhi.data() + base;
-    // Both ends inside the golden byte's range: the output keeps its golden byte.
-    const bool lo_out = fault::flag_outside(dlo, m.slack_lo.data() + base, m.slack_hi.data() + base,
-                                            m.flags_lo.data(), channels);
-    const bool hi_out = fault::flag_outside(dhi, m.slack_lo.data() + base, m.slack_hi.data() + base,
-                                            m.flags_hi.data(), channels);
-    if (lo_out || hi_out) {
-      for (int64_t c = 0; c < channels; ++c) {
-        if (!m.flags_lo[static_cast<size_t>(c)] && !m.flags_hi[static_cast<size_t>(c)]) continue;
-        const size_t pm = base + static_cast<size_t>(c);
-        const QuantizedMultiplier& mult = n.multiplier[static_cast<size_t>(c)];
-        uint8_t lo = n.out_min, hi = n.out_max;
-        if (mult.multiplier >= 0) {  // requantization is monotone non-decreasing
-          lo = qnn::requantize(clamp32(int64_t{m.golden_acc[pm]} + dlo[c]), mult,
-                               out.quant.zero_point, n.out_min, n.out_max);
-          hi = qnn::requantize(clamp32(int64_t{m.golden_acc[pm]} + dhi[c]), mult,
-                               out.quant.zero_point, n.out_min, n.out_max);
-        }
-        widen(n.output, c * positions + p, lo, hi);
-      }
-    }
+    widen_outside(n, m, p, 0, channels, dlo, dhi);
     std::fill(dlo, dlo + channels, 0);
     std::fill(dhi, dhi + channels, 0);
   }
@@ -219,6 +310,8 @@ IntervalBounds::Verdict IntervalBounds::bound(int value, int64_t element, uint8_
   changed_.begin();
   widen(sv, element, lo, hi);
   int horizon = changed_.last_reader(sv);
+  bool logits_computed = false;  // the logits' node ran: their changes all come from its inputs
+  bool hidden_computed = false;  // likewise the hidden layer before it
   for (int i : plan_.cone(sv)) {
     if (i > horizon) break;
     const QNode& n = model_.node(i);
@@ -228,6 +321,8 @@ IntervalBounds::Verdict IntervalBounds::bound(int value, int64_t element, uint8_
     const size_t before = changed_.values().size();
     if (is_mac(n)) {
       propagate_mac(i);
+      logits_computed = logits_computed || i == margin_node_;
+      hidden_computed = hidden_computed || i == hidden_node_;
     } else {
       propagate_elementwise(i);
     }
@@ -246,13 +341,106 @@ IntervalBounds::Verdict IntervalBounds::bound(int value, int64_t element, uint8_
       if (j == c) continue;
       // argmax takes the lowest index among equals: a class before c must stay strictly below c
       // for c to win, and wins as soon as it reaches c.
-      kept = kept && (j < c ? olo[c] > ohi[j] : olo[c] >= ohi[j]);
+      const bool below = j < c ? olo[c] > ohi[j] : olo[c] >= ohi[j];
+      beaten_[static_cast<size_t>(j)] = below;
+      kept = kept && below;
       changed = changed || (j < c ? olo[j] >= ohi[c] : olo[j] > ohi[c]);
     }
+    if (!kept && !changed && logits_computed) kept = margins_keep_top1(olo, ohi, hidden_computed);
     verdict = kept ? Verdict::kKept : changed ? Verdict::kChanged : Verdict::kUnknown;
   }
   restore();
   return verdict;
+}
+
+bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
+                                       bool through_hidden) {
+  const QNode& n = model_.node(margin_node_);
+  const MacBounds& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(margin_node_)])];
+  const int64_t classes = m.geo.channels();
+  const int c = golden_top1_;
+  // The logits' real values u_x = acc_x · M_x + zp are within 1 of their rounded bytes r_x
+  // (two roundings of at most 1/2 each, scaled down), and clamping is monotone: if
+  // u_c − u_j > 2 over the whole box, r_c > r_j, so q_c ≥ q_j, and q_c > q_j unless both clamp
+  // to the same end, which the intervals exclude (j's upper end below out_max, c's lower end above
+  // out_min). For a class after c, u_c − u_j > 1 gives r_c ≥ r_j, enough.
+  std::fill(margin_.begin(), margin_.end(), 0.0);
+  const size_t in_off = plan_.offset(n.inputs[0]);
+  const double mc = margin_scale_[static_cast<size_t>(c)];
+  for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
+    const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
+    const double dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
+    const double dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
+    m.geo.for_each_tap(e, [&](int64_t, const int32_t* w, int64_t, int64_t) {
+      for (int64_t j = 0; j < classes; ++j) {
+        if (beaten_[static_cast<size_t>(j)] || j == c) continue;
+        const double coef = mc * w[c] - margin_scale_[static_cast<size_t>(j)] * w[j];
+        margin_[static_cast<size_t>(j)] += std::min(coef * dl, coef * dh);
+      }
+    });
+  }
+  if (through_hidden && hidden_node_ >= 0) hidden_margins(classes);
+  for (int64_t j = 0; j < classes; ++j) {
+    if (beaten_[static_cast<size_t>(j)] || j == c) continue;
+    const auto sj = static_cast<size_t>(j);
+    const double golden =
+        mc * m.golden_acc[static_cast<size_t>(c)] - margin_scale_[sj] * m.golden_acc[sj];
+    // Slack for the floating-point sums (far above their rounding error, far below 1).
+    const double low = golden + margin_[sj] - 1e-6 * (1.0 + std::abs(golden) + margin_abs_bound_) -
+                       margin_rounding_[static_cast<size_t>(c)] - margin_rounding_[sj];
+    if (j < c) {
+      if (!(low > 0.0 && ohi[j] < n.out_max && olo[c] > n.out_min)) return false;
+    } else if (!(low > -1.0)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void IntervalBounds::hidden_margins(int64_t classes) {
+  const QNode& h = model_.node(hidden_node_);
+  const int64_t units = h.weight.shape[0], inputs = h.reduction_size();
+  const int c = golden_top1_;
+  const size_t h_off = plan_.offset(h.output), in_off = plan_.offset(h.inputs[0]);
+  const std::vector<int32_t>& changed_inputs = changed_.of(plan_.storage(h.inputs[0]));
+  // Units that leave the linear relation in this pass (clamped somewhere in their interval), and
+  // units outside it from the start that changed: both bounded by their intervals instead.
+  box_units_.clear();
+  exceptions_.clear();
+  for (int32_t l : changed_.of(plan_.storage(h.output))) {
+    const uint8_t lo = lo_.arena[h_off + static_cast<size_t>(l)];
+    const uint8_t hi = hi_.arena[h_off + static_cast<size_t>(l)];
+    if (hidden_linear_[static_cast<size_t>(l)] && (lo == h.out_min || hi == h.out_max))
+      exceptions_.push_back(l);
+    if (!hidden_linear_[static_cast<size_t>(l)] || lo == h.out_min || hi == h.out_max)
+      box_units_.push_back(l);
+  }
+  for (int64_t j = 0; j < classes; ++j) {
+    if (beaten_[static_cast<size_t>(j)] || j == c) continue;
+    const double* coef = hidden_coef_.data() + j * units;
+    double low = hidden_const_[static_cast<size_t>(j)];
+    const double* row = through_hidden_.data() + j * inputs;
+    for (int32_t k : changed_inputs) {
+      double p = row[k];
+      for (int32_t l : exceptions_)
+        p -= coef[l] * hidden_scale_[static_cast<size_t>(l)] *
+             h.weight.data[static_cast<size_t>(l * inputs + k)];
+      const int32_t g = golden_.arena[in_off + static_cast<size_t>(k)];
+      const double dl = lo_.arena[in_off + static_cast<size_t>(k)] - g;
+      const double dh = hi_.arena[in_off + static_cast<size_t>(k)] - g;
+      low += std::min(p * dl, p * dh);
+    }
+    for (int32_t l : exceptions_)
+      low -= coef[l] * hidden_rho_[static_cast<size_t>(l)] -
+             std::abs(coef[l]) * hidden_rounding_[static_cast<size_t>(l)];
+    for (int32_t l : box_units_) {
+      const int32_t g = golden_.arena[h_off + static_cast<size_t>(l)];
+      const double dl = lo_.arena[h_off + static_cast<size_t>(l)] - g;
+      const double dh = hi_.arena[h_off + static_cast<size_t>(l)] - g;
+      low += std::min(coef[l] * dl, coef[l] * dh);
+    }
+    margin_[static_cast<size_t>(j)] = std::max(margin_[static_cast<size_t>(j)], low);
+  }
 }
 
 void IntervalBounds::restore() {

@@ -58,9 +58,14 @@ uint8_t pooled_window(const qnn::QNode& n, PoolRect window, const uint8_t* in, i
     return best;
   }
   int32_t sum = 0, count = int32_t{window.rows} * window.cols;
-  for (int64_t y = 0; y < window.rows; ++y) {
-    const uint8_t* row = in + window.first + y * in_width;
-    for (int64_t x = 0; x < window.cols; ++x) sum += row[x];
+  if (window.rows == 2 && window.cols == 2) {  // the common 2×2 window, unrolled
+    const uint8_t* row = in + window.first;
+    sum = int32_t{row[0]} + row[1] + row[in_width] + row[in_width + 1];
+  } else {
+    for (int64_t y = 0; y < window.rows; ++y) {
+      const uint8_t* row = in + window.first + y * in_width;
+      for (int64_t x = 0; x < window.cols; ++x) sum += row[x];
+    }
   }
   if (n.window.count_include_pad) {
     const int32_t padded = n.window.kernel_h * n.window.kernel_w - count;

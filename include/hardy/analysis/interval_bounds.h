@@ -24,7 +24,10 @@ namespace hardy::analysis {
 /// Not thread-safe: one per thread. The executor must outlive it.
 class IntervalBounds {
  public:
-  explicit IntervalBounds(const qnn::Int8Executor& exec);
+  /// `margins`: where the logits come from Dense layers, also bound each margin between the
+  /// golden class and another one directly (tighter than the logits' intervals; off only to
+  /// compare).
+  explicit IntervalBounds(const qnn::Int8Executor& exec, bool margins = true);
 
   /// Runs the golden inference of one image and computes its accumulators.
   void set_image(std::span<const uint8_t> image);
@@ -56,8 +59,20 @@ class IntervalBounds {
 
   void widen(int value, int64_t element, uint8_t lo, uint8_t hi);
   void propagate_mac(int node);
+  // Widens the outputs at position p, channels [first, first + count), whose accumulator deltas
+  // dlo/dhi[0 .. count) leave their golden byte's range, to the requantized ends.
+  void widen_outside(const qnn::QNode& n, MacBounds& m, int64_t p, int64_t first, int64_t count,
+                     const int32_t* dlo, const int32_t* dhi);
   void propagate_elementwise(int node);
   void restore();
+  // With the logits' intervals undecided: whether bounding each margin u_c − u_j directly (the
+  // last layer's weights combined per pair of classes, so their shared inputs cancel) keeps the
+  // golden top-1 against every class the intervals alone did not.
+  bool margins_keep_top1(const uint8_t* olo, const uint8_t* ohi, bool through_hidden);
+  // The margins bounded one layer further back: through the hidden Dense layer before the logits,
+  // linear (up to its rounding) where its units stay unclamped; raises margin_ where tighter.
+  void hidden_margins(int64_t classes);
+  void prepare_hidden_margins();
 
   const qnn::Int8Executor& exec_;
   const qnn::QModel& model_;
@@ -73,6 +88,21 @@ class IntervalBounds {
   std::vector<fault::PoolTables> pool_tables_;
   std::vector<std::optional<qnn::AddTerms>> add_terms_;  // per Add node
   std::vector<std::vector<uint64_t>> pool_done_;         // per pool node and output: epoch bounded
+  int margin_node_ = -1;                 // the logits' Dense node, if its margins can be bounded
+  std::vector<double> margin_scale_;     // per class: its real requantization multiplier
+  std::vector<double> margin_rounding_;  // per class: how far its rounding can move it
+  double margin_abs_bound_ = 0;          // bounds |Σ coefficient · delta| of any margin
+  std::vector<uint8_t> beaten_;          // per class: kept below the top-1 by the intervals alone
+  std::vector<double> margin_;           // per class: lower bound of the margin's change
+  int hidden_node_ = -1;                 // the Dense node before the logits', if plain too
+  std::vector<double> hidden_scale_;     // per hidden unit: its real multiplier
+  std::vector<double> hidden_rounding_;  // per hidden unit: how far its rounding can move it
+  // Per image: hidden units unclamped at golden, their rounding offsets u − byte, the margin
+  // coefficients per (class, unit), per class the linear units' constant part, and per (class,
+  // hidden input) the margin's coefficient through the linear units.
+  std::vector<uint8_t> hidden_linear_;
+  std::vector<double> hidden_rho_, hidden_coef_, hidden_const_, through_hidden_;
+  std::vector<int32_t> box_units_, exceptions_;
 };
 
 }  // namespace hardy::analysis

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -34,6 +35,10 @@ uint8_t pooled_window(const qnn::QNode& n, PoolRect window, const uint8_t* in, i
 
 /// The average pool's rounding (half up) of a window's sum over `count` cells.
 inline uint8_t rounded_mean(int32_t sum, int32_t count) {
+  // sum ≥ 0 (bytes, zero points): a power-of-two count is a shift, not a division.
+  if ((count & (count - 1)) == 0)
+    return static_cast<uint8_t>((sum + count / 2) >>
+                                std::countr_zero(static_cast<uint32_t>(count)));
   return static_cast<uint8_t>((sum + count / 2) / count);
 }
 
