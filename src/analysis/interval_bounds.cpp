@@ -44,11 +44,6 @@ bool monotone(const QNode& n) {
   }
 }
 
-// How far multiply_by_quantized_multiplier(x, m) (shift ≤ 0) can be from x · m's real value: the
-// high product rounds to 1/2 of its unit, 2^shift of the result's, and the final division by
-// 2^−shift rounds to 1/2.
-double rounding_error(const QuantizedMultiplier& m) { return 0.5 + 0.5 * std::ldexp(1.0, m.shift); }
-
 }  // namespace
 
 IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
@@ -104,8 +99,8 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
       margin_node_ = last;
       double max_scale = 0;
       for (const QuantizedMultiplier& mult : n.multiplier) {
-        margin_scale_.push_back(std::ldexp(static_cast<double>(mult.multiplier), mult.shift - 31));
-        margin_rounding_.push_back(rounding_error(mult));
+        margin_scale_.push_back(real_multiplier(mult));
+        margin_rounding_.push_back(multiply_rounding_bound(mult));
         max_scale = std::max(max_scale, margin_scale_.back());
       }
       double abs_weights = 0;
@@ -120,9 +115,8 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
         if (hidden_plain) {
           hidden_node_ = hidden;
           for (const QuantizedMultiplier& mult : h.multiplier) {
-            hidden_scale_.push_back(
-                std::ldexp(static_cast<double>(mult.multiplier), mult.shift - 31));
-            hidden_rounding_.push_back(rounding_error(mult));
+            hidden_scale_.push_back(real_multiplier(mult));
+            hidden_rounding_.push_back(multiply_rounding_bound(mult));
           }
         }
       }

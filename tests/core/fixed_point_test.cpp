@@ -107,5 +107,25 @@ TEST(FixedPoint, MultiplyIsWithinOneOfTheRealProduct) {
   }
 }
 
+// The bound the NVF margin bounds rely on (analysis/interval_bounds.cpp): tighter than 1 for
+// right shifts, and reached (the test can fail if it were claimed any tighter).
+TEST(FixedPoint, MultiplyRoundingBoundHoldsAndIsNearlyReached) {
+  for (double m : {0.0000123, 0.00071, 0.0123, 0.37, 0.99}) {
+    const QuantizedMultiplier q = quantize_multiplier(m);
+    ASSERT_LE(q.shift, 0);
+    const double real = real_multiplier(q), bound = multiply_rounding_bound(q);
+    double worst = 0;
+    for (int32_t x = -300000; x <= 300000; ++x) {
+      const double error = std::abs(multiply_by_quantized_multiplier(x, q) - x * real);
+      ASSERT_LE(error, bound) << x << " m=" << m;
+      worst = std::max(worst, error);
+    }
+    for (int32_t x : boundary_values()) {
+      ASSERT_LE(std::abs(multiply_by_quantized_multiplier(x, q) - x * real), bound) << x;
+    }
+    EXPECT_GT(worst, bound - 1e-4) << "m=" << m;  // the bound is tight
+  }
+}
+
 }  // namespace
 }  // namespace hardy

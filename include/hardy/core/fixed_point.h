@@ -1,6 +1,7 @@
 // Fixed-point requantization with TFLite/gemmlowp semantics (DESIGN §2, docs/numerics.md).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -43,6 +44,18 @@ constexpr int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplie
   return rounding_divide_by_pot(
       saturating_rounding_doubling_high_mul(static_cast<int32_t>(shifted), m.multiplier),
       right_shift);
+}
+
+/// The real multiplier a quantized one represents: multiplier · 2^(shift − 31).
+inline double real_multiplier(QuantizedMultiplier m) {
+  return std::ldexp(static_cast<double>(m.multiplier), m.shift - 31);
+}
+
+/// For m.shift ≤ 0: how far multiply_by_quantized_multiplier(x, m) can be from x ·
+/// real_multiplier(m) for any x. The high product rounds by at most half its unit, which the right
+/// shift scales to 2^shift / 2; a right shift (shift < 0) rounds by at most 1/2 more.
+inline double multiply_rounding_bound(QuantizedMultiplier m) {
+  return (m.shift < 0 ? 0.5 : 0.0) + 0.5 * std::ldexp(1.0, m.shift);
 }
 
 /// TFLite QuantizeMultiplier: the fixed-point form of a real multiplier m ≥ 0. Multipliers below
