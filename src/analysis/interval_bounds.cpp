@@ -87,41 +87,34 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
     m.flags_hi.assign(static_cast<size_t>(m.geo.channels()), 0);
     macs_.push_back(std::move(m));
   }
-  // The logits' node, when it is a Dense node whose requantization is a plain scaling (every
-  // multiplier non-negative, no left shift): its margins can be bounded directly.
-  const int last = plan_.writer(model_.output);
-  if (margins && last >= 0 && model_.node(last).op == OpKind::kDense) {
-    const QNode& n = model_.node(last);
-    bool plain = true;
-    for (const QuantizedMultiplier& mult : n.multiplier)
-      plain = plain && mult.multiplier >= 0 && mult.shift <= 0;
-    if (plain) {
-      margin_node_ = last;
-      double max_scale = 0;
-      for (const QuantizedMultiplier& mult : n.multiplier) {
-        margin_scale_.push_back(real_multiplier(mult));
-        margin_rounding_.push_back(multiply_rounding_bound(mult));
-        max_scale = std::max(max_scale, margin_scale_.back());
-      }
-      double abs_weights = 0;
-      for (int8_t w : n.weight.data) abs_weights += std::abs(static_cast<double>(w));
-      margin_abs_bound_ = 2 * max_scale * 255 * abs_weights;
-      const int hidden = plan_.writer(n.inputs[0]);
-      if (hidden >= 0 && model_.node(hidden).op == OpKind::kDense) {
-        const QNode& h = model_.node(hidden);
-        bool hidden_plain = true;
-        for (const QuantizedMultiplier& mult : h.multiplier)
-          hidden_plain = hidden_plain && mult.multiplier >= 0 && mult.shift <= 0;
-        if (hidden_plain) {
-          hidden_node_ = hidden;
-          for (const QuantizedMultiplier& mult : h.multiplier) {
-            hidden_scale_.push_back(real_multiplier(mult));
-            hidden_rounding_.push_back(multiply_rounding_bound(mult));
-          }
-        }
-      }
+  // The logits' node and the hidden node before it, when they are Dense nodes whose
+  // requantization is a plain scaling: margins can be bounded through them.
+  const auto plain_dense = [&](int node) {
+    if (node < 0 || model_.node(node).op != OpKind::kDense) return false;
+    const auto& mults = model_.node(node).multiplier;
+    return std::all_of(mults.begin(), mults.end(), [](const QuantizedMultiplier& m) {
+      return m.multiplier >= 0 && m.shift <= 0;
+    });
+  };
+  const auto scales = [&](int node, std::vector<double>& scale, std::vector<double>& rounding) {
+    for (const QuantizedMultiplier& mult : model_.node(node).multiplier) {
+      scale.push_back(real_multiplier(mult));
+      rounding.push_back(multiply_rounding_bound(mult));
     }
-  }
+  };
+  const int last = plan_.writer(model_.output);
+  if (!margins || !plain_dense(last)) return;
+  margin_node_ = last;
+  scales(last, margin_scale_, margin_rounding_);
+  const QNode& n = model_.node(last);
+  double abs_weights = 0;
+  for (int8_t w : n.weight.data) abs_weights += std::abs(static_cast<double>(w));
+  margin_abs_bound_ =
+      2 * *std::max_element(margin_scale_.begin(), margin_scale_.end()) * 255 * abs_weights;
+  const int hidden = plan_.writer(n.inputs[0]);
+  if (!plain_dense(hidden)) return;
+  hidden_node_ = hidden;
+  scales(hidden, hidden_scale_, hidden_rounding_);
 }
 
 void IntervalBounds::set_image(std::span<const uint8_t> image) {
