@@ -53,6 +53,7 @@ class IntervalBounds {
     std::vector<int32_t> slack_lo, slack_hi;  // per image: deltas that keep the golden byte
     std::vector<int32_t> dlo, dhi;            // zero between queries
     std::vector<uint8_t> flags_lo, flags_hi;  // per channel of a position: outside the slack
+    std::vector<int32_t> flagged;             // the channels flagged at a position
     std::vector<int32_t> touched;             // positions with listed bounds
     std::vector<uint64_t> touched_at;
   };
