@@ -86,6 +86,14 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
     m.flags_lo.assign(static_cast<size_t>(m.geo.channels()), 0);
     m.flags_hi.assign(static_cast<size_t>(m.geo.channels()), 0);
     m.flagged.assign(static_cast<size_t>(m.geo.channels()), 0);
+    m.vector_requant = true;
+    for (const QuantizedMultiplier& mult : n.multiplier) {
+      m.vector_requant = m.vector_requant && mult.multiplier >= 0 && mult.shift <= 0;
+      m.mult.push_back(mult.multiplier);
+      m.rshift.push_back(-mult.shift);
+    }
+    m.bytes_lo.assign(static_cast<size_t>(m.geo.channels()), 0);
+    m.bytes_hi.assign(static_cast<size_t>(m.geo.channels()), 0);
     macs_.push_back(std::move(m));
   }
   // The logits' node and the hidden node before it, when they are Dense nodes whose
@@ -205,6 +213,19 @@ void IntervalBounds::widen_outside(const QNode& n, MacBounds& m, int64_t p, int6
   for (int64_t k = 0; k < count; ++k) {
     flagged[n_flagged] = static_cast<int32_t>(k);
     n_flagged += m.flags_lo[static_cast<size_t>(k)] | m.flags_hi[static_cast<size_t>(k)];
+  }
+  if (m.vector_requant && n_flagged >= 4) {
+    const int32_t* acc = m.golden_acc.data() + base;
+    const auto f0 = static_cast<size_t>(first);
+    fault::requantize_sums(acc, dlo, m.mult.data() + f0, m.rshift.data() + f0, out.quant.zero_point,
+                           n.out_min, n.out_max, m.bytes_lo.data(), count);
+    fault::requantize_sums(acc, dhi, m.mult.data() + f0, m.rshift.data() + f0, out.quant.zero_point,
+                           n.out_min, n.out_max, m.bytes_hi.data(), count);
+    for (int64_t f = 0; f < n_flagged; ++f) {
+      const auto k = static_cast<size_t>(flagged[f]);
+      widen(n.output, (first + flagged[f]) * m.geo.positions() + p, m.bytes_lo[k], m.bytes_hi[k]);
+    }
+    return;
   }
   for (int64_t f = 0; f < n_flagged; ++f) {
     const int64_t k = flagged[f];

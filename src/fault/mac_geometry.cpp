@@ -47,6 +47,29 @@ HARDY_VECTOR_CLONES bool flag_outside(const int32_t* __restrict delta, const int
   return any != 0;
 }
 
+HARDY_VECTOR_CLONES void requantize_sums(const int32_t* __restrict acc,
+                                         const int32_t* __restrict delta,
+                                         const int32_t* __restrict mult,
+                                         const int32_t* __restrict rshift, int32_t zero_point,
+                                         int32_t lo, int32_t hi, uint8_t* __restrict out,
+                                         int64_t n) {
+  // qnn::requantize step by step, branch-free: saturate the sum to int32; the rounding doubling
+  // high product as floor((x·M + 2^30) / 2^31), equal to gemmlowp's nudge-and-truncate form; the
+  // rounding right shift (half away from zero); zero point; clamp.
+  for (int64_t c = 0; c < n; ++c) {
+    int64_t sum = int64_t{acc[c]} + delta[c];
+    sum = sum < INT32_MIN ? INT32_MIN : sum;
+    sum = sum > INT32_MAX ? INT32_MAX : sum;
+    const auto high = static_cast<int32_t>((sum * mult[c] + (int64_t{1} << 30)) >> 31);
+    const int32_t e = rshift[c];
+    const auto mask = static_cast<int32_t>((uint32_t{1} << e) - 1);
+    const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    const int32_t r = (high >> e) + ((high & mask) > threshold ? 1 : 0);
+    const int32_t v = r + zero_point;
+    out[c] = static_cast<uint8_t>(v < lo ? lo : v > hi ? hi : v);
+  }
+}
+
 namespace {
 
 // Per channel and byte b: the accumulators that requantize to b (empty: lo > hi).

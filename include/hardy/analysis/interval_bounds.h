@@ -54,7 +54,12 @@ class IntervalBounds {
     std::vector<int32_t> dlo, dhi;            // zero between queries
     std::vector<uint8_t> flags_lo, flags_hi;  // per channel of a position: outside the slack
     std::vector<int32_t> flagged;             // the channels flagged at a position
-    std::vector<int32_t> touched;             // positions with listed bounds
+    // Every multiplier non-negative without a left shift: a position's channels are requantized
+    // lanes at a time (multipliers and right shifts per channel, bytes per channel).
+    bool vector_requant = false;
+    std::vector<int32_t> mult, rshift;
+    std::vector<uint8_t> bytes_lo, bytes_hi;
+    std::vector<int32_t> touched;  // positions with listed bounds
     std::vector<uint64_t> touched_at;
   };
 

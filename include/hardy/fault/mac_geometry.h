@@ -22,6 +22,13 @@ void add_scaled_interval(int32_t* lo, int32_t* hi, const int32_t* w, int64_t n, 
 bool flag_outside(const int32_t* delta, const int32_t* lo, const int32_t* hi, uint8_t* flags,
                   int64_t n);
 
+/// out[c] = the byte accumulator acc[c] + delta[c] requantizes to, for c < n: channel c's
+/// multiplier is mult[c] ≥ 0 with a right shift rshift[c] ≥ 0 (no left shift), then the zero point
+/// and the clamp to [lo, hi]. Bit for bit qnn::requantize (tests/fault), vectorized.
+void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mult,
+                     const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,
+                     uint8_t* out, int64_t n);
+
 class MacGeometry {
  public:
   MacGeometry(const qnn::QModel& model, int node);
