@@ -298,27 +298,32 @@ void IntervalBounds::propagate_elementwise(int node) {
             qnn::element_reference(n, hi_io_[static_cast<size_t>(node)], o));
     }
   };
-  const int64_t out_width = pool ? model_.value(n.output).shape[2] : 0;
-  std::vector<uint64_t>& pool_done = pool_done_[static_cast<size_t>(node)];
-  for (size_t k = 0; k < n.inputs.size(); ++k) {
-    for (int32_t e : changed_.of(plan_.storage(n.inputs[k]))) {
-      if (pool) {
-        const fault::PoolRect r =
-            pool_tables_[static_cast<size_t>(node)].reach[static_cast<size_t>(e)];
-        for (int64_t ry = 0; ry < r.rows; ++ry) {
-          for (int64_t rx = 0; rx < r.cols; ++rx) {
-            // Each output once per pass, however many of its window's inputs changed.
-            const int64_t o = r.first + ry * out_width + rx;
-            uint64_t& mark = pool_done[static_cast<size_t>(o)];
-            if (mark == changed_.epoch()) continue;
-            mark = changed_.epoch();
-            bound(o);
-          }
+  if (pool) {
+    // Each output once per pass, however many of its window's inputs changed: the outputs are
+    // listed first, without a branch per input (which output is new is not predictable).
+    const int64_t out_width = model_.value(n.output).shape[2];
+    std::vector<uint64_t>& pool_done = pool_done_[static_cast<size_t>(node)];
+    const fault::PoolTables& tables = pool_tables_[static_cast<size_t>(node)];
+    pooled_.resize(pool_done.size());
+    size_t listed = 0;
+    for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
+      const fault::PoolRect r = tables.reach[static_cast<size_t>(e)];
+      for (int64_t ry = 0; ry < r.rows; ++ry) {
+        for (int64_t rx = 0; rx < r.cols; ++rx) {
+          const auto o = static_cast<int32_t>(r.first + ry * out_width + rx);
+          uint64_t& mark = pool_done[static_cast<size_t>(o)];
+          pooled_[listed] = o;
+          listed += mark != changed_.epoch() ? 1 : 0;
+          mark = changed_.epoch();
         }
-      } else {
-        bound(qnn::element_output_index(n, lo_io_[static_cast<size_t>(node)], k, e));
       }
     }
+    for (size_t i = 0; i < listed; ++i) bound(pooled_[i]);
+    return;
+  }
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    for (int32_t e : changed_.of(plan_.storage(n.inputs[k])))
+      bound(qnn::element_output_index(n, lo_io_[static_cast<size_t>(node)], k, e));
   }
 }
 
