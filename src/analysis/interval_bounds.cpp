@@ -318,7 +318,25 @@ void IntervalBounds::propagate_elementwise(int node) {
         }
       }
     }
-    for (size_t i = 0; i < listed; ++i) bound(pooled_[i]);
+    // Each listed output's bounds go into the arenas (golden bytes where it keeps them, a no-op);
+    // the ones that changed are then listed, again without a branch each.
+    const fault::PoolTables& windows = pool_tables_[static_cast<size_t>(node)];
+    const size_t out_off = plan_.offset(n.output);
+    const uint8_t* lo_in = lo_.arena.data() + in_off;
+    const uint8_t* hi_in = hi_.arena.data() + in_off;
+    size_t moved = 0;
+    for (size_t i = 0; i < listed; ++i) {
+      const int32_t o = pooled_[i];
+      const fault::PoolRect w = windows.window[static_cast<size_t>(o)];
+      const uint8_t lo = fault::pooled_window(n, w, lo_in, in_width, pad_value);
+      const uint8_t hi = fault::pooled_window(n, w, hi_in, in_width, pad_value);
+      const size_t at = out_off + static_cast<size_t>(o);
+      lo_.arena[at] = lo;
+      hi_.arena[at] = hi;
+      pooled_[moved] = o;
+      moved += (lo != golden_.arena[at]) | (hi != golden_.arena[at]);
+    }
+    for (size_t i = 0; i < moved; ++i) changed_.add(n.output, pooled_[i]);
     return;
   }
   for (size_t k = 0; k < n.inputs.size(); ++k) {
