@@ -399,11 +399,11 @@ bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
   const MacBounds& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(margin_node_)])];
   const int64_t classes = m.geo.channels();
   const int c = golden_top1_;
-  // The logits' real values u_x = acc_x · M_x + zp are within 1 of their rounded bytes r_x
-  // (two roundings of at most 1/2 each, scaled down), and clamping is monotone: if
-  // u_c − u_j > 2 over the whole box, r_c > r_j, so q_c ≥ q_j, and q_c > q_j unless both clamp
-  // to the same end, which the intervals exclude (j's upper end below out_max, c's lower end above
-  // out_min). For a class after c, u_c − u_j > 1 gives r_c ≥ r_j, enough.
+  // The logits' real values u_x = acc_x · M_x + zp are within ε_x = multiply_rounding_bound of
+  // their rounded bytes r_x, and clamping is monotone: if u_c − u_j > ε_c + ε_j over the whole
+  // box, r_c > r_j, so q_c ≥ q_j, and q_c > q_j unless both clamp to the same end, which the
+  // intervals exclude (j's upper end below out_max, c's lower end above out_min). For a class
+  // after c, u_c − u_j > ε_c + ε_j − 1 gives r_c ≥ r_j, enough.
   std::fill(margin_.begin(), margin_.end(), 0.0);
   const size_t in_off = plan_.offset(n.inputs[0]);
   const double mc = margin_scale_[static_cast<size_t>(c)];
@@ -419,22 +419,27 @@ bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
       }
     });
   }
-  if (through_hidden && hidden_node_ >= 0) hidden_margins(classes);
-  for (int64_t j = 0; j < classes; ++j) {
-    if (beaten_[static_cast<size_t>(j)] || j == c) continue;
-    const auto sj = static_cast<size_t>(j);
-    const double golden =
-        mc * m.golden_acc[static_cast<size_t>(c)] - margin_scale_[sj] * m.golden_acc[sj];
-    // Slack for the floating-point sums (far above their rounding error, far below 1).
-    const double low = golden + margin_[sj] - 1e-6 * (1.0 + std::abs(golden) + margin_abs_bound_) -
-                       margin_rounding_[static_cast<size_t>(c)] - margin_rounding_[sj];
-    if (j < c) {
-      if (!(low > 0.0 && ohi[j] < n.out_max && olo[c] > n.out_min)) return false;
-    } else if (!(low > -1.0)) {
-      return false;
+  // Marks the classes whose margin bound now keeps them below c; whether any is left.
+  const auto beat = [&]() {
+    bool left = false;
+    for (int64_t j = 0; j < classes; ++j) {
+      const auto sj = static_cast<size_t>(j);
+      if (beaten_[sj] || j == c) continue;
+      const double golden =
+          mc * m.golden_acc[static_cast<size_t>(c)] - margin_scale_[sj] * m.golden_acc[sj];
+      // Slack for the floating-point sums (far above their rounding error, far below 1).
+      const double low = golden + margin_[sj] -
+                         1e-6 * (1.0 + std::abs(golden) + margin_abs_bound_) -
+                         margin_rounding_[static_cast<size_t>(c)] - margin_rounding_[sj];
+      beaten_[sj] = j < c ? low > 0.0 && ohi[j] < n.out_max && olo[c] > n.out_min : low > -1.0;
+      left = left || !beaten_[sj];
     }
-  }
-  return true;
+    return left;
+  };
+  if (!beat()) return true;
+  if (!through_hidden || hidden_node_ < 0) return false;
+  hidden_margins(classes);  // only for the classes left
+  return !beat();
 }
 
 void IntervalBounds::hidden_margins(int64_t classes) {
