@@ -86,9 +86,8 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
     m.flags_lo.assign(static_cast<size_t>(m.geo.channels()), 0);
     m.flags_hi.assign(static_cast<size_t>(m.geo.channels()), 0);
     m.flagged.assign(static_cast<size_t>(m.geo.channels()), 0);
-    m.vector_requant = true;
+    m.vector_requant = std::all_of(n.multiplier.begin(), n.multiplier.end(), plain_scaling);
     for (const QuantizedMultiplier& mult : n.multiplier) {
-      m.vector_requant = m.vector_requant && mult.multiplier >= 0 && mult.shift <= 0;
       m.mult.push_back(mult.multiplier);
       m.rshift.push_back(-mult.shift);
     }
@@ -101,9 +100,7 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
   const auto plain_dense = [&](int node) {
     if (node < 0 || model_.node(node).op != OpKind::kDense) return false;
     const auto& mults = model_.node(node).multiplier;
-    return std::all_of(mults.begin(), mults.end(), [](const QuantizedMultiplier& m) {
-      return m.multiplier >= 0 && m.shift <= 0;
-    });
+    return std::all_of(mults.begin(), mults.end(), plain_scaling);
   };
   const auto scales = [&](int node, std::vector<double>& scale, std::vector<double>& rounding) {
     for (const QuantizedMultiplier& mult : model_.node(node).multiplier) {
@@ -142,21 +139,41 @@ void IntervalBounds::set_image(std::span<const uint8_t> image) {
     m.geo.slack(m.golden_acc.data(), golden_.arena.data() + plan_.offset(n.output),
                 m.slack_lo.data(), m.slack_hi.data());
   }
-  if (hidden_node_ >= 0) prepare_hidden_margins();
+  if (margin_node_ >= 0) prepare_margins();
 }
 
-void IntervalBounds::prepare_hidden_margins() {
+void IntervalBounds::prepare_margins() {
+  // Per class j ≠ c: the margin's coefficient per logits input, M_c·w_c − M_j·w_j, and its golden
+  // value less the two roundings and the slack for floating-point sums (far above their rounding
+  // error, far below 1).
   const QNode& out = model_.node(margin_node_);
+  const MacBounds& mo = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(margin_node_)])];
+  const int64_t classes = out.weight.shape[0], units = out.reduction_size();
+  const int c = golden_top1_;
+  const double mc = margin_scale_[static_cast<size_t>(c)];
+  margin_coef_.assign(static_cast<size_t>(classes * units), 0.0);
+  margin_base_.assign(static_cast<size_t>(classes), 0.0);
+  for (int64_t j = 0; j < classes; ++j) {
+    if (j == c) continue;
+    const auto sj = static_cast<size_t>(j);
+    const double mj = margin_scale_[sj];
+    for (int64_t l = 0; l < units; ++l) {
+      margin_coef_[static_cast<size_t>(j * units + l)] =
+          mc * out.weight.data[static_cast<size_t>(c * units + l)] -
+          mj * out.weight.data[static_cast<size_t>(j * units + l)];
+    }
+    const double golden = mc * mo.golden_acc[static_cast<size_t>(c)] - mj * mo.golden_acc[sj];
+    margin_base_[sj] = golden - 1e-6 * (1.0 + std::abs(golden) + margin_abs_bound_) -
+                       margin_rounding_[static_cast<size_t>(c)] - margin_rounding_[sj];
+  }
+  if (hidden_node_ < 0) return;
   const QNode& h = model_.node(hidden_node_);
   const MacBounds& mh = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(hidden_node_)])];
-  const int64_t classes = out.weight.shape[0], units = h.weight.shape[0];
   const int64_t inputs = h.reduction_size();
-  const int c = golden_top1_;
   const uint8_t* g2 = golden_.arena.data() + plan_.offset(h.output);
   const int32_t zp2 = model_.value(h.output).quant.zero_point;
   hidden_linear_.assign(static_cast<size_t>(units), 0);
   hidden_rho_.assign(static_cast<size_t>(units), 0.0);
-  hidden_coef_.assign(static_cast<size_t>(classes * units), 0.0);
   hidden_const_.assign(static_cast<size_t>(classes), 0.0);
   through_hidden_.assign(static_cast<size_t>(classes * inputs), 0.0);
   for (int64_t l = 0; l < units; ++l) {
@@ -164,16 +181,12 @@ void IntervalBounds::prepare_hidden_margins() {
     hidden_linear_[sl] = g2[l] > h.out_min && g2[l] < h.out_max;
     hidden_rho_[sl] = mh.golden_acc[sl] * hidden_scale_[sl] + zp2 - g2[l];
   }
-  const double mc = margin_scale_[static_cast<size_t>(c)];
   for (int64_t j = 0; j < classes; ++j) {
     if (j == c) continue;
-    const double mj = margin_scale_[static_cast<size_t>(j)];
     double* row = through_hidden_.data() + j * inputs;
     for (int64_t l = 0; l < units; ++l) {
-      const double coef = mc * out.weight.data[static_cast<size_t>(c * units + l)] -
-                          mj * out.weight.data[static_cast<size_t>(j * units + l)];
-      hidden_coef_[static_cast<size_t>(j * units + l)] = coef;
       if (!hidden_linear_[static_cast<size_t>(l)]) continue;
+      const double coef = margin_coef_[static_cast<size_t>(j * units + l)];
       hidden_const_[static_cast<size_t>(j)] +=
           coef * hidden_rho_[static_cast<size_t>(l)] -
           std::abs(coef) * hidden_rounding_[static_cast<size_t>(l)];
@@ -404,20 +417,20 @@ bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
   // box, r_c > r_j, so q_c ≥ q_j, and q_c > q_j unless both clamp to the same end, which the
   // intervals exclude (j's upper end below out_max, c's lower end above out_min). For a class
   // after c, u_c − u_j > ε_c + ε_j − 1 gives r_c ≥ r_j, enough.
-  std::fill(margin_.begin(), margin_.end(), 0.0);
   const size_t in_off = plan_.offset(n.inputs[0]);
-  const double mc = margin_scale_[static_cast<size_t>(c)];
-  for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
-    const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
-    const double dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
-    const double dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
-    m.geo.for_each_tap(e, [&](int64_t, const int32_t* w, int64_t, int64_t) {
-      for (int64_t j = 0; j < classes; ++j) {
-        if (beaten_[static_cast<size_t>(j)] || j == c) continue;
-        const double coef = mc * w[c] - margin_scale_[static_cast<size_t>(j)] * w[j];
-        margin_[static_cast<size_t>(j)] += std::min(coef * dl, coef * dh);
-      }
-    });
+  const int64_t units = n.reduction_size();
+  const std::vector<int32_t>& changed_inputs = changed_.of(plan_.storage(n.inputs[0]));
+  for (int64_t j = 0; j < classes; ++j) {
+    if (beaten_[static_cast<size_t>(j)] || j == c) continue;
+    const double* coef = margin_coef_.data() + j * units;
+    double low = 0;
+    for (int32_t e : changed_inputs) {
+      const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
+      const double dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
+      const double dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
+      low += std::min(coef[e] * dl, coef[e] * dh);
+    }
+    margin_[static_cast<size_t>(j)] = low;
   }
   // Marks the classes whose margin bound now keeps them below c; whether any is left.
   const auto beat = [&]() {
@@ -425,12 +438,7 @@ bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
     for (int64_t j = 0; j < classes; ++j) {
       const auto sj = static_cast<size_t>(j);
       if (beaten_[sj] || j == c) continue;
-      const double golden =
-          mc * m.golden_acc[static_cast<size_t>(c)] - margin_scale_[sj] * m.golden_acc[sj];
-      // Slack for the floating-point sums (far above their rounding error, far below 1).
-      const double low = golden + margin_[sj] -
-                         1e-6 * (1.0 + std::abs(golden) + margin_abs_bound_) -
-                         margin_rounding_[static_cast<size_t>(c)] - margin_rounding_[sj];
+      const double low = margin_base_[sj] + margin_[sj];
       beaten_[sj] = j < c ? low > 0.0 && ohi[j] < n.out_max && olo[c] > n.out_min : low > -1.0;
       left = left || !beaten_[sj];
     }
@@ -462,7 +470,7 @@ void IntervalBounds::hidden_margins(int64_t classes) {
   }
   for (int64_t j = 0; j < classes; ++j) {
     if (beaten_[static_cast<size_t>(j)] || j == c) continue;
-    const double* coef = hidden_coef_.data() + j * units;
+    const double* coef = margin_coef_.data() + j * units;
     double low = hidden_const_[static_cast<size_t>(j)];
     const double* row = through_hidden_.data() + j * inputs;
     for (int32_t k : changed_inputs) {

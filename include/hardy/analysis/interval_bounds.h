@@ -78,7 +78,8 @@ class IntervalBounds {
   // The margins bounded one layer further back: through the hidden Dense layer before the logits,
   // linear (up to its rounding) where its units stay unclamped; raises margin_ where tighter.
   void hidden_margins(int64_t classes);
-  void prepare_hidden_margins();
+  // Per image: the margin coefficients and golden margins, and the hidden layer's linear part.
+  void prepare_margins();
 
   const qnn::Int8Executor& exec_;
   const qnn::QModel& model_;
@@ -101,14 +102,17 @@ class IntervalBounds {
   double margin_abs_bound_ = 0;          // bounds |Σ coefficient · delta| of any margin
   std::vector<uint8_t> beaten_;          // per class: kept below the top-1 by the intervals alone
   std::vector<double> margin_;           // per class: lower bound of the margin's change
+  // Per image: per (class, logits input) the margin's coefficient, per class its golden value
+  // less roundings and slack.
+  std::vector<double> margin_coef_, margin_base_;
   int hidden_node_ = -1;                 // the Dense node before the logits', if plain too
   std::vector<double> hidden_scale_;     // per hidden unit: its real multiplier
   std::vector<double> hidden_rounding_;  // per hidden unit: how far its rounding can move it
-  // Per image: hidden units unclamped at golden, their rounding offsets u − byte, the margin
-  // coefficients per (class, unit), per class the linear units' constant part, and per (class,
-  // hidden input) the margin's coefficient through the linear units.
+  // Per image: hidden units unclamped at golden, their rounding offsets u − byte, per class the
+  // linear units' constant part, and per (class, hidden input) the margin's coefficient through
+  // the linear units.
   std::vector<uint8_t> hidden_linear_;
-  std::vector<double> hidden_rho_, hidden_coef_, hidden_const_, through_hidden_;
+  std::vector<double> hidden_rho_, hidden_const_, through_hidden_;
   std::vector<int32_t> box_units_, exceptions_;
 };
 

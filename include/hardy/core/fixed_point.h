@@ -51,6 +51,10 @@ inline double real_multiplier(QuantizedMultiplier m) {
   return std::ldexp(static_cast<double>(m.multiplier), m.shift - 31);
 }
 
+/// A non-negative multiplier without a left shift: x ↦ x · m is a monotone scaling with only
+/// rounding (the case multiply_rounding_bound and the vectorized requantizations cover).
+constexpr bool plain_scaling(QuantizedMultiplier m) { return m.multiplier >= 0 && m.shift <= 0; }
+
 /// For m.shift ≤ 0: how far multiply_by_quantized_multiplier(x, m) can be from x ·
 /// real_multiplier(m) for any x. The high product rounds by at most half its unit, which the right
 /// shift scales to 2^shift / 2; a right shift (shift < 0) rounds by at most 1/2 more.
