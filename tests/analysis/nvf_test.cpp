@@ -76,7 +76,10 @@ INSTANTIATE_TEST_SUITE_P(Zoo, NvfEqualsInjection,
                                            Case{"vgg_fmnist", 1, {0}, {}},
                                            Case{"resnet_fmnist", 1, {0}, {0, 5, 6, 7}},
                                            Case{"import/inception_concat", 1, {0, 1}, {0, 6, 7}},
-                                           Case{"import/pad_residual", 1, {0, 1}, {0, 6, 7}}),
+                                           Case{"import/pad_residual", 1, {0, 1}, {0, 6, 7}},
+                                           Case{"import/normalized_cnn", 1, {0, 1}, {0, 6, 7}},
+                                           Case{"import/normalized_mlp", 2, {}, {}},
+                                           Case{"import/view_head", 1, {0, 1}, {0, 6, 7}}),
                          [](const auto& param_info) {
                            std::string name = param_info.param.model;
                            std::replace(name.begin(), name.end(), '/', '_');
