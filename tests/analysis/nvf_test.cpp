@@ -221,9 +221,8 @@ TEST(Nvf, ExactOnModelsWithUnusualQuantization) {
     int64_t images;
     std::vector<int64_t> channels;
   };
-  const Target targets[] = {{"lenet5_fmnist", 2, {}},
-                            {"mlp_fmnist", 3, {}},
-                            {"import/pad_residual", 2, {0, 1}}};
+  const Target targets[] = {
+      {"lenet5_fmnist", 2, {}}, {"mlp_fmnist", 3, {}}, {"import/pad_residual", 2, {0, 1}}};
   for (const Target& t : targets) {
     const auto& z = qnn::testing::zoo_model(t.model);
     int64_t live = 0;  // mutations with critical faults (some leave none: the test needs one)
