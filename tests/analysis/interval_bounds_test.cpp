@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "hardy/fault/propagator.h"
+#include "mutated_model.h"
 #include "zoo.h"
 
 namespace hardy::analysis {
@@ -19,23 +20,23 @@ struct Tally {
 
 // Bounds every third neuron of `layers` on ranges [g+1, g+k] and [g−k, g−1] on `images` test
 // images, checks each proof against the simulation of every byte of its range.
-Tally check_ranges(const qnn::testing::ZooModel& z, const std::vector<std::string>& layers,
-                   int64_t images, bool margins) {
-  const qnn::Int8Executor exec(z.model, qnn::KernelSet::kOptimized);
+Tally check_ranges(const qnn::QModel& model, const data::Dataset& test,
+                   const std::vector<std::string>& layers, int64_t images, bool margins) {
+  const qnn::Int8Executor exec(model, qnn::KernelSet::kOptimized);
   IntervalBounds bounds(exec, margins);
   fault::FaultPropagator sim(exec);
   Tally t;
   for (int64_t i = 0; i < images; ++i) {
-    const auto image = z.test.image(i);
+    const auto image = test.image(i);
     bounds.set_image(image);
     sim.set_image(image);
     for (const std::string& name : layers) {
-      const auto it = std::find_if(z.model.nodes.begin(), z.model.nodes.end(),
+      const auto it = std::find_if(model.nodes.begin(), model.nodes.end(),
                                    [&](const qnn::QNode& n) { return n.name == name; });
-      EXPECT_NE(it, z.model.nodes.end()) << name;
-      if (it == z.model.nodes.end()) continue;
+      EXPECT_NE(it, model.nodes.end()) << name;
+      if (it == model.nodes.end()) continue;
       const int value = it->output;
-      const int64_t elements = z.model.value(value).shape.elements();
+      const int64_t elements = model.value(value).shape.elements();
       for (int64_t e = 0; e < elements; e += 3) {
         const int g = bounds.golden_byte(value, e);
         for (int k : {3, 15, 63, 255}) {
@@ -80,12 +81,28 @@ TEST(IntervalBounds, ProofsAreExactAndMarginsProveMoreThanTheLogitIntervals) {
         if (n.op == qnn::OpKind::kDense) layers.push_back(n.name);
       }
     }
-    const Tally plain = check_ranges(z, layers, 4, false);
-    const Tally with = check_ranges(z, layers, 4, true);
+    const Tally plain = check_ranges(z.model, z.test, layers, 4, false);
+    const Tally with = check_ranges(z.model, z.test, layers, 4, true);
     EXPECT_EQ(with.passes, plain.passes);
     EXPECT_GT(with.proved, plain.proved) << c.model << " of " << with.passes;
     RecordProperty(std::string(c.model) + "_proved", static_cast<int>(with.proved));
     RecordProperty(std::string(c.model) + "_proved_plain", static_cast<int>(plain.proved));
+  }
+}
+
+// The same on mutated models (mutated_model.h): left-shifted channels, raised clamps.
+TEST(IntervalBounds, ProofsAreExactOnModelsWithUnusualQuantization) {
+  const auto& z = qnn::testing::zoo_model("lenet5_fmnist");
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    int64_t left_shifts = 0;
+    const qnn::QModel model = testing::mutated(z.model, seed, left_shifts);
+    EXPECT_GT(left_shifts, 0);
+    const Tally t = check_ranges(
+        model, z.test,
+        {"/pool1/AveragePool", "/pool2/AveragePool", "/fc1/Gemm", "/fc2/Gemm", "/fc3/Gemm"}, 2,
+        true);
+    EXPECT_GT(t.proved, 0) << "mutation " << seed;
+    EXPECT_LT(t.proved, t.passes) << "mutation " << seed;
   }
 }
 

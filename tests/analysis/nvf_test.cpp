@@ -10,9 +10,8 @@
 #include <string>
 
 #include "hardy/core/error.h"
-#include "hardy/core/fixed_point.h"
-#include "hardy/core/rng.h"
 #include "hardy/fault/campaign.h"
+#include "mutated_model.h"
 #include "zoo.h"
 
 namespace hardy::analysis {
@@ -178,43 +177,7 @@ TEST(Nvf, ProvablyDeadNeuronGetsZeroWithoutSimulation) {
   EXPECT_GT(analyse(model, z.test, o, 1).bytes_simulated, 0);
 }
 
-// The zoo's quantization is regular (multipliers below 1, ReLU clamps at the zero point). A
-// user's model need not be: the analysis must stay exact where its shortcuts do not apply. Each
-// mutation of LeNet-5, the MLP and the residual import gives some hidden channels a multiplier of
-// 1 or more (a left shift: no vector requantization; no margin bound through that layer), raises
-// clamps (ReLU6-like ceilings, floors above the zero point), jitters the other multipliers and the
-// Add's scales.
-qnn::QModel mutated(const qnn::QModel& base, uint64_t seed, int64_t& left_shifts) {
-  qnn::QModel m = base;
-  RngStream rng(seed, 0x6d757461, 0);
-  const auto jitter = [&](QuantizedMultiplier q) {
-    return quantize_multiplier(real_multiplier(q) * (0.7 + 0.7 * rng.uniform()));
-  };
-  for (qnn::QNode& n : m.nodes) {
-    // Not on the logits: a class with a multiplier ≥ 1, or a clamp near the logits' range, would
-    // win every image.
-    const bool logits = n.output == m.output;
-    for (QuantizedMultiplier& q : n.multiplier) {
-      if (!logits && rng.uniform() < 0.15) {
-        q = quantize_multiplier(1.0 + 2.0 * rng.uniform());
-        ++left_shifts;
-      } else {
-        q = jitter(q);
-      }
-    }
-    if (n.op == qnn::OpKind::kAdd) {
-      for (QuantizedMultiplier& q : n.add_input_multiplier) q = jitter(q);
-    }
-    if (!logits && !n.multiplier.empty() && rng.uniform() < 0.5) {
-      n.out_min = static_cast<uint8_t>(
-          std::min<int64_t>(n.out_min + static_cast<int64_t>(rng.uniform_below(16)), 100));
-      n.out_max = static_cast<uint8_t>(180 + rng.uniform_below(76));
-    }
-  }
-  m.validate();
-  return m;
-}
-
+// Mutations with quantization the zoo never has (mutated_model.h): the analysis stays exact.
 TEST(Nvf, ExactOnModelsWithUnusualQuantization) {
   struct Target {
     const char* model;
@@ -228,7 +191,7 @@ TEST(Nvf, ExactOnModelsWithUnusualQuantization) {
     int64_t live = 0;  // mutations with critical faults (some leave none: the test needs one)
     for (uint64_t seed = 1; seed <= 3; ++seed) {
       int64_t left_shifts = 0;
-      const qnn::QModel model = mutated(z.model, seed, left_shifts);
+      const qnn::QModel model = testing::mutated(z.model, seed, left_shifts);
       EXPECT_GT(left_shifts, 0);
       NvfOptions o;
       o.images = t.images;
