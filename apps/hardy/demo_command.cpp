@@ -21,6 +21,7 @@
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "number_checks.h"
 
 namespace hardy::cli {
 
@@ -157,8 +158,7 @@ void add_demo_command(CLI::App& app) {
   auto models_dir = std::make_shared<std::string>(std::string(HARDY_SOURCE_DIR) + "/models");
   auto json_path = std::make_shared<std::string>();
   cmd->add_option("--threads", *threads, "worker threads")->check(CLI::Range(1, 256));
-  cmd->add_option("--images", *images, "test images per model (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--images", *images, "test images per model (0 = all)")->check(at_least(0));
   cmd->add_option("--models-dir", *models_dir, "directory of the zoo's .onnx files");
   cmd->add_option("--json", *json_path, "write all results as JSON");
   cmd->callback([=] {

@@ -22,6 +22,7 @@
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "number_checks.h"
 #include "nvf_run.h"
 #include "testing_hooks.h"
 
@@ -344,16 +345,15 @@ void add_harden_command(CLI::App& app) {
   cmd->add_option("--nvf", a->nvf_csv,
                   "per-neuron NVF CSV (hardy nvf --csv) computed on other images than --offset");
   cmd->add_option("--nvf-images", a->nvf_images, "NVF ranking: test images (when no --nvf)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   cmd->add_option("--nvf-offset", a->nvf_offset, "NVF ranking: first test image")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   cmd->add_option("--nvf-fault", a->nvf_fault, "NVF ranking: fault model (column nvf_<fault>)");
   cmd->add_option("--target", a->target, "campaign: neurons | weights | accumulators");
   cmd->add_option("--fault", a->fault, "campaign: bitflip | bitflip2 | stuck0 | stuck1");
   cmd->add_option("--images", a->images, "campaign: test images (from --offset)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--offset", a->offset, "campaign: first test image")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(1));
+  cmd->add_option("--offset", a->offset, "campaign: first test image")->check(at_least(0));
   cmd->add_option("--margin", a->margin, "campaign: error margin of the sample size (95%)");
   cmd->add_option("--faults", a->faults, "campaign: sample size instead of --margin");
   cmd->add_option("--campaign-seed", a->campaign_seed, "campaign: seed of the sampled faults");

@@ -14,6 +14,7 @@
 #include "json_output.h"
 #include "model_options.h"
 #include "mpi_ranks.h"
+#include "number_checks.h"
 #include "testing_hooks.h"
 
 namespace hardy::cli {
@@ -162,8 +163,8 @@ void add_inject_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("inject", "fault-injection campaign on the int8 model");
   auto a = std::make_shared<InjectArgs>();
   a->model.add_to(*cmd, true, false);
-  cmd->add_option("--images", a->images, "test images (from --offset)")->check(CLI::PositiveNumber);
-  cmd->add_option("--offset", a->offset, "first test image")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--images", a->images, "test images (from --offset)")->check(at_least(1));
+  cmd->add_option("--offset", a->offset, "first test image")->check(at_least(0));
   cmd->add_flag("--correct-only", a->correct_only,
                 "only images the golden int8 model classifies correctly");
   cmd->add_option("--target", a->target, "neurons | weights | accumulators");
@@ -181,7 +182,7 @@ void add_inject_command(CLI::App& app) {
   cmd->add_option("--shard", a->shard, "run shard K of N (0-based), merge with hardy merge");
   cmd->add_flag("--resume", a->resume, "continue from OUT.ckpt (same result as uninterrupted)");
   cmd->add_option("--checkpoint-every", a->checkpoint_every, "seconds between checkpoints")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   cmd->add_option("--json", a->json, "result JSON (required); checkpoints go to OUT.ckpt");
   cmd->add_option("--csv", a->csv, "per-site CSV (one row per word)");
   cmd->callback([a] {

@@ -3,6 +3,7 @@
 
 #include "hardy/core/error.h"
 #include "json_output.h"
+#include "number_checks.h"
 
 namespace hardy::cli {
 
@@ -12,8 +13,7 @@ void ModelOptions::add_to(CLI::App& cmd, bool model_required, bool evaluation) {
   cmd.add_option("--dataset", dataset, "fashion-mnist | mnist")
       ->check(CLI::IsMember({"fashion-mnist", "mnist"}));
   if (evaluation) {
-    cmd.add_option("--images", images, "test images to evaluate (0 = all)")
-        ->check(CLI::NonNegativeNumber);
+    cmd.add_option("--images", images, "test images to evaluate (0 = all)")->check(at_least(0));
     cmd.add_option("--kernels", kernels, "optimized | reference")
         ->check(CLI::IsMember({"optimized", "reference"}));
   }

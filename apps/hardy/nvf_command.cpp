@@ -15,6 +15,7 @@
 #include "hardy/qnn/onnx_import.h"
 #include "json_output.h"
 #include "model_options.h"
+#include "number_checks.h"
 #include "nvf_run.h"
 #include "testing_hooks.h"
 
@@ -103,8 +104,8 @@ void add_nvf_command(CLI::App& app) {
       "nvf", "neuron vulnerability factors of the int8 model (exact, all fault models at once)");
   auto a = std::make_shared<NvfArgs>();
   a->model.add_to(*cmd, true, false);
-  cmd->add_option("--images", a->images, "test images (from --offset)")->check(CLI::PositiveNumber);
-  cmd->add_option("--offset", a->offset, "first test image")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--images", a->images, "test images (from --offset)")->check(at_least(1));
+  cmd->add_option("--offset", a->offset, "first test image")->check(at_least(0));
   cmd->add_flag("--correct-only", a->correct_only,
                 "only images the golden int8 model classifies correctly");
   cmd->add_option("--faults", a->faults, "fault models: bitflip,bitflip2,stuck0,stuck1")
@@ -117,7 +118,7 @@ void add_nvf_command(CLI::App& app) {
                 "decide every byte of every neuron: critical error values per layer (slower)");
   cmd->add_flag("--resume", a->resume, "continue from OUT.ckpt (same result as uninterrupted)");
   cmd->add_option("--checkpoint-every", a->checkpoint_every, "seconds between checkpoints")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   cmd->add_option("--json", a->json, "result JSON (required); checkpoints go to OUT.ckpt");
   cmd->add_option("--csv", a->csv, "per-neuron CSV (NVF per fault model)");
   cmd->callback([a] { run_nvf(*a); });

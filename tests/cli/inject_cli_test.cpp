@@ -25,6 +25,7 @@ TEST_F(CliInject, BadOptionsAreOneErrorLine) {
   expect_one_error_line(run_hardy(inject("--target activations" + out)), "activations");
   expect_one_error_line(run_hardy(inject("--fault ber" + out)), "trials");
   expect_one_error_line(run_hardy(inject("--images 20000" + out)), "20000");
+  expect_one_error_line(run_hardy(inject("--images 0" + out)), "--images: must be a number >= 1");
   expect_one_error_line(run_hardy("merge --json " + temp("m.json") + " " + temp("none.json")),
                         "none.json");
 }

@@ -23,6 +23,8 @@ TEST_F(CliNvf, BadOptionsAreOneErrorLine) {
   expect_one_error_line(run_hardy(nvf("--bits 9" + out)), "bit 9");
   expect_one_error_line(run_hardy(nvf("--images 20000" + out)), "20000");
   expect_one_error_line(run_hardy(nvf("--images 2")), "--json");
+  expect_one_error_line(run_hardy(nvf("--images 0" + out)), "--images: must be a number >= 1");
+  expect_one_error_line(run_hardy(nvf("--offset -4" + out)), "--offset: must be a number >= 0");
 }
 
 TEST_F(CliNvf, KilledAnalysisResumesToTheUninterruptedResultWhichEqualsInjection) {
