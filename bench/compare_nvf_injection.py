@@ -13,11 +13,12 @@ on 200 images) can be spread over several sittings. The seconds of a resumed run
 last sitting only, so the ratio is printed only when every run finished in one go.
 
 With --record FILE an agreeing comparison appends one JSON line to FILE (model fingerprint, image
-range, fault models, faults and critical faults per model, seconds, git commit). Per-neuron counts
-are sums over images, so comparisons of disjoint image ranges that each agree neuron by neuron
-add up to one that agrees on their union: `--totals FILE` checks the recorded ranges of each model
-and fault model for overlaps and prints the images covered and the summed counts. That is how a
-comparison too long for one sitting (the ResNet's double flips on 200 images) is done in parts.
+range, fault models, faults and critical faults per model, seconds, the git commit it was recorded
+at). Per-neuron counts are sums over images, so comparisons of disjoint image ranges that each
+agree neuron by neuron add up to one that agrees on their union: `--totals FILE` checks the
+recorded ranges of each model and fault model for overlaps and prints the images covered and the
+summed counts. That is how a comparison too long for one sitting (the ResNet's double flips on 200
+images) is done in parts.
 """
 import argparse
 import csv
@@ -133,7 +134,8 @@ def record(a, kinds, nvf, injection_seconds):
             "faults": {k: nvf["faults"][k] for k in kinds},
             "critical": {k: nvf["critical"][k] for k in kinds},
             "largest_difference": 0, "injection_seconds": round(injection_seconds, 1),
-            "analysis_seconds": round(nvf["seconds"], 1), "threads": a.threads, "commit": commit}
+            "analysis_seconds": round(nvf["seconds"], 1), "threads": a.threads,
+            "recorded_at_commit": commit}
     with open(a.record, "a") as f:
         f.write(json.dumps(line) + "\n")
 
