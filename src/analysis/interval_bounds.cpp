@@ -14,6 +14,10 @@ using qnn::QNode;
 
 namespace {
 
+// A Dense node is bounded from its whole input box once this many times its changed inputs reach
+// its reduction length (see propagate_mac).
+constexpr int64_t kDenseInputShare = 16;
+
 bool is_mac(const QNode& n) { return n.op == OpKind::kConv || n.op == OpKind::kDense; }
 
 int32_t clamp32(int64_t v) {
@@ -66,7 +70,10 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
   mac_index_.assign(nn, -1);
   pool_tables_.resize(nn);
   pool_done_.resize(nn);
+  dense_.resize(nn);
   for (size_t i = 0; i < nn; ++i) {
+    if (qnn::IntervalDense::applies(model_, static_cast<int>(i)))
+      dense_[i].emplace(model_, static_cast<int>(i), exec_.isa());
     const QNode& n = model_.nodes[i];
     if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
       pool_tables_[i] =
@@ -256,12 +263,33 @@ void IntervalBounds::widen_outside(const QNode& n, MacBounds& m, int64_t p, int6
   }
 }
 
+void IntervalBounds::propagate_dense(int node, qnn::IntervalDense& dense) {
+  const QNode& n = model_.node(node);
+  const size_t in_off = plan_.offset(n.inputs[0]), out_off = plan_.offset(n.output);
+  uint8_t* lo = lo_.arena.data() + out_off;
+  uint8_t* hi = hi_.arena.data() + out_off;
+  dense.bounds(lo_.arena.data() + in_off, hi_.arena.data() + in_off, lo, hi);
+  const uint8_t* golden = golden_.arena.data() + out_off;
+  const int out = plan_.storage(n.output);
+  for (int64_t o = 0; o < dense.outputs(); ++o) {
+    if (lo[o] != golden[o] || hi[o] != golden[o]) changed_.add(out, o);
+  }
+}
+
 void IntervalBounds::propagate_mac(int node) {
   const QNode& n = model_.node(node);
+  const std::vector<int32_t>& inputs = changed_.of(plan_.storage(n.inputs[0]));
+  // Input by input, a changed input costs about 1/16 of bounding the whole box with the packed
+  // dot products (sign-split weights, qnn::IntervalDense: a quarter of an instruction per input
+  // and 16 outputs at each end, against about 13 for one input's interval products).
+  auto& dense = dense_[static_cast<size_t>(node)];
+  if (dense && static_cast<int64_t>(inputs.size()) * kDenseInputShare >= dense->inputs()) {
+    propagate_dense(node, *dense);
+    return;
+  }
   MacBounds& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
   const int64_t channels = m.geo.channels();
   const size_t in_off = plan_.offset(n.inputs[0]);
-  const std::vector<int32_t>& inputs = changed_.of(plan_.storage(n.inputs[0]));
   for (int32_t e : inputs) {
     const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
     const int32_t dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;

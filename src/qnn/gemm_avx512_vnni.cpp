@@ -346,6 +346,7 @@ HARDY_VNNI void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int6
   int64_t i = 0;
   for (; i + 8 <= images; i += 8) dense_images<8>(a, a.x + i * x_stride, x_stride, y + i);
   for (; i + 4 <= images; i += 4) dense_images<4>(a, a.x + i * x_stride, x_stride, y + i);
+  for (; i + 2 <= images; i += 2) dense_images<2>(a, a.x + i * x_stride, x_stride, y + i);
   for (; i < images; ++i) dense_images<1>(a, a.x + i * x_stride, x_stride, y + i);
 }
 

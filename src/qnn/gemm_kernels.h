@@ -90,8 +90,8 @@ void dense_portable(const DenseArgs& a);
 void gemm_avx512_vnni(const GemmArgs& a);
 void dense_avx512_vnni(const DenseArgs& a);
 /// dense_avx512_vnni for `images` inputs at a.x + i·x_stride (each k_padded bytes, zero padded)
-/// with outputs y[i]; a.y is unused. Each weight vector is loaded once per 8 images (4 for the
-/// rest of a batch, then one by one).
+/// with outputs y[i]; a.y is unused. Each weight vector is loaded once per 8 images (4, then 2
+/// for the rest of a batch, then one by one).
 void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int64_t x_stride,
                              uint8_t* const* y);
 void add_avx512(const AddArgs& a);

@@ -17,6 +17,7 @@
 #include "hardy/fault/mac_geometry.h"
 #include "hardy/fault/pool_tables.h"
 #include "hardy/qnn/int8_executor.h"
+#include "hardy/qnn/interval_dense.h"
 #include "hardy/qnn/reference_kernels.h"
 
 namespace hardy::analysis {
@@ -65,6 +66,9 @@ class IntervalBounds {
 
   void widen(int value, int64_t element, uint8_t lo, uint8_t hi);
   void propagate_mac(int node);
+  // A Dense node most of whose inputs changed: every output bounded at once from the whole input
+  // box (qnn::IntervalDense), the outputs that left their golden byte listed.
+  void propagate_dense(int node, qnn::IntervalDense& dense);
   // Widens the outputs at position p, channels [first, first + count), whose accumulator deltas
   // dlo/dhi[0 .. count) leave their golden byte's range, to the requantized ends.
   void widen_outside(const qnn::QNode& n, MacBounds& m, int64_t p, int64_t first, int64_t count,
@@ -92,6 +96,7 @@ class IntervalBounds {
   fault::ChangedElements changed_;  // elements whose bounds are not the golden byte
   std::vector<int> mac_index_;
   std::vector<MacBounds> macs_;
+  std::vector<std::optional<qnn::IntervalDense>> dense_;  // per node, where it applies
   std::vector<fault::PoolTables> pool_tables_;
   std::vector<std::optional<qnn::AddTerms>> add_terms_;  // per Add node
   std::vector<std::vector<uint64_t>> pool_done_;         // per pool node and output: epoch bounded
