@@ -6,7 +6,12 @@
 #include <array>
 #include <climits>
 
+#include "hardy/core/isa.h"
 #include "hardy/qnn/reference_kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace hardy::fault {
 
@@ -47,15 +52,15 @@ HARDY_VECTOR_CLONES bool flag_outside(const int32_t* __restrict delta, const int
   return any != 0;
 }
 
-HARDY_VECTOR_CLONES void requantize_sums(const int32_t* __restrict acc,
-                                         const int32_t* __restrict delta,
-                                         const int32_t* __restrict mult,
-                                         const int32_t* __restrict rshift, int32_t zero_point,
-                                         int32_t lo, int32_t hi, uint8_t* __restrict out,
-                                         int64_t n) {
-  // qnn::requantize step by step, branch-free: saturate the sum to int32; the rounding doubling
-  // high product as floor((x·M + 2^30) / 2^31), equal to gemmlowp's nudge-and-truncate form; the
-  // rounding right shift (half away from zero); zero point; clamp.
+namespace {
+
+// requantize_sums step by step, branch-free: saturate the sum to int32; the rounding doubling
+// high product as floor((x·M + 2^30) / 2^31), equal to gemmlowp's nudge-and-truncate form; the
+// rounding right shift (half away from zero); zero point; clamp.
+void requantize_sums_portable(const int32_t* __restrict acc, const int32_t* __restrict delta,
+                              const int32_t* __restrict mult, const int32_t* __restrict rshift,
+                              int32_t zero_point, int32_t lo, int32_t hi, uint8_t* __restrict out,
+                              int64_t n) {
   for (int64_t c = 0; c < n; ++c) {
     int64_t sum = int64_t{acc[c]} + delta[c];
     sum = sum < INT32_MIN ? INT32_MIN : sum;
@@ -68,6 +73,73 @@ HARDY_VECTOR_CLONES void requantize_sums(const int32_t* __restrict acc,
     const int32_t v = r + zero_point;
     out[c] = static_cast<uint8_t>(v < lo ? lo : v > hi ? hi : v);
   }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HARDY_AVX512 __attribute__((target("avx512f")))
+
+// The same 16 lanes at a time: the high product from two 32×32→64 multiplies (even and odd
+// lanes) instead of 64-bit products per lane; a lane past n is masked off.
+HARDY_AVX512 void requantize_sums_avx512(const int32_t* acc, const int32_t* delta,
+                                         const int32_t* mult, const int32_t* rshift,
+                                         int32_t zero_point, int32_t lo, int32_t hi, uint8_t* out,
+                                         int64_t n) {
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i one = _mm512_set1_epi32(1), zero = _mm512_setzero_si512();
+  const __m512i zp = _mm512_set1_epi32(zero_point);
+  const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+  for (int64_t c = 0; c < n; c += 16) {
+    const __mmask16 valid =
+        n - c >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << (n - c)) - 1);
+    const __m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
+    const __m512i d = _mm512_maskz_loadu_epi32(valid, delta + c);
+    const __m512i m = _mm512_maskz_loadu_epi32(valid, mult + c);
+    const __m512i e = _mm512_maskz_loadu_epi32(valid, rshift + c);
+    // Saturating a + d: an overflow leaves the sum's sign different from both operands'.
+    __m512i x = _mm512_add_epi32(a, d);
+    const __mmask16 overflow = _mm512_cmplt_epi32_mask(
+        _mm512_and_si512(_mm512_xor_si512(a, x), _mm512_xor_si512(d, x)), zero);
+    const __m512i saturated =
+        _mm512_mask_blend_epi32(_mm512_cmplt_epi32_mask(a, zero), _mm512_set1_epi32(INT32_MAX),
+                                _mm512_set1_epi32(INT32_MIN));
+    x = _mm512_mask_blend_epi32(overflow, x, saturated);
+    __m512i even = _mm512_mul_epi32(x, m);
+    __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32));
+    even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
+    odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
+    const __m512i high = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
+    __m512i threshold = _mm512_srli_epi32(mask, 1);
+    threshold =
+        _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(high, zero), threshold, one);
+    const __mmask16 round_up = _mm512_cmpgt_epi32_mask(_mm512_and_si512(high, mask), threshold);
+    __m512i r = _mm512_srav_epi32(high, e);
+    r = _mm512_add_epi32(_mm512_mask_add_epi32(r, round_up, r, one), zp);
+    r = _mm512_min_epi32(_mm512_max_epi32(r, vlo), vhi);
+    _mm512_mask_cvtepi32_storeu_epi8(out + c, valid, r);
+  }
+}
+#endif
+
+}  // namespace
+
+void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mult,
+                     const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,
+                     uint8_t* out, int64_t n, Isa isa) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (isa >= Isa::kAvx512) {
+    requantize_sums_avx512(acc, delta, mult, rshift, zero_point, lo, hi, out, n);
+    return;
+  }
+#endif
+  requantize_sums_portable(acc, delta, mult, rshift, zero_point, lo, hi, out, n);
+}
+
+void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mult,
+                     const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,
+                     uint8_t* out, int64_t n) {
+  static const Isa isa = detect_isa();
+  requantize_sums(acc, delta, mult, rshift, zero_point, lo, hi, out, n, isa);
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // The vector kernels that follow changes through Conv/Dense nodes equal their scalar definitions:
-// requantize_sums is qnn::requantize bit for bit, on boundary sums and random ones, for the
-// multipliers and right shifts quantized models have.
+// requantize_sums (portable and AVX-512 loops) is qnn::requantize bit for bit, on boundary sums and
+// random ones, for the multipliers and right shifts quantized models have.
 #include "hardy/fault/mac_geometry.h"
 
 #include <gtest/gtest.h>
@@ -48,15 +48,19 @@ TEST(MacKernels, RequantizeSumsEqualsTheReferenceRequantization) {
     }
     for (const auto& [zp, lo, hi] :
          {std::tuple{0, 0, 255}, std::tuple{128, 128, 255}, std::tuple{37, 0, 200}}) {
-      std::vector<uint8_t> out(37, 0);
-      requantize_sums(acc.data(), delta.data(), mult.data(), rshift.data(), zp, lo, hi, out.data(),
-                      37);
-      for (size_t c = 0; c < 37; ++c) {
-        const auto sum = static_cast<int32_t>(
-            std::clamp<int64_t>(int64_t{acc[c]} + delta[c], INT32_MIN, INT32_MAX));
-        const uint8_t want = qnn::requantize(sum, {mult[c], -rshift[c]}, zp,
-                                             static_cast<uint8_t>(lo), static_cast<uint8_t>(hi));
-        ASSERT_EQ(out[c], want) << "lane " << c << " sum " << sum << " round " << round;
+      for (Isa isa : {Isa::kGeneric, Isa::kAvx512}) {
+        if (!cpu_supports(isa)) continue;
+        std::vector<uint8_t> out(37, 0);
+        requantize_sums(acc.data(), delta.data(), mult.data(), rshift.data(), zp, lo, hi,
+                        out.data(), 37, isa);
+        for (size_t c = 0; c < 37; ++c) {
+          const auto sum = static_cast<int32_t>(
+              std::clamp<int64_t>(int64_t{acc[c]} + delta[c], INT32_MIN, INT32_MAX));
+          const uint8_t want = qnn::requantize(sum, {mult[c], -rshift[c]}, zp,
+                                               static_cast<uint8_t>(lo), static_cast<uint8_t>(hi));
+          ASSERT_EQ(out[c], want) << "lane " << c << " sum " << sum << " round " << round << " isa "
+                                  << isa_name(isa);
+        }
       }
     }
   }

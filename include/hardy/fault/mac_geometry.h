@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "hardy/core/isa.h"
 #include "hardy/qnn/qmodel.h"
 
 namespace hardy::fault {
@@ -24,10 +25,15 @@ bool flag_outside(const int32_t* delta, const int32_t* lo, const int32_t* hi, ui
 
 /// out[c] = the byte accumulator acc[c] + delta[c] requantizes to, for c < n: channel c's
 /// multiplier is mult[c] ≥ 0 with a right shift rshift[c] ≥ 0 (no left shift), then the zero point
-/// and the clamp to [lo, hi]. Bit for bit qnn::requantize (tests/fault), vectorized.
+/// and the clamp to [lo, hi]. Bit for bit qnn::requantize (tests/fault), 16 lanes at a time with
+/// AVX-512 when detect_isa() reaches Isa::kAvx512 (read once), else a loop the compiler vectorizes.
 void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mult,
                      const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,
                      uint8_t* out, int64_t n);
+/// The same on the loops for `isa` (Isa::kAvx512 and above: AVX-512; the CPU must support it).
+void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mult,
+                     const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,
+                     uint8_t* out, int64_t n, Isa isa);
 
 class MacGeometry {
  public:
