@@ -290,6 +290,37 @@ void IntervalBounds::propagate_mac(int node) {
   MacBounds& m = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(node)])];
   const int64_t channels = m.geo.channels();
   const size_t in_off = plan_.offset(n.inputs[0]);
+  if (inputs.size() == 1 && m.vector_requant) {
+    // One changed input (the neuron itself, or a single change reaching this node): each output
+    // position's bounds straight from its taps, no sums to gather first.
+    const int32_t e = inputs[0];
+    const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
+    const int32_t dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
+    const int32_t dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
+    const qnn::QValue& out = model_.value(n.output);
+    m.geo.for_each_tap(e, [&](int64_t p, const int32_t* w, int64_t first, int64_t count) {
+      const auto base = static_cast<size_t>(p * channels + first);
+      const auto f0 = static_cast<size_t>(first);
+      const fault::ScaledOutputs outputs{w,
+                                         m.golden_acc.data() + base,
+                                         m.slack_lo.data() + base,
+                                         m.slack_hi.data() + base,
+                                         m.mult.data() + f0,
+                                         m.rshift.data() + f0,
+                                         out.quant.zero_point,
+                                         n.out_min,
+                                         n.out_max,
+                                         count};
+      const int64_t moved = fault::bound_scaled_outputs(outputs, dl, dh, m.bytes_lo.data(),
+                                                        m.bytes_hi.data(), m.flagged.data());
+      for (int64_t f = 0; f < moved; ++f) {
+        const auto c = static_cast<size_t>(m.flagged[static_cast<size_t>(f)]);
+        widen(n.output, (first + static_cast<int64_t>(c)) * m.geo.positions() + p, m.bytes_lo[c],
+              m.bytes_hi[c]);
+      }
+    });
+    return;
+  }
   for (int32_t e : inputs) {
     const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
     const int32_t dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;

@@ -80,48 +80,120 @@ void requantize_sums_portable(const int32_t* __restrict acc, const int32_t* __re
 
 // The same 16 lanes at a time: the high product from two 32×32→64 multiplies (even and odd
 // lanes) instead of 64-bit products per lane; a lane past n is masked off.
+// 16 lanes of requantize_sums: sat32(a + d) requantized with multipliers m ≥ 0 and right shifts e.
+HARDY_AVX512 inline __m512i requantize16(__m512i a, __m512i d, __m512i m, __m512i e, __m512i zp,
+                                         __m512i vlo, __m512i vhi) {
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i one = _mm512_set1_epi32(1), zero = _mm512_setzero_si512();
+  // Saturating a + d: an overflow leaves the sum's sign different from both operands'.
+  __m512i x = _mm512_add_epi32(a, d);
+  const __mmask16 overflow = _mm512_cmplt_epi32_mask(
+      _mm512_and_si512(_mm512_xor_si512(a, x), _mm512_xor_si512(d, x)), zero);
+  const __m512i saturated = _mm512_mask_blend_epi32(
+      _mm512_cmplt_epi32_mask(a, zero), _mm512_set1_epi32(INT32_MAX), _mm512_set1_epi32(INT32_MIN));
+  x = _mm512_mask_blend_epi32(overflow, x, saturated);
+  __m512i even = _mm512_mul_epi32(x, m);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32));
+  even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
+  odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
+  const __m512i high = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
+  __m512i threshold = _mm512_srli_epi32(mask, 1);
+  threshold = _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(high, zero), threshold, one);
+  const __mmask16 round_up = _mm512_cmpgt_epi32_mask(_mm512_and_si512(high, mask), threshold);
+  __m512i r = _mm512_srav_epi32(high, e);
+  r = _mm512_add_epi32(_mm512_mask_add_epi32(r, round_up, r, one), zp);
+  return _mm512_min_epi32(_mm512_max_epi32(r, vlo), vhi);
+}
+
+HARDY_AVX512 inline __mmask16 first_lanes(int64_t n) {
+  return n >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n) - 1);
+}
+
+// The same 16 lanes at a time: the high product from two 32×32→64 multiplies (even and odd
+// lanes) instead of 64-bit products per lane; a lane past n is masked off.
 HARDY_AVX512 void requantize_sums_avx512(const int32_t* acc, const int32_t* delta,
                                          const int32_t* mult, const int32_t* rshift,
                                          int32_t zero_point, int32_t lo, int32_t hi, uint8_t* out,
                                          int64_t n) {
-  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
-  const __m512i one = _mm512_set1_epi32(1), zero = _mm512_setzero_si512();
   const __m512i zp = _mm512_set1_epi32(zero_point);
   const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
   for (int64_t c = 0; c < n; c += 16) {
-    const __mmask16 valid =
-        n - c >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << (n - c)) - 1);
-    const __m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
-    const __m512i d = _mm512_maskz_loadu_epi32(valid, delta + c);
-    const __m512i m = _mm512_maskz_loadu_epi32(valid, mult + c);
-    const __m512i e = _mm512_maskz_loadu_epi32(valid, rshift + c);
-    // Saturating a + d: an overflow leaves the sum's sign different from both operands'.
-    __m512i x = _mm512_add_epi32(a, d);
-    const __mmask16 overflow = _mm512_cmplt_epi32_mask(
-        _mm512_and_si512(_mm512_xor_si512(a, x), _mm512_xor_si512(d, x)), zero);
-    const __m512i saturated =
-        _mm512_mask_blend_epi32(_mm512_cmplt_epi32_mask(a, zero), _mm512_set1_epi32(INT32_MAX),
-                                _mm512_set1_epi32(INT32_MIN));
-    x = _mm512_mask_blend_epi32(overflow, x, saturated);
-    __m512i even = _mm512_mul_epi32(x, m);
-    __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32));
-    even = _mm512_srai_epi64(_mm512_add_epi64(even, nudge), 31);
-    odd = _mm512_srai_epi64(_mm512_add_epi64(odd, nudge), 31);
-    const __m512i high = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
-    const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
-    __m512i threshold = _mm512_srli_epi32(mask, 1);
-    threshold =
-        _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(high, zero), threshold, one);
-    const __mmask16 round_up = _mm512_cmpgt_epi32_mask(_mm512_and_si512(high, mask), threshold);
-    __m512i r = _mm512_srav_epi32(high, e);
-    r = _mm512_add_epi32(_mm512_mask_add_epi32(r, round_up, r, one), zp);
-    r = _mm512_min_epi32(_mm512_max_epi32(r, vlo), vhi);
+    const __mmask16 valid = first_lanes(n - c);
+    const __m512i r = requantize16(_mm512_maskz_loadu_epi32(valid, acc + c),
+                                   _mm512_maskz_loadu_epi32(valid, delta + c),
+                                   _mm512_maskz_loadu_epi32(valid, mult + c),
+                                   _mm512_maskz_loadu_epi32(valid, rshift + c), zp, vlo, vhi);
     _mm512_mask_cvtepi32_storeu_epi8(out + c, valid, r);
   }
+}
+
+HARDY_AVX512 int64_t bound_scaled_outputs_avx512(const ScaledOutputs& o, int32_t dl, int32_t dh,
+                                                 uint8_t* out_lo, uint8_t* out_hi, int32_t* moved) {
+  const __m512i zp = _mm512_set1_epi32(o.zero_point);
+  const __m512i vlo = _mm512_set1_epi32(o.lo), vhi = _mm512_set1_epi32(o.hi);
+  const __m512i vdl = _mm512_set1_epi32(dl), vdh = _mm512_set1_epi32(dh);
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int64_t k = 0;
+  for (int64_t c = 0; c < o.n; c += 16) {
+    const __mmask16 valid = first_lanes(o.n - c);
+    const __m512i w = _mm512_maskz_loadu_epi32(valid, o.w + c);
+    const __m512i a = _mm512_mullo_epi32(w, vdl), b = _mm512_mullo_epi32(w, vdh);
+    const __m512i dlo = _mm512_min_epi32(a, b), dhi = _mm512_max_epi32(a, b);
+    const __m512i slo = _mm512_maskz_loadu_epi32(valid, o.slack_lo + c);
+    const __m512i shi = _mm512_maskz_loadu_epi32(valid, o.slack_hi + c);
+    const __mmask16 out =
+        valid & (_mm512_cmplt_epi32_mask(dlo, slo) | _mm512_cmpgt_epi32_mask(dhi, shi));
+    if (out == 0) continue;
+    const __m512i acc = _mm512_maskz_loadu_epi32(valid, o.acc + c);
+    const __m512i m = _mm512_maskz_loadu_epi32(valid, o.mult + c);
+    const __m512i e = _mm512_maskz_loadu_epi32(valid, o.rshift + c);
+    _mm512_mask_cvtepi32_storeu_epi8(out_lo + c, valid, requantize16(acc, dlo, m, e, zp, vlo, vhi));
+    _mm512_mask_cvtepi32_storeu_epi8(out_hi + c, valid, requantize16(acc, dhi, m, e, zp, vlo, vhi));
+    _mm512_mask_compressstoreu_epi32(
+        moved + k, out, _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int32_t>(c))));
+    k += __builtin_popcount(out);
+  }
+  return k;
 }
 #endif
 
 }  // namespace
+
+namespace {
+
+int64_t bound_scaled_outputs_portable(const ScaledOutputs& o, int32_t dl, int32_t dh,
+                                      uint8_t* out_lo, uint8_t* out_hi, int32_t* moved) {
+  int64_t k = 0;
+  for (int64_t c = 0; c < o.n; ++c) {
+    const int32_t a = o.w[c] * dl, b = o.w[c] * dh;
+    const int32_t dlo = std::min(a, b), dhi = std::max(a, b);
+    if (dlo >= o.slack_lo[c] && dhi <= o.slack_hi[c]) continue;
+    requantize_sums_portable(o.acc + c, &dlo, o.mult + c, o.rshift + c, o.zero_point, o.lo, o.hi,
+                             out_lo + c, 1);
+    requantize_sums_portable(o.acc + c, &dhi, o.mult + c, o.rshift + c, o.zero_point, o.lo, o.hi,
+                             out_hi + c, 1);
+    moved[k++] = static_cast<int32_t>(c);
+  }
+  return k;
+}
+
+}  // namespace
+
+int64_t bound_scaled_outputs(const ScaledOutputs& outputs, int32_t dl, int32_t dh, uint8_t* out_lo,
+                             uint8_t* out_hi, int32_t* moved, Isa isa) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (isa >= Isa::kAvx512)
+    return bound_scaled_outputs_avx512(outputs, dl, dh, out_lo, out_hi, moved);
+#endif
+  return bound_scaled_outputs_portable(outputs, dl, dh, out_lo, out_hi, moved);
+}
+
+int64_t bound_scaled_outputs(const ScaledOutputs& outputs, int32_t dl, int32_t dh, uint8_t* out_lo,
+                             uint8_t* out_hi, int32_t* moved) {
+  static const Isa isa = detect_isa();
+  return bound_scaled_outputs(outputs, dl, dh, out_lo, out_hi, moved, isa);
+}
 
 void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mult,
                      const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,

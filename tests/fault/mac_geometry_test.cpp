@@ -1,6 +1,7 @@
 // The vector kernels that follow changes through Conv/Dense nodes equal their scalar definitions:
 // requantize_sums (portable and AVX-512 loops) is qnn::requantize bit for bit, on boundary sums and
-// random ones, for the multipliers and right shifts quantized models have.
+// random ones, for the multipliers and right shifts quantized models have; bound_scaled_outputs
+// (both loops) is add_scaled_interval, flag_outside and requantize_sums of one input.
 #include "hardy/fault/mac_geometry.h"
 
 #include <gtest/gtest.h>
@@ -62,6 +63,68 @@ TEST(MacKernels, RequantizeSumsEqualsTheReferenceRequantization) {
                                   << isa_name(isa);
         }
       }
+    }
+  }
+}
+
+// bound_scaled_outputs lists exactly the outputs whose sum's interval leaves the slack, in order,
+// with the requantized ends of the interval, on every loop this CPU has: for lane counts around
+// the vector width, random weights, slacks (some empty on one side) and input ranges on either
+// side of 0.
+TEST(MacKernels, BoundScaledOutputsEqualsItsDefinition) {
+  RngStream rng(8, 1, 0);
+  const QuantizedMultiplier q = quantize_multiplier(0.0071);
+  for (int round = 0; round < 300; ++round) {
+    const int64_t n = 1 + static_cast<int64_t>(rng.uniform_below(40));
+    std::vector<int32_t> w, acc, slack_lo, slack_hi, mult, rshift;
+    for (int64_t c = 0; c < n; ++c) {
+      w.push_back(static_cast<int32_t>(rng.uniform_below(256)) - 128);
+      acc.push_back(static_cast<int32_t>(rng.uniform_below(40'001)) - 20'000);
+      slack_lo.push_back(-static_cast<int32_t>(rng.uniform_below(300)));
+      slack_hi.push_back(static_cast<int32_t>(rng.uniform_below(300)));
+      mult.push_back(q.multiplier);
+      rshift.push_back(-q.shift);
+    }
+    int32_t dl = static_cast<int32_t>(rng.uniform_below(511)) - 255;
+    int32_t dh = static_cast<int32_t>(rng.uniform_below(511)) - 255;
+    if (dl > dh) std::swap(dl, dh);
+    // Some slacks end exactly at the interval's ends (inside), some one short (outside).
+    for (int64_t c = 0; c < n; ++c) {
+      const auto sc = static_cast<size_t>(c);
+      const int32_t a = w[sc] * dl, b = w[sc] * dh;
+      const uint64_t pick = rng.uniform_below(4);
+      if (pick == 0) {
+        slack_lo[sc] = std::min({a, b, 0});
+        slack_hi[sc] = std::max({a, b, 0});
+      } else if (pick == 1) {
+        slack_lo[sc] = std::min({a, b, 0});
+        slack_hi[sc] = std::max({a, b, 0}) - 1;
+      } else if (pick == 2) {
+        slack_lo[sc] = std::min({a, b, 0}) + 1;
+        slack_hi[sc] = std::max({a, b, 0});
+      }
+    }
+    const ScaledOutputs outputs{
+        w.data(), acc.data(), slack_lo.data(), slack_hi.data(), mult.data(), rshift.data(), 3, 0,
+        250,      n};
+    for (Isa isa : {Isa::kGeneric, Isa::kAvx512}) {
+      if (!cpu_supports(isa)) continue;
+      std::vector<uint8_t> lo(static_cast<size_t>(n)), hi(lo.size());
+      std::vector<int32_t> moved(static_cast<size_t>(n), -1);
+      const int64_t k =
+          bound_scaled_outputs(outputs, dl, dh, lo.data(), hi.data(), moved.data(), isa);
+      int64_t want_k = 0;
+      for (int64_t c = 0; c < n; ++c) {
+        const auto sc = static_cast<size_t>(c);
+        const int32_t a = w[sc] * dl, b = w[sc] * dh;
+        const int32_t dlo = std::min(a, b), dhi = std::max(a, b);
+        if (dlo >= slack_lo[sc] && dhi <= slack_hi[sc]) continue;
+        ASSERT_LT(want_k, k) << "round " << round << " isa " << isa_name(isa);
+        ASSERT_EQ(moved[static_cast<size_t>(want_k++)], c) << "round " << round;
+        ASSERT_EQ(lo[sc], qnn::requantize(acc[sc] + dlo, q, 3, 0, 250)) << "round " << round;
+        ASSERT_EQ(hi[sc], qnn::requantize(acc[sc] + dhi, q, 3, 0, 250)) << "round " << round;
+      }
+      ASSERT_EQ(k, want_k) << "round " << round << " isa " << isa_name(isa);
     }
   }
 }

@@ -35,6 +35,30 @@ void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mu
                      const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,
                      uint8_t* out, int64_t n, Isa isa);
 
+/// n outputs reached by one changed input Δx ∈ [dl, dh] through weights w[c], with golden
+/// accumulators acc[c] whose golden bytes hold for deltas in [slack_lo[c], slack_hi[c]], and
+/// requantization as requantize_sums (multipliers ≥ 0, right shifts only).
+struct ScaledOutputs {
+  const int32_t* w;
+  const int32_t* acc;
+  const int32_t* slack_lo;
+  const int32_t* slack_hi;
+  const int32_t* mult;
+  const int32_t* rshift;
+  int32_t zero_point, lo, hi;
+  int64_t n;
+};
+/// The outputs whose sum acc + w·Δx can leave the slack: listed in moved[0 .. k) (k returned,
+/// increasing), out_lo[c] and out_hi[c] the bytes the ends of their sum, acc + min and acc + max
+/// of w·dl and w·dh, requantize to (other lanes of out_lo/out_hi unspecified). One fused pass
+/// (add_scaled_interval, flag_outside and requantize_sums of one input), 16 lanes at a time with
+/// AVX-512 when detect_isa() reaches Isa::kAvx512 (read once).
+int64_t bound_scaled_outputs(const ScaledOutputs& outputs, int32_t dl, int32_t dh, uint8_t* out_lo,
+                             uint8_t* out_hi, int32_t* moved);
+/// The same on the loops for `isa` (the CPU must support it).
+int64_t bound_scaled_outputs(const ScaledOutputs& outputs, int32_t dl, int32_t dh, uint8_t* out_lo,
+                             uint8_t* out_hi, int32_t* moved, Isa isa);
+
 class MacGeometry {
  public:
   MacGeometry(const qnn::QModel& model, int node);
