@@ -20,15 +20,6 @@ constexpr int64_t kDenseInputShare = 16;
 
 bool is_mac(const QNode& n) { return n.op == OpKind::kConv || n.op == OpKind::kDense; }
 
-// t = the rows × cols matrix a (row-major) transposed.
-void transpose(const std::vector<double>& a, int64_t rows, int64_t cols, std::vector<double>& t) {
-  t.resize(a.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c)
-      t[static_cast<size_t>(c * rows + r)] = a[static_cast<size_t>(r * cols + c)];
-  }
-}
-
 int32_t clamp32(int64_t v) {
   return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
 }
@@ -182,7 +173,6 @@ void IntervalBounds::prepare_margins() {
     margin_base_[sj] = golden - 1e-6 * (1.0 + std::abs(golden) + margin_abs_bound_) -
                        margin_rounding_[static_cast<size_t>(c)] - margin_rounding_[sj];
   }
-  transpose(margin_coef_, classes, units, margin_coef_t_);
   if (hidden_node_ < 0) return;
   const QNode& h = model_.node(hidden_node_);
   const MacBounds& mh = macs_[static_cast<size_t>(mac_index_[static_cast<size_t>(hidden_node_)])];
@@ -212,9 +202,6 @@ void IntervalBounds::prepare_margins() {
       for (int64_t k = 0; k < inputs; ++k) row[k] += scaled * w2[k];
     }
   }
-  transpose(through_hidden_, classes, inputs, through_hidden_t_);
-  hidden_low_.assign(static_cast<size_t>(classes), 0.0);
-  hidden_p_.assign(static_cast<size_t>(classes), 0.0);
 }
 
 uint8_t IntervalBounds::golden_byte(int value, int64_t element) const {
@@ -490,17 +477,19 @@ bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
   // intervals exclude (j's upper end below out_max, c's lower end above out_min). For a class
   // after c, u_c − u_j > ε_c + ε_j − 1 gives r_c ≥ r_j, enough.
   const size_t in_off = plan_.offset(n.inputs[0]);
+  const int64_t units = n.reduction_size();
   const std::vector<int32_t>& changed_inputs = changed_.of(plan_.storage(n.inputs[0]));
-  // Every class at once (the input-major coefficients; beaten classes and c are computed and
-  // ignored): each class's sum in the order of the changed inputs.
-  double* sums = margin_.data();
-  std::fill(sums, sums + classes, 0.0);
-  for (int32_t e : changed_inputs) {
-    const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
-    const double dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
-    const double dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
-    const double* coef = margin_coef_t_.data() + e * classes;
-    for (int64_t j = 0; j < classes; ++j) sums[j] += std::min(coef[j] * dl, coef[j] * dh);
+  for (int64_t j = 0; j < classes; ++j) {
+    if (beaten_[static_cast<size_t>(j)] || j == c) continue;
+    const double* coef = margin_coef_.data() + j * units;
+    double low = 0;
+    for (int32_t e : changed_inputs) {
+      const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
+      const double dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
+      const double dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
+      low += std::min(coef[e] * dl, coef[e] * dh);
+    }
+    margin_[static_cast<size_t>(j)] = low;
   }
   // Marks the classes whose margin bound now keeps them below c; whether any is left.
   const auto beat = [&]() {
@@ -522,7 +511,7 @@ bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
 
 void IntervalBounds::hidden_margins(int64_t classes) {
   const QNode& h = model_.node(hidden_node_);
-  const int64_t inputs = h.reduction_size();
+  const int64_t units = h.weight.shape[0], inputs = h.reduction_size();
   const int c = golden_top1_;
   const size_t h_off = plan_.offset(h.output), in_off = plan_.offset(h.inputs[0]);
   const std::vector<int32_t>& changed_inputs = changed_.of(plan_.storage(h.inputs[0]));
@@ -538,40 +527,31 @@ void IntervalBounds::hidden_margins(int64_t classes) {
     if (!hidden_linear_[static_cast<size_t>(l)] || lo == h.out_min || hi == h.out_max)
       box_units_.push_back(l);
   }
-  // Every class at once, as in margins_keep_top1.
-  double* low = hidden_low_.data();
-  double* p = hidden_p_.data();
-  std::copy(hidden_const_.begin(), hidden_const_.end(), low);
-  for (int32_t k : changed_inputs) {
-    const double* row = through_hidden_t_.data() + k * classes;
-    std::copy(row, row + classes, p);
-    for (int32_t l : exceptions_) {
-      const double* coef = margin_coef_t_.data() + l * classes;
-      const double scale = hidden_scale_[static_cast<size_t>(l)];
-      const double w = h.weight.data[static_cast<size_t>(l * inputs + k)];
-      for (int64_t j = 0; j < classes; ++j) p[j] -= coef[j] * scale * w;
-    }
-    const int32_t g = golden_.arena[in_off + static_cast<size_t>(k)];
-    const double dl = lo_.arena[in_off + static_cast<size_t>(k)] - g;
-    const double dh = hi_.arena[in_off + static_cast<size_t>(k)] - g;
-    for (int64_t j = 0; j < classes; ++j) low[j] += std::min(p[j] * dl, p[j] * dh);
-  }
-  for (int32_t l : exceptions_) {
-    const double* coef = margin_coef_t_.data() + l * classes;
-    const double rho = hidden_rho_[static_cast<size_t>(l)];
-    const double rounding = hidden_rounding_[static_cast<size_t>(l)];
-    for (int64_t j = 0; j < classes; ++j) low[j] -= coef[j] * rho - std::abs(coef[j]) * rounding;
-  }
-  for (int32_t l : box_units_) {
-    const int32_t g = golden_.arena[h_off + static_cast<size_t>(l)];
-    const double dl = lo_.arena[h_off + static_cast<size_t>(l)] - g;
-    const double dh = hi_.arena[h_off + static_cast<size_t>(l)] - g;
-    const double* coef = margin_coef_t_.data() + l * classes;
-    for (int64_t j = 0; j < classes; ++j) low[j] += std::min(coef[j] * dl, coef[j] * dh);
-  }
   for (int64_t j = 0; j < classes; ++j) {
     if (beaten_[static_cast<size_t>(j)] || j == c) continue;
-    margin_[static_cast<size_t>(j)] = std::max(margin_[static_cast<size_t>(j)], low[j]);
+    const double* coef = margin_coef_.data() + j * units;
+    double low = hidden_const_[static_cast<size_t>(j)];
+    const double* row = through_hidden_.data() + j * inputs;
+    for (int32_t k : changed_inputs) {
+      double p = row[k];
+      for (int32_t l : exceptions_)
+        p -= coef[l] * hidden_scale_[static_cast<size_t>(l)] *
+             h.weight.data[static_cast<size_t>(l * inputs + k)];
+      const int32_t g = golden_.arena[in_off + static_cast<size_t>(k)];
+      const double dl = lo_.arena[in_off + static_cast<size_t>(k)] - g;
+      const double dh = hi_.arena[in_off + static_cast<size_t>(k)] - g;
+      low += std::min(p * dl, p * dh);
+    }
+    for (int32_t l : exceptions_)
+      low -= coef[l] * hidden_rho_[static_cast<size_t>(l)] -
+             std::abs(coef[l]) * hidden_rounding_[static_cast<size_t>(l)];
+    for (int32_t l : box_units_) {
+      const int32_t g = golden_.arena[h_off + static_cast<size_t>(l)];
+      const double dl = lo_.arena[h_off + static_cast<size_t>(l)] - g;
+      const double dh = hi_.arena[h_off + static_cast<size_t>(l)] - g;
+      low += std::min(coef[l] * dl, coef[l] * dh);
+    }
+    margin_[static_cast<size_t>(j)] = std::max(margin_[static_cast<size_t>(j)], low);
   }
 }
 

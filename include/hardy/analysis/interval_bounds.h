@@ -110,17 +110,14 @@ class IntervalBounds {
   // Per image: per (class, logits input) the margin's coefficient, per class its golden value
   // less roundings and slack.
   std::vector<double> margin_coef_, margin_base_;
-  std::vector<double> margin_coef_t_;  // margin_coef_ input-major: all classes of an input together
-  int hidden_node_ = -1;               // the Dense node before the logits', if plain too
-  std::vector<double> hidden_scale_;   // per hidden unit: its real multiplier
+  int hidden_node_ = -1;                 // the Dense node before the logits', if plain too
+  std::vector<double> hidden_scale_;     // per hidden unit: its real multiplier
   std::vector<double> hidden_rounding_;  // per hidden unit: how far its rounding can move it
   // Per image: hidden units unclamped at golden, their rounding offsets u − byte, per class the
   // linear units' constant part, and per (class, hidden input) the margin's coefficient through
   // the linear units.
   std::vector<uint8_t> hidden_linear_;
   std::vector<double> hidden_rho_, hidden_const_, through_hidden_;
-  std::vector<double> through_hidden_t_;       // through_hidden_ input-major
-  std::vector<double> hidden_low_, hidden_p_;  // per class: scratch of hidden_margins
   std::vector<int32_t> box_units_, exceptions_;
 };
 
