@@ -350,6 +350,69 @@ HARDY_VNNI void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int6
   for (; i < images; ++i) dense_images<1>(a, a.x + i * x_stride, x_stride, y + i);
 }
 
+namespace {
+
+// Requantizes 16 sums (vector `v` of the outputs) and stores them at y.
+HARDY_VNNI void store_requantized(const DenseQuadsArgs& a, int64_t v, __m512i acc, uint8_t* y) {
+  const int64_t first = v * kDenseLanes, valid = a.out.channels - first;
+  if (valid <= 0) return;
+  if (a.vector_requant) {
+    const __m512i x = multiply16_lanes(acc, _mm512_loadu_si512(a.lane_multiplier + first),
+                                       _mm512_loadu_si512(a.lane_exponent + first));
+    const __m512i zp = _mm512_set1_epi32(a.out.zero_point);
+    const __m512i lo = _mm512_set1_epi32(a.out.lo), hi = _mm512_set1_epi32(a.out.hi);
+    store16(
+        y + first,
+        _mm512_cvtusepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(x, zp), lo), hi)),
+        valid);
+    return;
+  }
+  alignas(64) int32_t lanes[16];
+  _mm512_store_si512(lanes, acc);
+  for (int64_t l = 0; l < 16 && l < valid; ++l)
+    y[first + l] =
+        requantize(lanes[l], a.out.multiplier[first + l], a.out.zero_point, a.out.lo, a.out.hi);
+}
+
+// kVectors × 16 outputs from vector v0 on: both ends accumulated over the listed groups.
+template <int kVectors>
+HARDY_VNNI void dense_quads_block(const DenseQuadsArgs& a, int64_t v0) {
+  __m512i lo[kVectors], hi[kVectors];
+  for (int j = 0; j < kVectors; ++j)
+    lo[j] = hi[j] = _mm512_loadu_si512(a.golden + (v0 + j) * kDenseLanes);
+  const int64_t negative = a.k4 / 4;
+  for (int64_t i = 0; i < a.n_quads; ++i) {
+    const int64_t q = a.quads[i];
+    int32_t l4, h4;
+    std::memcpy(&l4, a.lo4 + 4 * q, 4);
+    std::memcpy(&h4, a.hi4 + 4 * q, 4);
+    const __m512i xl = _mm512_set1_epi32(l4), xh = _mm512_set1_epi32(h4);
+    const int8_t* wp = a.weights + (q * a.oc_padded + v0 * kDenseLanes) * 4;
+    const int8_t* wn = a.weights + ((negative + q) * a.oc_padded + v0 * kDenseLanes) * 4;
+    const int32_t* partial = a.partial + q * a.oc_padded + v0 * kDenseLanes;
+    for (int j = 0; j < kVectors; ++j) {
+      const __m512i p = _mm512_loadu_si512(wp + j * 64), n = _mm512_loadu_si512(wn + j * 64);
+      const __m512i g = _mm512_loadu_si512(partial + j * kDenseLanes);
+      lo[j] = dpbusd(dpbusd(_mm512_sub_epi32(lo[j], g), xl, p), xh, n);
+      hi[j] = dpbusd(dpbusd(_mm512_sub_epi32(hi[j], g), xh, p), xl, n);
+    }
+  }
+  for (int j = 0; j < kVectors; ++j) {
+    store_requantized(a, v0 + j, lo[j], a.lo);
+    store_requantized(a, v0 + j, hi[j], a.hi);
+  }
+}
+
+}  // namespace
+
+HARDY_VNNI void dense_quads_avx512_vnni(const DenseQuadsArgs& a) {
+  const int64_t vectors = a.oc_padded / kDenseLanes;
+  int64_t v = 0;
+  for (; v + 8 <= vectors; v += 8) dense_quads_block<8>(a, v);
+  for (; v + 4 <= vectors; v += 4) dense_quads_block<4>(a, v);
+  for (; v < vectors; ++v) dense_quads_block<1>(a, v);
+}
+
 HARDY_VNNI void add_avx512(const AddArgs& a) {
   const __m512i za = _mm512_set1_epi32(a.zero_point_a), zb = _mm512_set1_epi32(a.zero_point_b);
   const __m512i zy = _mm512_set1_epi32(a.zero_point_y);

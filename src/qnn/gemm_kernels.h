@@ -66,6 +66,30 @@ struct DenseArgs {
 /// Output-channel blocking of the dense layout: oc_padded is a multiple of this.
 constexpr int64_t kDenseLanes = 16;
 
+/// Interval bounds of a Dense node over a box that differs from golden inputs only in some groups
+/// of 4 inputs (qnn::IntervalDense): for o < out.channels,
+///   lo[o] = out(golden[o] + Σ_{q ∈ quads} (w⁺_q · x_lo_q + w⁻_q · x_hi_q − partial[q][o])),
+///   hi[o] = out(golden[o] + Σ_{q ∈ quads} (w⁺_q · x_hi_q + w⁻_q · x_lo_q − partial[q][o])),
+/// where golden is the full golden sum (bias included), partial[q] the golden inputs' dot product
+/// with group q of the weights, w⁺_q group q of the packed weights (DenseArgs layout, k4/4 groups
+/// of w⁺, then k4/4 of w⁻) and x_lo_q / x_hi_q the 4 bytes at lo4 / hi4 + 4·q (whole groups).
+struct DenseQuadsArgs {
+  const uint8_t* lo4;
+  const uint8_t* hi4;
+  const int32_t* quads;
+  int64_t n_quads;
+  int64_t k4, oc_padded;
+  const int8_t* weights;
+  const int32_t* golden;   // oc_padded
+  const int32_t* partial;  // [k4/4][oc_padded]
+  OutputStage out;
+  const int32_t* lane_multiplier;
+  const int32_t* lane_exponent;
+  bool vector_requant;
+  uint8_t* lo;
+  uint8_t* hi;
+};
+
 /// Element-wise TFLite Add of two uint8 tensors (see add_reference); all multipliers shift ≤ 0,
 /// 9 ≤ left_shift ≤ 22 (the input rescaling runs on 32-bit products).
 struct AddArgs {
@@ -86,6 +110,7 @@ constexpr int64_t kGemmReadPastEnd = 16;
 
 void gemm_portable(const GemmArgs& a);
 void dense_portable(const DenseArgs& a);
+void dense_quads_portable(const DenseQuadsArgs& a);
 #if defined(__x86_64__)
 void gemm_avx512_vnni(const GemmArgs& a);
 void dense_avx512_vnni(const DenseArgs& a);
@@ -95,6 +120,7 @@ void dense_avx512_vnni(const DenseArgs& a);
 void dense_batch_avx512_vnni(const DenseArgs& a, int64_t images, int64_t x_stride,
                              uint8_t* const* y);
 void add_avx512(const AddArgs& a);
+void dense_quads_avx512_vnni(const DenseQuadsArgs& a);
 #endif
 
 }  // namespace hardy::qnn::detail

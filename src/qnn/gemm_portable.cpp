@@ -37,4 +37,27 @@ void dense_portable(const DenseArgs& a) {
   }
 }
 
+void dense_quads_portable(const DenseQuadsArgs& a) {
+  const int64_t negative = a.k4 / 4;  // group index of w⁻_0
+  for (int64_t o = 0; o < a.out.channels; ++o) {
+    int32_t lo = a.golden[o], hi = a.golden[o];
+    for (int64_t i = 0; i < a.n_quads; ++i) {
+      const int64_t q = a.quads[i];
+      const int8_t* wp = a.weights + (q * a.oc_padded + o) * 4;
+      const int8_t* wn = a.weights + ((negative + q) * a.oc_padded + o) * 4;
+      const uint8_t* xl = a.lo4 + 4 * q;
+      const uint8_t* xh = a.hi4 + 4 * q;
+      const int32_t partial = a.partial[q * a.oc_padded + o];
+      for (int j = 0; j < 4; ++j) {
+        lo += int32_t{xl[j]} * wp[j] + int32_t{xh[j]} * wn[j];
+        hi += int32_t{xh[j]} * wp[j] + int32_t{xl[j]} * wn[j];
+      }
+      lo -= partial;
+      hi -= partial;
+    }
+    a.lo[o] = requantize(lo, a.out.multiplier[o], a.out.zero_point, a.out.lo, a.out.hi);
+    a.hi[o] = requantize(hi, a.out.multiplier[o], a.out.zero_point, a.out.lo, a.out.hi);
+  }
+}
+
 }  // namespace hardy::qnn::detail

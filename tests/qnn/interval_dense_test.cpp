@@ -89,6 +89,45 @@ TEST(IntervalDense, EndsAreTheRequantizedCornersAndHoldEveryPointOfTheBox) {
   }
 }
 
+// bounds_changed (golden inputs but for a few) equals bounds on the same box, whether it reads
+// only the changed groups of 4 inputs (large weights, few changes) or the whole box.
+TEST(IntervalDense, BoundsOfAFewChangedInputsEqualTheWholeBoxs) {
+  RngStream rng(23, stream_tag("interval_dense_changed"), 0);
+  for (const auto& [k, outs] :
+       std::vector<std::pair<int, int>>{{5, 3}, {84, 10}, {256, 120}, {301, 130}, {1000, 40}}) {
+    const QModel m = testing::random_dense_model(k, outs, rng);
+    for (Isa isa : available_isas()) {
+      IntervalDense dense(m, 0, isa);
+      for (int image = 0; image < 3; ++image) {
+        const std::vector<uint8_t> golden = testing::random_bytes(k, rng);
+        dense.set_golden(golden.data());
+        for (int trial = 0; trial < 20; ++trial) {
+          std::vector<uint8_t> lo = golden, hi = golden;
+          std::vector<int32_t> changed;
+          const int count = 1 + static_cast<int>(rng.uniform() * (trial < 10 ? 8 : k));
+          for (int c = 0; c < count; ++c) {
+            const auto i = static_cast<int32_t>(rng.uniform() * k * 0.9999);
+            if (std::find(changed.begin(), changed.end(), i) != changed.end()) continue;
+            changed.push_back(i);
+            const auto a = static_cast<uint8_t>(rng.uniform() * 255.99);
+            const auto b = static_cast<uint8_t>(rng.uniform() * 255.99);
+            lo[static_cast<size_t>(i)] = std::min(a, b);
+            hi[static_cast<size_t>(i)] = std::max(a, b);
+          }
+          std::vector<uint8_t> want_lo(static_cast<size_t>(outs)), want_hi(want_lo.size());
+          std::vector<uint8_t> got_lo(want_lo.size()), got_hi(want_lo.size());
+          dense.bounds(lo.data(), hi.data(), want_lo.data(), want_hi.data());
+          dense.bounds_changed(lo.data(), hi.data(), changed, got_lo.data(), got_hi.data());
+          ASSERT_EQ(got_lo, want_lo) << "k=" << k << " outs=" << outs << " changed "
+                                     << changed.size() << " isa=" << isa_name(isa);
+          ASSERT_EQ(got_hi, want_hi) << "k=" << k << " outs=" << outs << " changed "
+                                     << changed.size() << " isa=" << isa_name(isa);
+        }
+      }
+    }
+  }
+}
+
 TEST(IntervalDense, AppliesOnlyToDenseNodesWithNonNegativeMultipliers) {
   RngStream rng(22, stream_tag("interval_dense_applies"), 0);
   QModel m = testing::random_dense_model(8, 4, rng);

@@ -66,8 +66,8 @@ class IntervalBounds {
 
   void widen(int value, int64_t element, uint8_t lo, uint8_t hi);
   void propagate_mac(int node);
-  // A Dense node most of whose inputs changed: every output bounded at once from the whole input
-  // box (qnn::IntervalDense), the outputs that left their golden byte listed.
+  // A Dense node several of whose inputs changed: every output bounded at once from the changed
+  // inputs' groups (qnn::IntervalDense), the outputs that left their golden byte listed.
   void propagate_dense(int node, qnn::IntervalDense& dense);
   // Widens the outputs at position p, channels [first, first + count), whose accumulator deltas
   // dlo/dhi[0 .. count) leave their golden byte's range, to the requantized ends.

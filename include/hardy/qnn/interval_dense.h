@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "hardy/core/isa.h"
@@ -30,6 +31,15 @@ class IntervalDense {
   /// out_lo/out_hi[o] for every output o < outputs(), from lo/hi[k] for every input k < inputs().
   void bounds(const uint8_t* lo, const uint8_t* hi, uint8_t* out_lo, uint8_t* out_hi);
 
+  /// The golden input bytes (per image) that bounds_changed starts from.
+  void set_golden(const uint8_t* golden);
+  /// bounds() of a box equal to set_golden's bytes except at the inputs listed in `changed` (each
+  /// once, any order). When the packed weights outgrow the L1 cache and the changed inputs fall in
+  /// under half the groups of 4 inputs, only their groups are read, each adding its sign-split
+  /// dot products and taking away its golden one; else the whole box, as bounds().
+  void bounds_changed(const uint8_t* lo, const uint8_t* hi, std::span<const int32_t> changed,
+                      uint8_t* out_lo, uint8_t* out_hi);
+
   int64_t inputs() const { return k_; }
   int64_t outputs() const { return oc_; }
 
@@ -42,6 +52,12 @@ class IntervalDense {
   std::vector<int32_t> bias_, lane_multiplier_, lane_exponent_;
   bool vector_requant_ = true;
   std::vector<uint8_t> boxes_;  // [lo; hi; lo], k4 each: [lo; hi] and [hi; lo] side by side
+  // Per image: the golden sums (bias included) and each group of 4 inputs' golden dot products,
+  // [k4/4][oc_padded].
+  std::vector<int32_t> golden_, partial_;
+  std::vector<int32_t> quads_;       // the groups bounds_changed reads
+  std::vector<uint64_t> quad_mark_;  // per group: the call that listed it
+  uint64_t call_ = 0;
 };
 
 }  // namespace hardy::qnn
