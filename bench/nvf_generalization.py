@@ -11,6 +11,7 @@ the two top-10% rankings.
 import argparse
 import csv
 import json
+import sys
 
 
 def ranks(values):
@@ -44,6 +45,11 @@ def top(values, share):
     return set(sorted(range(len(values)), key=lambda i: (-values[i], i))[:k])
 
 
+def fail(message):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,11 +59,19 @@ def main():
     ap.add_argument("--csv-second")
     ap.add_argument("--top", type=float, default=0.10)
     a = ap.parse_args()
-    ja, jb = json.load(open(a.first)), json.load(open(a.second))
-    rows_a = list(csv.DictReader(open(a.csv_first or a.first.replace(".json", ".csv"))))
-    rows_b = list(csv.DictReader(open(a.csv_second or a.second.replace(".json", ".csv"))))
-    if len(rows_a) != len(rows_b):
-        raise SystemExit("error: the two results have different neurons")
+    try:
+        ja, jb = json.load(open(a.first)), json.load(open(a.second))
+        rows_a = list(csv.DictReader(open(a.csv_first or a.first.replace(".json", ".csv"))))
+        rows_b = list(csv.DictReader(open(a.csv_second or a.second.replace(".json", ".csv"))))
+        if len(rows_a) != len(rows_b):
+            fail("the two results have different neurons")
+        if ja.get("fault_models") != jb.get("fault_models"):
+            fail("the two results have different fault models")
+        for m in ja["fault_models"]:
+            for r in rows_a + rows_b:
+                float(r["nvf_" + m])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        fail(f"cannot read the two results: {e}")
     print("| fault | model VF (first) | model VF (second) | max LVF diff | Spearman | top-"
           f"{a.top:.0%} overlap |")
     print("|---|---:|---:|---:|---:|---:|")

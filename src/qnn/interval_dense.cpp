@@ -27,6 +27,10 @@ bool IntervalDense::applies(const QModel& model, int node) {
   if (model.value(n.inputs[0]).shape.elements() != n.reduction_size()) return false;
   // |Σ| ≤ 255 · 128 · K + |bias|: far below 2^31 for K ≤ 2^15.
   if (n.reduction_size() > (int64_t{1} << 15)) return false;
+  // The sign-split copy doubles the weights, per thread: not for layers above 8 MiB.
+  if (2 * round_up(n.reduction_size(), 4) * round_up(n.weight.shape[0], detail::kDenseLanes) >
+      (int64_t{1} << 24))
+    return false;
   if (std::any_of(n.bias.begin(), n.bias.end(),
                   [](int32_t b) { return b > (1 << 29) || b < -(1 << 29); }))
     return false;

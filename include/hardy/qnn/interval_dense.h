@@ -21,8 +21,9 @@ namespace hardy::qnn {
 /// Not thread-safe (one scratch buffer): one per thread. The model must outlive it.
 class IntervalDense {
  public:
-  /// Whether node `node` can be bounded this way: a Dense node whose multipliers are all ≥ 0 and
-  /// whose reduction is short enough that no int32 sum can overflow.
+  /// Whether node `node` can be bounded this way: a Dense node whose multipliers are all ≥ 0,
+  /// whose reduction is short enough that no int32 sum can overflow and whose sign-split weights
+  /// take at most 16 MiB (a layer of up to 8 MiB of weights; the copy is per thread).
   static bool applies(const QModel& model, int node);
 
   /// Packs node `node` (applies() must hold) for the loops gemm_isa(isa) selects.
