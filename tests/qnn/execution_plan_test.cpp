@@ -15,11 +15,7 @@
 namespace hardy::qnn {
 namespace {
 
-std::vector<Isa> available_isas() {
-  std::vector<Isa> isas = {Isa::kGeneric};
-  if (cpu_supports(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
-  return isas;
-}
+using testing::available_isas;
 
 int64_t neuron_count(const QModel& m, const ExecutionPlan& plan) {
   int64_t n = 0;

@@ -13,11 +13,7 @@
 namespace hardy::qnn {
 namespace {
 
-std::vector<Isa> available_isas() {
-  std::vector<Isa> isas = {Isa::kGeneric};
-  if (cpu_supports(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
-  return isas;
-}
+using testing::available_isas;
 
 // The lower (upper) end for output o: the sum with each input at the end of its range that
 // makes its product smallest (largest), requantized.

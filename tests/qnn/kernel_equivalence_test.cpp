@@ -9,11 +9,7 @@ namespace {
 
 using testing::ConvShape;
 
-std::vector<Isa> available_isas() {
-  std::vector<Isa> isas = {Isa::kGeneric};
-  if (cpu_supports(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
-  return isas;
-}
+using testing::available_isas;
 
 // Runs the model's single node with the reference and each optimized Isa on `inputs` images.
 void expect_identical(const QModel& m, RngStream& rng, int inputs, const std::string& what) {

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "hardy/core/isa.h"
 #include "hardy/core/rng.h"
 #include "hardy/qnn/qmodel.h"
 
@@ -23,5 +24,12 @@ QModel random_add_model(int c, int h, int w, RngStream& rng);
 QModel random_pool_model(OpKind op, int c, int h, int w, const WindowParams& window,
                          RngStream& rng);
 std::vector<uint8_t> random_bytes(int64_t n, RngStream& rng);
+
+/// The GEMM loops this CPU can run: the portable ones, and the VNNI ones when it has them.
+inline std::vector<Isa> available_isas() {
+  std::vector<Isa> isas = {Isa::kGeneric};
+  if (cpu_supports(Isa::kAvx512Vnni)) isas.push_back(Isa::kAvx512Vnni);
+  return isas;
+}
 
 }  // namespace hardy::qnn::testing

@@ -97,9 +97,9 @@ TEST(ReferenceKernels, AddTermsEqualTheElementRuleForEveryBytePair) {
     int32_t za, zb, zo;
     uint8_t lo, hi;
   };
-  for (const Case& c : {Case{0.5f, 0.25f, 1.0f, 0, 8, 0, 0, 255},
-                        Case{0.02f, 0.8f, 0.3f, 128, 0, 100, 100, 255},
-                        Case{1.3f, 0.033f, 0.07f, 255, 17, 3, 0, 200}}) {
+  for (const Case& c :
+       {Case{0.5f, 0.25f, 1.0f, 0, 8, 0, 0, 255}, Case{0.02f, 0.8f, 0.3f, 128, 0, 100, 100, 255},
+        Case{1.3f, 0.033f, 0.07f, 255, 17, 3, 0, 200}}) {
     const QValue a = value(Shape{1}, c.sa, c.za), b = value(Shape{1}, c.sb, c.zb),
                  out = value(Shape{1}, c.so, c.zo);
     QNode n;

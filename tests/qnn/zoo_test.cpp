@@ -11,8 +11,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "hardy/qnn/evaluation.h"
 #include "hardy/core/hash.h"
+#include "hardy/qnn/evaluation.h"
 #include "hardy/qnn/float_executor.h"
 #include "hardy/qnn/int8_executor.h"
 
