@@ -140,6 +140,24 @@ NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
       per_layer.push_back(fault::exhaustive_word_faults(kind, l.bit_list));
     }
   }
+  needed_.resize(sites_.layers().size());
+  keeps_golden_.resize(sites_.layers().size());
+  for (size_t l = 0; l < sites_.layers().size(); ++l) {
+    for (int g = 0; g < 256; ++g) {
+      ByteSet& needed = needed_[l][static_cast<size_t>(g)];
+      bool& keeps = keeps_golden_[l][static_cast<size_t>(g)];
+      needed = ByteSet{};
+      keeps = false;
+      for (const auto& per_layer : faults_) {
+        for (const WordFault& f : per_layer[l]) {
+          const auto v = static_cast<uint8_t>(f.apply(static_cast<uint8_t>(g)));
+          needed[v >> 6] |= uint64_t{1} << (v & 63);
+          keeps = keeps || v == g;
+        }
+      }
+      if (options_.cev) needed = {~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}};
+    }
+  }
   // A layer funnels into a pooling node when the pool is its value's only reader and the pool's
   // output is an analysed layer (its neurons are decided first, their safe bytes reused).
   funnels_.assign(sites_.layers().size(), Funnel{});
@@ -270,16 +288,6 @@ bool NvfAnalysis::PassGate::worth_trying(size_t cls) const {
   return 5 * c.bytes_proved * simulation_work >= 8 * c.work * simulations;
 }
 
-NvfAnalysis::ByteSet NvfAnalysis::needed_bytes(int layer, uint8_t g) const {
-  if (options_.cev) return {~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}, ~uint64_t{0}};
-  ByteSet needed{};
-  for (const auto& per_layer : faults_) {
-    for (const WordFault& f : per_layer[static_cast<size_t>(layer)])
-      put(needed, static_cast<uint8_t>(f.apply(g)));
-  }
-  return needed;
-}
-
 void NvfAnalysis::add_pooled_bytes(int source, int64_t element, const Worker& w,
                                    ByteSet& needed) const {
   const Funnel& f = funnels_[static_cast<size_t>(source)];
@@ -308,12 +316,7 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
   const uint8_t g = w.sim.golden_byte(l.value, word);
   const size_t models = options_.kinds.size();
   ByteSet needed = needed_bytes(layer, g), critical{};
-  bool trivial = false;  // some fault leaves the byte golden
-  for (size_t m = 0; m < models; ++m) {
-    for (const WordFault& f : faults_[m][static_cast<size_t>(layer)])
-      trivial = trivial || f.apply(g) == g;
-  }
-  out.bytes_trivial += trivial ? 1 : 0;
+  out.bytes_trivial += keeps_golden_[static_cast<size_t>(layer)][g] ? 1 : 0;
   if (options_.bounds && !funnel_sources_[static_cast<size_t>(layer)].empty()) {
     const ByteSet own = needed;
     for (int source : funnel_sources_[static_cast<size_t>(layer)])
@@ -427,6 +430,7 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
     w.critical[static_cast<size_t>(l.value)][static_cast<size_t>(word)] = critical;
   }
   if (options_.cev) count_cev(critical, g, out.per_layer[static_cast<size_t>(layer)]);
+  if ((critical[0] | critical[1] | critical[2] | critical[3]) == 0) return;
   for (size_t m = 0; m < models; ++m) {
     for (const WordFault& f : faults_[m][static_cast<size_t>(layer)]) {
       const auto v = static_cast<uint8_t>(f.apply(g));

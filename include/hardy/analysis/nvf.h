@@ -136,7 +136,9 @@ class NvfAnalysis {
   void analyse_image(int64_t position, NvfCounts& out, Worker& w) const;
   // The bytes the requested fault models turn golden byte g of a layer's neuron into (every byte
   // with NvfOptions::cev).
-  ByteSet needed_bytes(int layer, uint8_t g) const;
+  const ByteSet& needed_bytes(int layer, uint8_t g) const {
+    return needed_[static_cast<size_t>(layer)][g];
+  }
   // Adds to `needed` the bytes element `element` of a pool's output takes when one input of its
   // window that only this output reads holds any byte needed by the funnelling layer `source`.
   void add_pooled_bytes(int source, int64_t element, const Worker& w, ByteSet& needed) const;
@@ -152,6 +154,10 @@ class NvfAnalysis {
   std::vector<Funnel> funnels_;                   // per layer
   std::vector<std::vector<int>> funnel_sources_;  // per layer: the layers funnelling into it
   std::vector<std::vector<std::vector<fault::WordFault>>> faults_;  // [model][layer]: one word's
+  // Per layer and golden byte g: the bytes its faults make (needed_bytes), and whether some fault
+  // leaves g unchanged.
+  std::vector<std::array<ByteSet, 256>> needed_;
+  std::vector<std::array<bool, 256>> keeps_golden_;
   uint64_t fingerprint_ = 0;
 };
 
