@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 
+#include "hardy/core/isa.h"
 #include "hardy/qnn/reference_kernels.h"
 
 namespace hardy::analysis {
@@ -42,6 +43,28 @@ bool monotone(const QNode& n) {
     default:
       return false;
   }
+}
+
+// The lower end of Σ a_k·Δ_k over Δ_k ∈ [dl_k, dh_k]: Σ min(a_k·dl_k, a_k·dh_k), summed in eight
+// fixed lanes, so every variant gives the same double.
+HARDY_VECTOR_CLONES double interval_dot_low(const double* __restrict a, const double* __restrict dl,
+                                            const double* __restrict dh, int64_t n) {
+  std::array<double, 8> lane{};
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    for (size_t i = 0; i < 8; ++i) {
+      const int64_t x = k + static_cast<int64_t>(i);
+      lane[i] += std::min(a[x] * dl[x], a[x] * dh[x]);
+    }
+  }
+  for (; k < n; ++k) lane[static_cast<size_t>(k & 7)] += std::min(a[k] * dl[k], a[k] * dh[k]);
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+// y[k] −= e · x[k] for k < n.
+HARDY_VECTOR_CLONES void subtract_scaled(double* __restrict y, const double* __restrict x, double e,
+                                         int64_t n) {
+  for (int64_t k = 0; k < n; ++k) y[k] -= e * x[k];
 }
 
 }  // namespace
@@ -124,6 +147,8 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
   if (!plain_dense(hidden)) return;
   hidden_node_ = hidden;
   scales(hidden, hidden_scale_, hidden_rounding_);
+  const std::vector<int8_t>& w = model_.node(hidden).weight.data;
+  hidden_weights_.assign(w.begin(), w.end());
 }
 
 void IntervalBounds::set_image(std::span<const uint8_t> image) {
@@ -477,20 +502,13 @@ bool IntervalBounds::margins_keep_top1(const uint8_t* olo, const uint8_t* ohi,
   // box, r_c > r_j, so q_c ≥ q_j, and q_c > q_j unless both clamp to the same end, which the
   // intervals exclude (j's upper end below out_max, c's lower end above out_min). For a class
   // after c, u_c − u_j > ε_c + ε_j − 1 gives r_c ≥ r_j, enough.
-  const size_t in_off = plan_.offset(n.inputs[0]);
   const int64_t units = n.reduction_size();
-  const std::vector<int32_t>& changed_inputs = changed_.of(plan_.storage(n.inputs[0]));
+  input_deltas(n.inputs[0], units);
+  const double *dl = delta_lo_.data(), *dh = delta_hi_.data();
   for (int64_t j = 0; j < classes; ++j) {
     if (beaten_[static_cast<size_t>(j)] || j == c) continue;
-    const double* coef = margin_coef_.data() + j * units;
-    double low = 0;
-    for (int32_t e : changed_inputs) {
-      const int32_t g = golden_.arena[in_off + static_cast<size_t>(e)];
-      const double dl = lo_.arena[in_off + static_cast<size_t>(e)] - g;
-      const double dh = hi_.arena[in_off + static_cast<size_t>(e)] - g;
-      low += std::min(coef[e] * dl, coef[e] * dh);
-    }
-    margin_[static_cast<size_t>(j)] = low;
+    margin_[static_cast<size_t>(j)] =
+        interval_dot_low(margin_coef_.data() + j * units, dl, dh, units);
   }
   // Marks the classes whose margin bound now keeps them below c; whether any is left.
   const auto beat = [&]() {
@@ -514,8 +532,7 @@ void IntervalBounds::hidden_margins(int64_t classes) {
   const QNode& h = model_.node(hidden_node_);
   const int64_t units = h.weight.shape[0], inputs = h.reduction_size();
   const int c = golden_top1_;
-  const size_t h_off = plan_.offset(h.output), in_off = plan_.offset(h.inputs[0]);
-  const std::vector<int32_t>& changed_inputs = changed_.of(plan_.storage(h.inputs[0]));
+  const size_t h_off = plan_.offset(h.output);
   // Units that leave the linear relation in this pass (clamped somewhere in their interval), and
   // units outside it from the start that changed: both bounded by their intervals instead.
   box_units_.clear();
@@ -528,31 +545,56 @@ void IntervalBounds::hidden_margins(int64_t classes) {
     if (!hidden_linear_[static_cast<size_t>(l)] || lo == h.out_min || hi == h.out_max)
       box_units_.push_back(l);
   }
-  for (int64_t j = 0; j < classes; ++j) {
-    if (beaten_[static_cast<size_t>(j)] || j == c) continue;
-    const double* coef = margin_coef_.data() + j * units;
-    double low = hidden_const_[static_cast<size_t>(j)];
-    const double* row = through_hidden_.data() + j * inputs;
-    for (int32_t k : changed_inputs) {
-      double p = row[k];
-      for (int32_t l : exceptions_)
-        p -= coef[l] * hidden_scale_[static_cast<size_t>(l)] *
-             h.weight.data[static_cast<size_t>(l * inputs + k)];
-      const int32_t g = golden_.arena[in_off + static_cast<size_t>(k)];
-      const double dl = lo_.arena[in_off + static_cast<size_t>(k)] - g;
-      const double dh = hi_.arena[in_off + static_cast<size_t>(k)] - g;
-      low += std::min(p * dl, p * dh);
+  input_deltas(h.inputs[0], inputs);
+  const double *dl = delta_lo_.data(), *dh = delta_hi_.data();
+  // Per class left: its coefficient per hidden input, through the linear units less the
+  // exceptions.
+  const auto left = [&](int64_t j) { return !beaten_[static_cast<size_t>(j)] && j != c; };
+  if (!exceptions_.empty()) {
+    coef_rows_.resize(static_cast<size_t>(classes * inputs));
+    for (int64_t j = 0; j < classes; ++j) {
+      if (!left(j)) continue;
+      std::copy(through_hidden_.data() + j * inputs, through_hidden_.data() + (j + 1) * inputs,
+                coef_rows_.data() + j * inputs);
     }
+    for (int32_t l : exceptions_) {
+      const double* w = hidden_weights_.data() + static_cast<int64_t>(l) * inputs;
+      for (int64_t j = 0; j < classes; ++j) {
+        if (!left(j)) continue;
+        subtract_scaled(coef_rows_.data() + j * inputs, w,
+                        margin_coef_[static_cast<size_t>(j * units + l)] *
+                            hidden_scale_[static_cast<size_t>(l)],
+                        inputs);
+      }
+    }
+  }
+  for (int64_t j = 0; j < classes; ++j) {
+    if (!left(j)) continue;
+    const double* coef = margin_coef_.data() + j * units;
+    const double* row =
+        (exceptions_.empty() ? through_hidden_.data() : coef_rows_.data()) + j * inputs;
+    double low = hidden_const_[static_cast<size_t>(j)] + interval_dot_low(row, dl, dh, inputs);
     for (int32_t l : exceptions_)
       low -= coef[l] * hidden_rho_[static_cast<size_t>(l)] -
              std::abs(coef[l]) * hidden_rounding_[static_cast<size_t>(l)];
     for (int32_t l : box_units_) {
       const int32_t g = golden_.arena[h_off + static_cast<size_t>(l)];
-      const double dl = lo_.arena[h_off + static_cast<size_t>(l)] - g;
-      const double dh = hi_.arena[h_off + static_cast<size_t>(l)] - g;
-      low += std::min(coef[l] * dl, coef[l] * dh);
+      const double el = lo_.arena[h_off + static_cast<size_t>(l)] - g;
+      const double eh = hi_.arena[h_off + static_cast<size_t>(l)] - g;
+      low += std::min(coef[l] * el, coef[l] * eh);
     }
     margin_[static_cast<size_t>(j)] = std::max(margin_[static_cast<size_t>(j)], low);
+  }
+}
+
+void IntervalBounds::input_deltas(int value, int64_t n) {
+  const size_t off = plan_.offset(value);
+  delta_lo_.resize(static_cast<size_t>(n));
+  delta_hi_.resize(static_cast<size_t>(n));
+  for (int64_t k = 0; k < n; ++k) {
+    const int32_t g = golden_.arena[off + static_cast<size_t>(k)];
+    delta_lo_[static_cast<size_t>(k)] = lo_.arena[off + static_cast<size_t>(k)] - g;
+    delta_hi_[static_cast<size_t>(k)] = hi_.arena[off + static_cast<size_t>(k)] - g;
   }
 }
 

@@ -18,13 +18,6 @@ namespace hardy::fault {
 using qnn::OpKind;
 using qnn::QNode;
 
-// Built for AVX-512, AVX2 and baseline x86-64 and chosen at load time (integer: identical results).
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HARDY_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HARDY_VECTOR_CLONES
-#endif
-
 HARDY_VECTOR_CLONES void add_scaled(int32_t* __restrict delta, const int32_t* __restrict w,
                                     int64_t n, int32_t dx) {
   for (int64_t c = 0; c < n; ++c) delta[c] += w[c] * dx;

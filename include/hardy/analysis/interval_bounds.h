@@ -84,6 +84,8 @@ class IntervalBounds {
   void hidden_margins(int64_t classes);
   // Per image: the margin coefficients and golden margins, and the hidden layer's linear part.
   void prepare_margins();
+  // delta_lo_/delta_hi_[0 .. n): the bounds of value `value`'s elements less their golden bytes.
+  void input_deltas(int value, int64_t n);
 
   const qnn::Int8Executor& exec_;
   const qnn::QModel& model_;
@@ -119,6 +121,9 @@ class IntervalBounds {
   std::vector<uint8_t> hidden_linear_;
   std::vector<double> hidden_rho_, hidden_const_, through_hidden_;
   std::vector<int32_t> box_units_, exceptions_;
+  std::vector<double> delta_lo_, delta_hi_;  // input_deltas
+  std::vector<double> coef_rows_;            // hidden_margins: per class left, its coefficients
+  std::vector<double> hidden_weights_;       // the hidden node's weights as doubles
 };
 
 }  // namespace hardy::analysis

@@ -6,6 +6,16 @@
 #include <string>
 #include <string_view>
 
+/// Compiles a function for AVX-512 F, AVX2 and baseline x86-64 and calls the best variant this
+/// CPU runs, chosen when the program loads (GCC function multiversioning; HARDY_ISA does not
+/// apply). Only for functions whose result cannot depend on the variant: integer arithmetic, or
+/// floating point in a fixed order.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HARDY_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HARDY_VECTOR_CLONES
+#endif
+
 namespace hardy {
 
 /// x86-64 capability levels, each implying the ones before it. Comparisons (<, >=) order them.
