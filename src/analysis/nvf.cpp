@@ -20,6 +20,13 @@ namespace hardy::analysis {
 using fault::FaultKind;
 using fault::WordFault;
 
+namespace {
+
+bool has(const std::array<uint64_t, 4>& set, uint8_t v) { return set[v >> 6] >> (v & 63) & 1; }
+void put(std::array<uint64_t, 4>& set, uint8_t v) { set[v >> 6] |= uint64_t{1} << (v & 63); }
+
+}  // namespace
+
 void NvfOptions::validate() const {
   if (kinds.empty()) throw ConfigError("no fault model to analyse");
   for (size_t i = 0; i < kinds.size(); ++i) {
@@ -151,7 +158,7 @@ NvfAnalysis::NvfAnalysis(const qnn::QModel& model, const data::Dataset& test,
       for (const auto& per_layer : faults_) {
         for (const WordFault& f : per_layer[l]) {
           const auto v = static_cast<uint8_t>(f.apply(static_cast<uint8_t>(g)));
-          needed[v >> 6] |= uint64_t{1} << (v & 63);
+          put(needed, v);
           keeps = keeps || v == g;
         }
       }
@@ -236,9 +243,6 @@ void NvfAnalysis::analyse_image(int64_t position, NvfCounts& out, Worker& w) con
 }
 
 namespace {
-
-bool has(const std::array<uint64_t, 4>& set, uint8_t v) { return set[v >> 6] >> (v & 63) & 1; }
-void put(std::array<uint64_t, 4>& set, uint8_t v) { set[v >> 6] |= uint64_t{1} << (v & 63); }
 
 // Calls f(v) for every byte v of the set, in increasing order.
 template <typename F>
