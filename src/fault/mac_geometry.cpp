@@ -121,6 +121,21 @@ HARDY_AVX512 void requantize_sums_avx512(const int32_t* acc, const int32_t* delt
   }
 }
 
+HARDY_AVX512 void requantize_lanes_avx512(int32_t acc, const int32_t* delta, int32_t mult,
+                                          int32_t rshift, int32_t zero_point, int32_t lo,
+                                          int32_t hi, uint8_t* out, int64_t n) {
+  const __m512i zp = _mm512_set1_epi32(zero_point);
+  const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+  const __m512i va = _mm512_set1_epi32(acc), vm = _mm512_set1_epi32(mult);
+  const __m512i ve = _mm512_set1_epi32(rshift);
+  for (int64_t k = 0; k < n; k += 16) {
+    const __mmask16 valid = first_lanes(n - k);
+    const __m512i r =
+        requantize16(va, _mm512_maskz_loadu_epi32(valid, delta + k), vm, ve, zp, vlo, vhi);
+    _mm512_mask_cvtepi32_storeu_epi8(out + k, valid, r);
+  }
+}
+
 HARDY_AVX512 int64_t bound_scaled_outputs_avx512(const ScaledOutputs& o, int32_t dl, int32_t dh,
                                                  uint8_t* out_lo, uint8_t* out_hi, int32_t* moved) {
   const __m512i zp = _mm512_set1_epi32(o.zero_point);
@@ -205,6 +220,26 @@ void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mu
                      uint8_t* out, int64_t n) {
   static const Isa isa = detect_isa();
   requantize_sums(acc, delta, mult, rshift, zero_point, lo, hi, out, n, isa);
+}
+
+void requantize_lanes(int32_t acc, const int32_t* delta, int32_t mult, int32_t rshift,
+                      int32_t zero_point, int32_t lo, int32_t hi, uint8_t* out, int64_t n,
+                      Isa isa) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (isa >= Isa::kAvx512) {
+    requantize_lanes_avx512(acc, delta, mult, rshift, zero_point, lo, hi, out, n);
+    return;
+  }
+#endif
+  for (int64_t k = 0; k < n; ++k) {
+    requantize_sums_portable(&acc, delta + k, &mult, &rshift, zero_point, lo, hi, out + k, 1);
+  }
+}
+
+void requantize_lanes(int32_t acc, const int32_t* delta, int32_t mult, int32_t rshift,
+                      int32_t zero_point, int32_t lo, int32_t hi, uint8_t* out, int64_t n) {
+  static const Isa isa = detect_isa();
+  requantize_lanes(acc, delta, mult, rshift, zero_point, lo, hi, out, n, isa);
 }
 
 namespace {

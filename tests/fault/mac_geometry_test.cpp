@@ -1,7 +1,8 @@
 // The vector kernels that follow changes through Conv/Dense nodes equal their scalar definitions:
 // requantize_sums (portable and AVX-512 loops) is qnn::requantize bit for bit, on boundary sums and
 // random ones, for the multipliers and right shifts quantized models have; bound_scaled_outputs
-// (both loops) is add_scaled_interval, flag_outside and requantize_sums of one input.
+// (both loops) is add_scaled_interval, flag_outside and requantize_sums of one input;
+// requantize_lanes is requantize_sums with one accumulator and multiplier.
 #include "hardy/fault/mac_geometry.h"
 
 #include <gtest/gtest.h>
@@ -63,6 +64,29 @@ TEST(MacKernels, RequantizeSumsEqualsTheReferenceRequantization) {
                                   << isa_name(isa);
         }
       }
+    }
+  }
+}
+
+// requantize_lanes is requantize_sums with one accumulator and one multiplier for every lane.
+TEST(MacKernels, RequantizeLanesIsRequantizeSumsWithOneAccumulator) {
+  RngStream rng(9, 1, 0);
+  for (int round = 0; round < 300; ++round) {
+    const int64_t n = 1 + static_cast<int64_t>(rng.uniform_below(64));
+    const QuantizedMultiplier q = quantize_multiplier(0.0001 + rng.uniform_below(1000) / 1001.0);
+    const auto acc = static_cast<int32_t>(rng.uniform_below(2'000'001)) - 1'000'000;
+    std::vector<int32_t> delta, accs(static_cast<size_t>(n), acc),
+        mult(static_cast<size_t>(n), q.multiplier), rshift(static_cast<size_t>(n), -q.shift);
+    for (int64_t k = 0; k < n; ++k)
+      delta.push_back(static_cast<int32_t>(rng.uniform_below(200'001)) - 100'000);
+    if (round == 0) delta[0] = INT32_MAX;  // a saturating sum
+    for (Isa isa : {Isa::kGeneric, Isa::kAvx512}) {
+      if (!cpu_supports(isa)) continue;
+      std::vector<uint8_t> got(static_cast<size_t>(n)), want(static_cast<size_t>(n));
+      requantize_lanes(acc, delta.data(), q.multiplier, -q.shift, 17, 3, 250, got.data(), n, isa);
+      requantize_sums(accs.data(), delta.data(), mult.data(), rshift.data(), 17, 3, 250,
+                      want.data(), n, Isa::kGeneric);
+      ASSERT_EQ(got, want) << "round " << round << " isa " << isa_name(isa);
     }
   }
 }

@@ -124,13 +124,24 @@ class NvfAnalysis {
       int64_t passes = 0, proofs = 0, work = 0, bytes_proved = 0;
     };
     std::array<Class, 64> classes{};
+    // Bytes simulated one at a time (work in simulation elements), and in batches (work in
+    // ByteBatch operations).
     int64_t simulations = 0, simulation_work = 0;
+    int64_t batches = 0, batch_bytes = 0, batch_work = 0;
     // Try a pass of class `cls`: during its first passes, then while the simulations it saved
     // cost more than the passes.
     bool worth_trying(size_t cls) const;
+    // Decide n bytes of one neuron in a batch rather than one simulation each: while batches
+    // cost less than n simulations (each tried first).
+    bool batch_cheaper(int n) const;
     void record_simulation(int64_t work) {
       ++simulations;
       simulation_work += work;
+    }
+    void record_batch(int64_t work, int bytes) {
+      ++batches;
+      batch_bytes += bytes;
+      batch_work += work;
     }
   };
   void analyse_image(int64_t position, NvfCounts& out, Worker& w) const;

@@ -35,6 +35,15 @@ void requantize_sums(const int32_t* acc, const int32_t* delta, const int32_t* mu
                      const int32_t* rshift, int32_t zero_point, int32_t lo, int32_t hi,
                      uint8_t* out, int64_t n, Isa isa);
 
+/// out[k] = the byte accumulator acc + delta[k] requantizes to, for k < n: requantize_sums with
+/// one accumulator and one channel's multiplier (mult ≥ 0, right shift rshift ≥ 0) for every
+/// element (the lanes of one output, each its own Δacc).
+void requantize_lanes(int32_t acc, const int32_t* delta, int32_t mult, int32_t rshift,
+                      int32_t zero_point, int32_t lo, int32_t hi, uint8_t* out, int64_t n);
+/// The same on the loops for `isa` (Isa::kAvx512 and above: AVX-512; the CPU must support it).
+void requantize_lanes(int32_t acc, const int32_t* delta, int32_t mult, int32_t rshift,
+                      int32_t zero_point, int32_t lo, int32_t hi, uint8_t* out, int64_t n, Isa isa);
+
 /// n outputs reached by one changed input Δx ∈ [dl, dh] through weights w[c], with golden
 /// accumulators acc[c] whose golden bytes hold for deltas in [slack_lo[c], slack_hi[c]], and
 /// requantization as requantize_sums (multipliers ≥ 0, right shifts only).

@@ -1,0 +1,105 @@
+// Exact outcomes of many faulty bytes of one neuron at once. When a neuron's downstream cone is a
+// chain (every value on the way read by one node, each node reading one value: Conv, Dense,
+// pooling, clamps, Flatten), its bytes are followed together, one lane per byte, with the
+// reference kernels' integer arithmetic: a Conv/Dense output's lanes get golden accumulator +
+// Σ w·Δx, a pool's the window with each lane's bytes, and at the logits each lane's top-1 is
+// compared with golden. One batch replaces up to kMaxLanes simulations and shares their
+// per-element bookkeeping (docs/nvf.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "hardy/core/isa.h"
+#include "hardy/fault/mac_geometry.h"
+#include "hardy/fault/pool_tables.h"
+#include "hardy/fault/propagator.h"
+#include "hardy/qnn/int8_executor.h"
+
+namespace hardy::analysis {
+
+/// Not thread-safe: one per thread, like the FaultPropagator whose golden values it reads.
+class ByteBatch {
+ public:
+  static constexpr int kMaxLanes = 64;
+  /// Bytes one call decides: a lane is kept for the golden byte.
+  static constexpr int kMaxBytes = kMaxLanes - 1;
+
+  /// `isa` picks the Dense loops (Isa::kAvx512Vnni: vpdpbusd; below: portable loops); the CPU
+  /// must support it.
+  explicit ByteBatch(const qnn::Int8Executor& exec, Isa isa = detect_isa());
+
+  /// Whether the cone of value `value` is a chain this class follows.
+  bool follows(int value) const { return !chains_[static_cast<size_t>(value)].empty(); }
+
+  /// Starts an image: golden values are read from `sim` (its image set; it must outlive the
+  /// calls until the next set_image).
+  void set_image(const fault::FaultPropagator& sim);
+
+  /// Bit i set when element `element` of `value` (follows(value)) holding bytes[i] instead of its
+  /// golden byte changes the top-1 class (ties to the lowest index). At most kMaxBytes bytes.
+  uint64_t critical(int value, int64_t element, std::span<const uint8_t> bytes);
+
+  /// The last call's cost: about how many 16-lane vector operations it ran (counted, so the
+  /// same on every run).
+  int64_t last_work() const { return work_; }
+
+ private:
+  // The changed elements of one value, each with one byte per lane (element-major).
+  struct Lanes {
+    std::vector<int32_t> elements;
+    std::vector<uint8_t> bytes;  // elements.size() × kMaxLanes
+    std::vector<int32_t> slot;   // per element of the value: its index in `elements`, or −1
+    uint8_t* add(int32_t element);
+    void reset();
+  };
+  // A Conv/Dense node: its geometry, requantization and, for the current image, golden
+  // accumulators and slack (position-major).
+  struct Mac {
+    explicit Mac(fault::MacGeometry g) : geo(std::move(g)) {}
+    fault::MacGeometry geo;
+    bool plain = false;                 // every multiplier a plain scaling (vector requantization)
+    std::vector<int32_t> mult, rshift;  // per output channel
+    std::vector<int8_t> weights_t;      // Dense: [in + 1][out_pitch], row `in` zero
+    int64_t out_pitch = 0;
+    std::vector<int32_t> acc, slack_lo, slack_hi;
+    bool ready = false;
+  };
+
+  void add_mac(int node);
+  Mac& ready_mac(int node);
+  // Δacc of the node's outputs per lane into blocks_ (one block of channels × kMaxLanes per
+  // listed position), then the outputs that change in some lane requantized into `out`.
+  void run_mac(int node, const Lanes& in, Lanes& out);
+  void run_pool(int node, const Lanes& in, Lanes& out);
+  void run_global_pool(int node, const Lanes& in, Lanes& out);
+  void run_clamp(int node, const Lanes& in, Lanes& out);
+  int32_t* position_block(int64_t position, int64_t channels);
+  // Output `channel` (position-major index pm) requantized in every lane from Δacc d.
+  void requantize_lanes(const qnn::QNode& n, const Mac& m, int64_t pm, int64_t channel,
+                        const int32_t* d, uint8_t* y) const;
+
+  const qnn::QModel& model_;
+  Isa isa_;
+  const fault::FaultPropagator* sim_ = nullptr;
+  std::vector<std::vector<int>> chains_;  // per value: its cone's nodes in order, or empty
+  std::vector<Lanes> changes_;            // per value
+  std::vector<std::optional<Mac>> macs_;  // per node (Conv/Dense on some chain)
+  std::vector<fault::PoolTables> pools_;  // per node (pooling nodes on some chain)
+  std::vector<int32_t> blocks_;           // Conv Δacc per listed position: [channel][lane], 0
+                                          // between calls
+  std::vector<int32_t> dense_deltas_;     // Dense Δacc: [output][lane]
+  std::vector<int32_t> block_of_;         // per position of the node being run: its block
+  std::vector<int32_t> moved_;            // channels of a block that change in some lane
+  std::vector<uint32_t> mark_;            // per output element or position: epoch when listed
+  std::vector<int32_t> listed_;           // positions (or outputs) listed by the node being run
+  std::vector<const uint8_t*> rows_;      // Dense: the changed inputs' lane rows
+  std::vector<int32_t> inputs_;           // Dense: the changed inputs
+  uint32_t epoch_ = 0;
+  int lanes_ = 0;  // lanes in use: the bytes and at least one golden lane, a multiple of 16
+  int64_t work_ = 0;
+};
+
+}  // namespace hardy::analysis

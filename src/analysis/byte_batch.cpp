@@ -1,0 +1,426 @@
+// ByteBatch: the faulty bytes of one neuron followed together through a chain of nodes, one lane
+// per byte.
+#include "hardy/analysis/byte_batch.h"
+
+#include <algorithm>
+#include <bit>
+#include <limits>
+
+#include "hardy/core/error.h"
+#include "hardy/qnn/reference_kernels.h"
+#include "lane_kernels.h"
+
+namespace hardy::analysis {
+
+using qnn::OpKind;
+
+namespace {
+
+bool chain_op(OpKind op) {
+  switch (op) {
+    case OpKind::kConv:
+    case OpKind::kDense:
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kRelu:
+    case OpKind::kClip:
+    case OpKind::kFlatten:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+uint8_t* ByteBatch::Lanes::add(int32_t element) {
+  int32_t& s = slot[static_cast<size_t>(element)];
+  if (s < 0) {
+    s = static_cast<int32_t>(elements.size());
+    elements.push_back(element);
+    if (bytes.size() < elements.size() * kMaxLanes) bytes.resize(elements.size() * kMaxLanes * 2);
+  }
+  return bytes.data() + static_cast<size_t>(s) * kMaxLanes;
+}
+
+void ByteBatch::Lanes::reset() {
+  for (int32_t e : elements) slot[static_cast<size_t>(e)] = -1;
+  elements.clear();
+}
+
+ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
+    : model_(exec.model()),
+      isa_(isa),
+      chains_(model_.values.size()),
+      changes_(model_.values.size()),
+      macs_(model_.nodes.size()),
+      pools_(model_.nodes.size()) {
+  const auto readers = model_.readers();
+  size_t widest = 0;
+  for (size_t v = 0; v < model_.values.size(); ++v) {
+    std::vector<int> chain;
+    for (int at = static_cast<int>(v); at != model_.output;) {
+      const auto& r = readers[static_cast<size_t>(at)];
+      const qnn::QNode* n = r.size() == 1 ? &model_.node(r[0]) : nullptr;
+      if (n == nullptr || !chain_op(n->op) || n->inputs.size() != 1) {
+        chain.clear();
+        break;
+      }
+      chain.push_back(r[0]);
+      at = n->output;
+    }
+    if (static_cast<int>(v) != model_.output && !chain.empty() &&
+        readers[static_cast<size_t>(model_.output)].empty()) {
+      chains_[v] = chain;
+    }
+    for (int node : chains_[v]) {
+      const qnn::QNode& n = model_.node(node);
+      if ((n.op == OpKind::kConv || n.op == OpKind::kDense) && !macs_[static_cast<size_t>(node)])
+        add_mac(node);
+      if ((n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) &&
+          pools_[static_cast<size_t>(node)].window.empty()) {
+        pools_[static_cast<size_t>(node)] =
+            fault::pool_tables(n, model_.value(n.inputs[0]).shape, model_.value(n.output).shape);
+      }
+    }
+  }
+  for (size_t v = 0; v < model_.values.size(); ++v) {
+    const auto n = static_cast<size_t>(model_.value(static_cast<int>(v)).shape.elements());
+    widest = std::max(widest, n);
+    changes_[v].slot.assign(n, -1);
+  }
+  blocks_.assign(widest * kMaxLanes, 0);
+  dense_deltas_.assign(widest * kMaxLanes, 0);
+  block_of_.assign(widest, 0);
+  moved_.assign(widest, 0);
+  mark_.assign(widest, 0);
+}
+
+void ByteBatch::add_mac(int node) {
+  const qnn::QNode& n = model_.node(node);
+  Mac& m = macs_[static_cast<size_t>(node)].emplace(fault::MacGeometry(model_, node));
+  m.plain = true;
+  for (const QuantizedMultiplier& q : n.multiplier) {
+    m.plain = m.plain && plain_scaling(q);
+    m.mult.push_back(q.multiplier);
+    m.rshift.push_back(-q.shift);
+  }
+  if (!m.geo.dense()) return;
+  const int64_t outputs = n.weight.shape[0], in = n.weight.shape[1];
+  m.out_pitch = (outputs + 63) / 64 * 64;
+  m.weights_t.assign(static_cast<size_t>((in + 1) * m.out_pitch), 0);
+  for (int64_t o = 0; o < outputs; ++o) {
+    for (int64_t i = 0; i < in; ++i)
+      m.weights_t[static_cast<size_t>(i * m.out_pitch + o)] = n.weight[o * in + i];
+  }
+}
+
+void ByteBatch::set_image(const fault::FaultPropagator& sim) {
+  sim_ = &sim;
+  for (auto& m : macs_) {
+    if (m) m->ready = false;
+  }
+}
+
+ByteBatch::Mac& ByteBatch::ready_mac(int node) {
+  Mac& m = *macs_[static_cast<size_t>(node)];
+  if (m.ready) return m;
+  const qnn::QNode& n = model_.node(node);
+  const auto outputs = static_cast<size_t>(m.geo.outputs());
+  m.acc.resize(outputs);
+  m.slack_lo.resize(outputs);
+  m.slack_hi.resize(outputs);
+  const qnn::QValue& in = model_.value(n.inputs[0]);
+  m.geo.accumulators(n, sim_->golden_value(n.inputs[0]).data(), in.quant.zero_point,
+                     in.shape.elements(), m.acc.data());
+  m.geo.slack(m.acc.data(), sim_->golden_value(n.output).data(), m.slack_lo.data(),
+              m.slack_hi.data());
+  m.ready = true;
+  return m;
+}
+
+uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t> bytes) {
+  HARDY_CHECK(follows(value) && !bytes.empty() && bytes.size() <= size_t{kMaxBytes});
+  const auto& chain = chains_[static_cast<size_t>(value)];
+  lanes_ = static_cast<int>((bytes.size() + 16) / 16 * 16);
+  work_ = 8;
+  const int blocks = lanes_ / 16;
+  Lanes& first = changes_[static_cast<size_t>(value)];
+  first.reset();
+  uint8_t* row = first.add(static_cast<int32_t>(element));
+  const uint8_t g = sim_->golden_byte(value, element);
+  std::fill(row, row + kMaxLanes, g);
+  std::copy(bytes.begin(), bytes.end(), row);
+  const Lanes* in = &first;
+  for (int node : chain) {
+    const qnn::QNode& n = model_.node(node);
+    Lanes& out = changes_[static_cast<size_t>(n.output)];
+    out.reset();
+    switch (n.op) {
+      case OpKind::kConv:
+      case OpKind::kDense:
+        run_mac(node, *in, out);
+        break;
+      case OpKind::kMaxPool:
+      case OpKind::kAveragePool:
+        run_pool(node, *in, out);
+        break;
+      case OpKind::kGlobalAveragePool:
+        run_global_pool(node, *in, out);
+        break;
+      default:
+        if (n.out_min == 0 && n.out_max == 255) continue;  // the same bytes, the same elements
+        run_clamp(node, *in, out);
+        break;
+    }
+    work_ += static_cast<int64_t>(out.elements.size()) * blocks;
+    if (out.elements.empty()) return 0;
+    in = &out;
+  }
+  // The logits: each lane's top-1 against golden.
+  const auto golden = sim_->golden_output();
+  std::vector<uint8_t> logits(golden.begin(), golden.end());
+  uint64_t critical = 0;
+  for (size_t k = 0; k < bytes.size(); ++k) {
+    for (size_t i = 0; i < in->elements.size(); ++i)
+      logits[static_cast<size_t>(in->elements[i])] = in->bytes[i * kMaxLanes + k];
+    if (qnn::argmax(logits.data(), static_cast<int64_t>(logits.size())) != sim_->golden_top1())
+      critical |= uint64_t{1} << k;
+  }
+  return critical;
+}
+
+int32_t* ByteBatch::position_block(int64_t position, int64_t channels) {
+  const auto p = static_cast<size_t>(position);
+  if (mark_[p] != epoch_) {
+    mark_[p] = epoch_;
+    block_of_[p] = static_cast<int32_t>(listed_.size());
+    listed_.push_back(static_cast<int32_t>(position));
+  }
+  return blocks_.data() +
+         static_cast<size_t>(block_of_[p]) * static_cast<size_t>(channels) * kMaxLanes;
+}
+
+void ByteBatch::requantize_lanes(const qnn::QNode& n, const Mac& m, int64_t pm, int64_t channel,
+                                 const int32_t* d, uint8_t* y) const {
+  const int32_t zp = model_.value(n.output).quant.zero_point;
+  const int32_t acc = m.acc[static_cast<size_t>(pm)];
+  if (!m.plain) {
+    for (int k = 0; k < lanes_; ++k) {
+      y[k] = qnn::requantize(acc + d[k], n.multiplier[static_cast<size_t>(channel)], zp, n.out_min,
+                             n.out_max);
+    }
+    return;
+  }
+  fault::requantize_lanes(acc, d, m.mult[static_cast<size_t>(channel)],
+                          m.rshift[static_cast<size_t>(channel)], zp, n.out_min, n.out_max, y,
+                          lanes_);
+}
+
+void ByteBatch::run_mac(int node, const Lanes& in, Lanes& out) {
+  const qnn::QNode& n = model_.node(node);
+  Mac& m = ready_mac(node);
+  const int64_t channels = m.geo.channels(), positions = m.geo.positions();
+  const uint8_t* golden_in = sim_->golden_value(n.inputs[0]).data();
+  if (in.elements.size() == 1) {
+    // One changed input: each output it feeds moves by w · Δx, within the slack for every lane
+    // when it is for the lanes' least and greatest Δx.
+    const int32_t e = in.elements[0];
+    int32_t dx[kMaxLanes], d[kMaxLanes];
+    for (int k = 0; k < lanes_; ++k)
+      dx[k] = int32_t{in.bytes[static_cast<size_t>(k)]} - golden_in[e];
+    const int32_t dmin = *std::min_element(dx, dx + lanes_),
+                  dmax = *std::max_element(dx, dx + lanes_);
+    m.geo.for_each_tap(e, [&](int64_t p, const int32_t* w, int64_t first, int64_t count) {
+      work_ += count + 1;
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t c = first + i, pm = p * channels + c;
+        const int32_t a = w[i] * dmin, b = w[i] * dmax;
+        if (std::min(a, b) >= m.slack_lo[static_cast<size_t>(pm)] &&
+            std::max(a, b) <= m.slack_hi[static_cast<size_t>(pm)])
+          continue;
+        for (int k = 0; k < lanes_; ++k) d[k] = w[i] * dx[k];
+        work_ += 4 * (lanes_ / 16);
+        requantize_lanes(n, m, pm, c, d, out.add(static_cast<int32_t>(c * positions + p)));
+      }
+    });
+    return;
+  }
+  if (m.geo.dense()) {
+    // Every output's sums over the changed inputs, each lane on its own bytes, less the golden
+    // lane's: Δacc.
+    rows_.clear();
+    inputs_.clear();
+    for (size_t s = 0; s < in.elements.size(); ++s) {
+      rows_.push_back(in.bytes.data() + s * kMaxLanes);
+      inputs_.push_back(in.elements[s]);
+    }
+    int32_t* block = dense_deltas_.data();  // overwritten, unlike the Conv blocks (kept zero)
+    const int moved = detail::dense_lane_deltas(
+        {rows_.data(), inputs_.data(), static_cast<int64_t>(rows_.size()), m.weights_t.data(),
+         n.weight.shape[1], channels, m.out_pitch, lanes_, block, m.slack_lo.data(),
+         m.slack_hi.data(), moved_.data()},
+        isa_);
+    work_ += (static_cast<int64_t>(rows_.size()) + 3) / 4 * (channels + m.out_pitch / 4) *
+                 (lanes_ / 16) +
+             4 * moved * (lanes_ / 16);
+    for (int i = 0; i < moved; ++i) {
+      const int64_t c = moved_[static_cast<size_t>(i)];
+      requantize_lanes(n, m, c, c, block + c * kMaxLanes, out.add(static_cast<int32_t>(c)));
+    }
+    return;
+  }
+  // A Conv: each changed input's Δx scattered over the outputs it feeds, per lane.
+  ++epoch_;
+  listed_.clear();
+  int32_t dx[kMaxLanes];
+  for (size_t s = 0; s < in.elements.size(); ++s) {
+    const int32_t e = in.elements[s];
+    const uint8_t* x = in.bytes.data() + s * kMaxLanes;
+    for (int k = 0; k < lanes_; ++k) dx[k] = int32_t{x[k]} - golden_in[e];
+    m.geo.for_each_tap(e, [&](int64_t p, const int32_t* w, int64_t first, int64_t count) {
+      work_ += count * (lanes_ / 16);
+      detail::scatter_lanes(position_block(p, channels) + first * kMaxLanes, w, count, dx, lanes_);
+    });
+  }
+  for (size_t b = 0; b < listed_.size(); ++b) {
+    const int64_t p = listed_[b];
+    int32_t* block = blocks_.data() + b * static_cast<size_t>(channels) * kMaxLanes;
+    const int moved =
+        detail::lanes_outside(block, channels, lanes_, m.slack_lo.data() + p * channels,
+                              m.slack_hi.data() + p * channels, moved_.data());
+    work_ += (2 * channels + 4 * moved) * (lanes_ / 16);
+    for (int i = 0; i < moved; ++i) {
+      const int64_t c = moved_[static_cast<size_t>(i)];
+      requantize_lanes(n, m, p * channels + c, c, block + c * kMaxLanes,
+                       out.add(static_cast<int32_t>(c * positions + p)));
+    }
+    for (int64_t c = 0; c < channels; ++c) std::fill_n(block + c * kMaxLanes, lanes_, 0);
+  }
+}
+
+void ByteBatch::run_pool(int node, const Lanes& in, Lanes& out) {
+  const qnn::QNode& n = model_.node(node);
+  const fault::PoolTables& t = pools_[static_cast<size_t>(node)];
+  const qnn::QValue& iv = model_.value(n.inputs[0]);
+  const int64_t width = iv.shape[2];
+  const uint8_t* golden_in = sim_->golden_value(n.inputs[0]).data();
+  const uint8_t* golden_out = sim_->golden_value(n.output).data();
+  const bool max = n.op == OpKind::kMaxPool;
+  ++epoch_;
+  listed_.clear();
+  for (int32_t e : in.elements) {
+    const fault::PoolRect r = t.reach[static_cast<size_t>(e)];
+    const int64_t ow = model_.value(n.output).shape[2];
+    for (int64_t y = 0; y < r.rows; ++y) {
+      for (int64_t x = 0; x < r.cols; ++x) {
+        const int64_t o = r.first + y * ow + x;
+        if (mark_[static_cast<size_t>(o)] != epoch_) {
+          mark_[static_cast<size_t>(o)] = epoch_;
+          listed_.push_back(static_cast<int32_t>(o));
+        }
+      }
+    }
+  }
+  std::sort(listed_.begin(), listed_.end());
+  int32_t sums[kMaxLanes];
+  for (int32_t o : listed_) {
+    const fault::PoolRect w = t.window[static_cast<size_t>(o)];
+    work_ += (int64_t{w.rows} * w.cols + 2) * (lanes_ / 16);
+    std::fill_n(sums, lanes_, 0);
+    for (int64_t y = 0; y < w.rows; ++y) {
+      for (int64_t x = 0; x < w.cols; ++x) {
+        const int64_t e = w.first + y * width + x;
+        const int32_t s = in.slot[static_cast<size_t>(e)];
+        if (s < 0) {
+          const int32_t b = golden_in[e];
+          if (max) {
+            for (int k = 0; k < lanes_; ++k) sums[k] = std::max(sums[k], b);
+          } else {
+            for (int k = 0; k < lanes_; ++k) sums[k] += b;
+          }
+        } else {
+          const uint8_t* b = in.bytes.data() + static_cast<size_t>(s) * kMaxLanes;
+          if (max) {
+            for (int k = 0; k < lanes_; ++k) sums[k] = std::max<int32_t>(sums[k], b[k]);
+          } else {
+            for (int k = 0; k < lanes_; ++k) sums[k] += b[k];
+          }
+        }
+      }
+    }
+    int32_t count = int32_t{w.rows} * w.cols;
+    if (!max && n.window.count_include_pad) {
+      const int32_t padded = n.window.kernel_h * n.window.kernel_w - count;
+      for (int k = 0; k < lanes_; ++k) sums[k] += padded * iv.quant.zero_point;
+      count += padded;
+    }
+    uint8_t y[kMaxLanes];
+    if (max) {
+      for (int k = 0; k < lanes_; ++k) y[k] = static_cast<uint8_t>(sums[k]);
+    } else if ((count & (count - 1)) == 0) {  // rounded_mean's shift, hoisted out of the lanes
+      const int shift = std::countr_zero(static_cast<uint32_t>(count));
+      for (int k = 0; k < lanes_; ++k) y[k] = static_cast<uint8_t>((sums[k] + count / 2) >> shift);
+    } else {
+      for (int k = 0; k < lanes_; ++k) y[k] = fault::rounded_mean(sums[k], count);
+    }
+    int changed = 0;
+    for (int k = 0; k < lanes_; ++k) changed |= y[k] ^ golden_out[o];
+    if (changed != 0) std::copy_n(y, lanes_, out.add(o));
+  }
+}
+
+void ByteBatch::run_global_pool(int node, const Lanes& in, Lanes& out) {
+  const qnn::QNode& n = model_.node(node);
+  const qnn::QValue& iv = model_.value(n.inputs[0]);
+  const int64_t hw = iv.shape[1] * iv.shape[2];
+  const uint8_t* golden_in = sim_->golden_value(n.inputs[0]).data();
+  const uint8_t* golden_out = sim_->golden_value(n.output).data();
+  ++epoch_;
+  listed_.clear();
+  for (int32_t e : in.elements) {
+    const auto c = static_cast<int32_t>(e / hw);
+    if (mark_[static_cast<size_t>(c)] != epoch_) {
+      mark_[static_cast<size_t>(c)] = epoch_;
+      listed_.push_back(c);
+    }
+  }
+  std::sort(listed_.begin(), listed_.end());
+  for (int32_t c : listed_) {
+    work_ += hw * (lanes_ / 16 + 1);
+    int32_t golden_sum = 0;
+    for (int64_t i = 0; i < hw; ++i) golden_sum += golden_in[c * hw + i];
+    uint8_t y[kMaxLanes];
+    bool changed = false;
+    for (int k = 0; k < lanes_; ++k) {
+      int32_t sum = golden_sum;
+      for (int64_t i = 0; i < hw; ++i) {
+        const int32_t s = in.slot[static_cast<size_t>(c * hw + i)];
+        if (s >= 0)
+          sum += int32_t{in.bytes[static_cast<size_t>(s) * kMaxLanes + k]} - golden_in[c * hw + i];
+      }
+      y[k] = static_cast<uint8_t>((sum + static_cast<int32_t>(hw / 2)) / static_cast<int32_t>(hw));
+      changed = changed || y[k] != golden_out[c];
+    }
+    if (changed) std::copy_n(y, lanes_, out.add(c));
+  }
+}
+
+void ByteBatch::run_clamp(int node, const Lanes& in, Lanes& out) {
+  const qnn::QNode& n = model_.node(node);
+  const uint8_t* golden_out = sim_->golden_value(n.output).data();
+  for (size_t s = 0; s < in.elements.size(); ++s) {
+    const int32_t e = in.elements[s];
+    const uint8_t* x = in.bytes.data() + s * kMaxLanes;
+    uint8_t y[kMaxLanes];
+    bool changed = false;
+    for (int k = 0; k < lanes_; ++k) {
+      y[k] = std::clamp(x[k], n.out_min, n.out_max);
+      changed = changed || y[k] != golden_out[e];
+    }
+    if (changed) std::copy_n(y, lanes_, out.add(e));
+  }
+}
+
+}  // namespace hardy::analysis
