@@ -62,6 +62,8 @@ NvfCounts& NvfCounts::operator+=(const NvfCounts& o) {
   bytes_composed += o.bytes_composed;
   bytes_simulated += o.bytes_simulated;
   bytes_for_funnels += o.bytes_for_funnels;
+  bytes_batched += o.bytes_batched;
+  batches += o.batches;
   pairs_by_bounds += o.pairs_by_bounds;
   pairs_simulated += o.pairs_simulated;
   bound_passes += o.bound_passes;
@@ -80,7 +82,7 @@ std::vector<int64_t> NvfCounts::to_vector() const {
   }
   v.insert(v.end(),
            {bytes_trivial, bytes_by_bounds, bytes_composed, bytes_simulated, bytes_for_funnels,
-            pairs_by_bounds, pairs_simulated, bound_passes, bound_proofs});
+            bytes_batched, batches, pairs_by_bounds, pairs_simulated, bound_passes, bound_proofs});
   for (const auto& row : per_layer) v.insert(v.end(), row.begin(), row.end());
   v.insert(v.end(), image_done.begin(), image_done.end());
   return v;
@@ -100,8 +102,8 @@ NvfCounts NvfCounts::from_vector(const std::vector<int64_t>& v, const NvfCounts&
     }
   }
   for (int64_t* x : {&c.bytes_trivial, &c.bytes_by_bounds, &c.bytes_composed, &c.bytes_simulated,
-                     &c.bytes_for_funnels, &c.pairs_by_bounds, &c.pairs_simulated, &c.bound_passes,
-                     &c.bound_proofs}) {
+                     &c.bytes_for_funnels, &c.bytes_batched, &c.batches, &c.pairs_by_bounds,
+                     &c.pairs_simulated, &c.bound_passes, &c.bound_proofs}) {
     *x = take();
   }
   for (auto& row : c.per_layer) {
@@ -416,11 +418,14 @@ void NvfAnalysis::analyse_neuron(int layer, int64_t index, int64_t position, Nvf
       for (int i = 0; i < n_pending; ++i) simulate(pending[static_cast<size_t>(i)]);
       return;
     }
+    out.bytes_batched += n_pending;
+    out.per_layer[static_cast<size_t>(layer)][NvfCounts::kBatched] += n_pending;
     for (int at = 0; at < n_pending; at += ByteBatch::kMaxBytes) {
       const int n = std::min(ByteBatch::kMaxBytes, n_pending - at);
       const uint64_t hit = w.batch.critical(
           l.value, word, std::span<const uint8_t>(pending.data() + at, static_cast<size_t>(n)));
       gate.record_batch(w.batch.last_work(), n);
+      ++out.batches;
       for (int i = 0; i < n; ++i) {
         if (hit >> i & 1) put(critical, pending[static_cast<size_t>(at + i)]);
       }

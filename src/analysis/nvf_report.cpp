@@ -60,6 +60,7 @@ json nvf_report(const NvfAnalysis& a, const NvfCounts& c, double seconds) {
     json row = {{"layer", layer.name},
                 {"neurons", layer.selected_words()},
                 {"simulated", c.per_layer[static_cast<size_t>(l)][NvfCounts::kSimulated]},
+                {"simulated_in_batches", c.per_layer[static_cast<size_t>(l)][NvfCounts::kBatched]},
                 {"bound_passes", c.per_layer[static_cast<size_t>(l)][NvfCounts::kBoundPasses]}};
     if (a.options().cev) {
       const auto& st = c.per_layer[static_cast<size_t>(l)];
@@ -103,6 +104,8 @@ json nvf_report(const NvfAnalysis& a, const NvfCounts& c, double seconds) {
   }
   r["seconds"] = seconds;
   r["simulated"] = c.bytes_simulated;
+  r["simulated_in_batches"] = c.bytes_batched;
+  r["batches"] = c.batches;
   r["decided_by_bounds"] = c.bytes_by_bounds;
   r["decided_through_pooling"] = c.bytes_composed;
   r["decided_for_pooling_inputs"] = c.bytes_for_funnels;

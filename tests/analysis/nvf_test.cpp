@@ -114,6 +114,10 @@ TEST(Nvf, BoundsAndThreadsChangeNothingButHowBytesAreDecided) {
   EXPECT_GT(one.bytes_for_funnels, 0);  // pool1 and pool2 decide bytes for conv1 and conv2
   EXPECT_EQ(plain.bytes_simulated,
             one.bytes_simulated + one.bytes_by_bounds - one.bytes_for_funnels);
+  // Batches decide bytes only with bounds on (the plain path simulates one byte at a time).
+  EXPECT_GT(one.bytes_batched, 0);
+  EXPECT_GE(one.bytes_batched, one.batches);
+  EXPECT_EQ(plain.bytes_batched, 0);
 }
 
 // Critical error values need every byte decided: the same with bounds as with simulation alone.

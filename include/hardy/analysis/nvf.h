@@ -3,8 +3,9 @@
 // byte g into some byte v; the faults of all requested models of one neuron and image need the
 // outcome of at most 36 distinct bytes. Those on each side of g are decided together: interval
 // bounds (IntervalBounds) prove a whole range of them non-critical (or all critical) at once, a
-// range they cannot decide is split, and a single byte they cannot decide is simulated exactly
-// (the fault-injection fast path). A layer whose neurons each reach one output of a pooling node
+// range they cannot decide is split, and the bytes they cannot decide are simulated exactly (the
+// fault-injection fast path, or, when the neuron's cone is a chain, all of them at once in a
+// ByteBatch). A layer whose neurons each reach one output of a pooling node
 // and nothing else is decided through that pooled neuron: its bytes map to pooled bytes, which the
 // pooled neuron (analysed first) decided along with its own. NVF(n) = critical faults of n / faults
 // of n over the images, per fault model; the counts equal an exhaustive injection campaign's
@@ -56,6 +57,9 @@ struct NvfCounts {
   /// Of the bytes decided by bounds or simulation, those a pooled neuron decided only for the
   /// layer funnelling into it (bytes its own faults do not reach).
   int64_t bytes_for_funnels = 0;
+  /// Of the simulated bytes, those decided together with other bytes of their neuron in one
+  /// ByteBatch call, and the calls.
+  int64_t bytes_batched = 0, batches = 0;
   /// (neuron, image) pairs decided without any simulation, and with some.
   int64_t pairs_by_bounds = 0, pairs_simulated = 0;
   /// Interval-bound passes run, and those that proved their range.
@@ -64,6 +68,7 @@ struct NvfCounts {
   enum LayerStat {
     kSimulated,     ///< bytes simulated
     kBoundPasses,   ///< bound passes run
+    kBatched,       ///< bytes simulated in batches (of kSimulated)
     kCevUpFound,    ///< (neuron, image) pairs with a critical byte above golden (cev only)
     kCevUpSum,      ///< Σ CEV⁺ over them
     kCevDownFound,  ///< pairs with a critical byte below golden
