@@ -1,4 +1,4 @@
-// ByteBatch: the faulty bytes of one neuron followed together through a chain of nodes, one lane
+// ByteBatch: the faulty bytes of one neuron followed together through its downstream cone, one lane
 // per byte.
 #include "hardy/analysis/byte_batch.h"
 
@@ -16,8 +16,10 @@ using qnn::OpKind;
 
 namespace {
 
-bool chain_op(OpKind op) {
+// The operators a batch follows.
+bool followed_op(OpKind op) {
   switch (op) {
+    case OpKind::kAdd:
     case OpKind::kConv:
     case OpKind::kDense:
     case OpKind::kMaxPool:
@@ -52,29 +54,43 @@ void ByteBatch::Lanes::reset() {
 ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
     : model_(exec.model()),
       isa_(isa),
-      chains_(model_.values.size()),
+      cones_(model_.values.size()),
       changes_(model_.values.size()),
+      current_(model_.values.size(), nullptr),
       macs_(model_.nodes.size()),
-      pools_(model_.nodes.size()) {
+      pools_(model_.nodes.size()),
+      adds_(model_.nodes.size()) {
   const auto readers = model_.readers();
   size_t widest = 0;
+  last_reader_.assign(model_.values.size(), -1);
   for (size_t v = 0; v < model_.values.size(); ++v) {
-    std::vector<int> chain;
-    for (int at = static_cast<int>(v); at != model_.output;) {
-      const auto& r = readers[static_cast<size_t>(at)];
-      const qnn::QNode* n = r.size() == 1 ? &model_.node(r[0]) : nullptr;
-      if (n == nullptr || !chain_op(n->op) || n->inputs.size() != 1) {
-        chain.clear();
-        break;
+    for (int r : readers[v]) last_reader_[v] = std::max(last_reader_[v], r);
+  }
+  const bool output_unread = readers[static_cast<size_t>(model_.output)].empty();
+  for (size_t v = 0; v < model_.values.size(); ++v) {
+    if (static_cast<int>(v) == model_.output || !output_unread) continue;
+    // Every node downstream of v, in topological (index) order.
+    std::vector<uint8_t> reached(model_.nodes.size(), 0);
+    std::vector<int> todo = {static_cast<int>(v)};
+    std::vector<int> cone;
+    bool followed = true;
+    while (!todo.empty() && followed) {
+      const int at = todo.back();
+      todo.pop_back();
+      for (int r : readers[static_cast<size_t>(at)]) {
+        if (reached[static_cast<size_t>(r)]) continue;
+        reached[static_cast<size_t>(r)] = 1;
+        const qnn::QNode& n = model_.node(r);
+        followed = followed && followed_op(n.op) &&
+                   (n.op == OpKind::kAdd ? n.inputs.size() == 2 : n.inputs.size() == 1);
+        cone.push_back(r);
+        todo.push_back(n.output);
       }
-      chain.push_back(r[0]);
-      at = n->output;
     }
-    if (static_cast<int>(v) != model_.output && !chain.empty() &&
-        readers[static_cast<size_t>(model_.output)].empty()) {
-      chains_[v] = chain;
-    }
-    for (int node : chains_[v]) {
+    std::sort(cone.begin(), cone.end());
+    if (!followed || cone.empty() || model_.node(cone.back()).output != model_.output) continue;
+    cones_[v] = cone;
+    for (int node : cone) {
       const qnn::QNode& n = model_.node(node);
       if ((n.op == OpKind::kConv || n.op == OpKind::kDense) && !macs_[static_cast<size_t>(node)])
         add_mac(node);
@@ -82,6 +98,10 @@ ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
           pools_[static_cast<size_t>(node)].window.empty()) {
         pools_[static_cast<size_t>(node)] =
             fault::pool_tables(n, model_.value(n.inputs[0]).shape, model_.value(n.output).shape);
+      }
+      if (n.op == OpKind::kAdd && !adds_[static_cast<size_t>(node)]) {
+        adds_[static_cast<size_t>(node)].emplace(n, model_.value(n.inputs[0]),
+                                                 model_.value(n.inputs[1]), model_.value(n.output));
       }
     }
   }
@@ -142,19 +162,25 @@ ByteBatch::Mac& ByteBatch::ready_mac(int node) {
 
 uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t> bytes) {
   HARDY_CHECK(follows(value) && !bytes.empty() && bytes.size() <= size_t{kMaxBytes});
-  const auto& chain = chains_[static_cast<size_t>(value)];
+  const auto& cone = cones_[static_cast<size_t>(value)];
   lanes_ = static_cast<int>((bytes.size() + 16) / 16 * 16);
   work_ = 8;
   const int blocks = lanes_ / 16;
+  for (int node : cone) current_[static_cast<size_t>(model_.node(node).output)] = nullptr;
   Lanes& first = changes_[static_cast<size_t>(value)];
   first.reset();
   uint8_t* row = first.add(static_cast<int32_t>(element));
   const uint8_t g = sim_->golden_byte(value, element);
   std::fill(row, row + kMaxLanes, g);
   std::copy(bytes.begin(), bytes.end(), row);
-  const Lanes* in = &first;
-  for (int node : chain) {
+  current_[static_cast<size_t>(value)] = &first;
+  // Values with changes that a node not yet run reads (or the output): none left, all masked.
+  live_.assign(1, value);
+  for (int node : cone) {
     const qnn::QNode& n = model_.node(node);
+    const Lanes* in = current_[static_cast<size_t>(n.inputs[0])];
+    const Lanes* in2 = n.inputs.size() > 1 ? current_[static_cast<size_t>(n.inputs[1])] : nullptr;
+    if (in == nullptr && in2 == nullptr) continue;  // its inputs are golden: so is its output
     Lanes& out = changes_[static_cast<size_t>(n.output)];
     out.reset();
     switch (n.op) {
@@ -169,22 +195,38 @@ uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t
       case OpKind::kGlobalAveragePool:
         run_global_pool(node, *in, out);
         break;
+      case OpKind::kAdd:
+        run_add(node, in, in2, out);
+        break;
       default:
-        if (n.out_min == 0 && n.out_max == 255) continue;  // the same bytes, the same elements
+        if (n.out_min == 0 && n.out_max == 255) {  // the same bytes, the same elements
+          current_[static_cast<size_t>(n.output)] = in;
+          live_.push_back(n.output);
+          continue;
+        }
         run_clamp(node, *in, out);
         break;
     }
     work_ += static_cast<int64_t>(out.elements.size()) * blocks;
-    if (out.elements.empty()) return 0;
-    in = &out;
+    if (!out.elements.empty()) {
+      current_[static_cast<size_t>(n.output)] = &out;
+      live_.push_back(n.output);
+    }
+    std::erase_if(live_, [&](int v) {
+      return v != model_.output && last_reader_[static_cast<size_t>(v)] <= node;
+    });
+    if (live_.empty()) return 0;
   }
+  const Lanes* logits_lanes = current_[static_cast<size_t>(model_.output)];
+  if (logits_lanes == nullptr) return 0;
   // The logits: each lane's top-1 against golden.
   const auto golden = sim_->golden_output();
   std::vector<uint8_t> logits(golden.begin(), golden.end());
   uint64_t critical = 0;
   for (size_t k = 0; k < bytes.size(); ++k) {
-    for (size_t i = 0; i < in->elements.size(); ++i)
-      logits[static_cast<size_t>(in->elements[i])] = in->bytes[i * kMaxLanes + k];
+    for (size_t i = 0; i < logits_lanes->elements.size(); ++i)
+      logits[static_cast<size_t>(logits_lanes->elements[i])] =
+          logits_lanes->bytes[i * kMaxLanes + k];
     if (qnn::argmax(logits.data(), static_cast<int64_t>(logits.size())) != sim_->golden_top1())
       critical |= uint64_t{1} << k;
   }
@@ -404,6 +446,41 @@ void ByteBatch::run_global_pool(int node, const Lanes& in, Lanes& out) {
       changed = changed || y[k] != golden_out[c];
     }
     if (changed) std::copy_n(y, lanes_, out.add(c));
+  }
+}
+
+void ByteBatch::run_add(int node, const Lanes* a, const Lanes* b, Lanes& out) {
+  const qnn::QNode& n = model_.node(node);
+  const qnn::AddTerms& terms = *adds_[static_cast<size_t>(node)];
+  const uint8_t* golden_a = sim_->golden_value(n.inputs[0]).data();
+  const uint8_t* golden_b = sim_->golden_value(n.inputs[1]).data();
+  const uint8_t* golden_out = sim_->golden_value(n.output).data();
+  // The lanes of element e of an input: its changed bytes, or its golden byte in every lane.
+  const auto lanes_of = [&](const Lanes* in, const uint8_t* golden, int32_t e, uint8_t* x) {
+    const int32_t s = in != nullptr ? in->slot[static_cast<size_t>(e)] : -1;
+    if (s >= 0) {
+      std::copy_n(in->bytes.data() + static_cast<size_t>(s) * kMaxLanes, lanes_, x);
+    } else {
+      std::fill_n(x, lanes_, golden[e]);
+    }
+  };
+  ++epoch_;
+  for (const Lanes* in : {a, b}) {
+    if (in == nullptr) continue;
+    for (int32_t e : in->elements) {
+      if (mark_[static_cast<size_t>(e)] == epoch_) continue;
+      mark_[static_cast<size_t>(e)] = epoch_;
+      uint8_t xa[kMaxLanes], xb[kMaxLanes], y[kMaxLanes];
+      lanes_of(a, golden_a, e, xa);
+      lanes_of(b, golden_b, e, xb);
+      int changed = 0;
+      for (int k = 0; k < lanes_; ++k) {
+        y[k] = terms(xa[k], xb[k]);
+        changed |= y[k] ^ golden_out[e];
+      }
+      if (changed != 0) std::copy_n(y, lanes_, out.add(e));
+    }
+    work_ += static_cast<int64_t>(in->elements.size()) * (lanes_ / 16) * 4;
   }
 }
 

@@ -1,10 +1,10 @@
-// Exact outcomes of many faulty bytes of one neuron at once. When a neuron's downstream cone is a
-// chain (every value on the way read by one node, each node reading one value: Conv, Dense,
-// pooling, clamps, Flatten), its bytes are followed together, one lane per byte, with the
-// reference kernels' integer arithmetic: a Conv/Dense output's lanes get golden accumulator +
-// Σ w·Δx, a pool's the window with each lane's bytes, and at the logits each lane's top-1 is
-// compared with golden. One batch replaces up to kMaxLanes simulations and shares their
-// per-element bookkeeping (docs/nvf.md).
+// Exact outcomes of many faulty bytes of one neuron at once. When every node of a neuron's
+// downstream cone is a Conv, Dense, pooling, clamp, Flatten or Add node, its bytes are followed
+// together, one lane per byte, with the reference kernels' integer arithmetic: a Conv/Dense
+// output's lanes get golden accumulator + Σ w·Δx, a pool's the window with each lane's bytes, an
+// Add's each lane's two bytes, and at the logits each lane's top-1 is compared with golden. One
+// batch replaces up to kMaxLanes simulations and shares their per-element bookkeeping
+// (docs/nvf.md).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include "hardy/fault/pool_tables.h"
 #include "hardy/fault/propagator.h"
 #include "hardy/qnn/int8_executor.h"
+#include "hardy/qnn/reference_kernels.h"
 
 namespace hardy::analysis {
 
@@ -31,8 +32,9 @@ class ByteBatch {
   /// must support it.
   explicit ByteBatch(const qnn::Int8Executor& exec, Isa isa = detect_isa());
 
-  /// Whether the cone of value `value` is a chain this class follows.
-  bool follows(int value) const { return !chains_[static_cast<size_t>(value)].empty(); }
+  /// Whether this class follows the cone of value `value` (every node of it one of the operators
+  /// above, the model output at its end and read by no node).
+  bool follows(int value) const { return !cones_[static_cast<size_t>(value)].empty(); }
 
   /// Starts an image: golden values are read from `sim` (its image set; it must outlive the
   /// calls until the next set_image).
@@ -76,6 +78,8 @@ class ByteBatch {
   void run_pool(int node, const Lanes& in, Lanes& out);
   void run_global_pool(int node, const Lanes& in, Lanes& out);
   void run_clamp(int node, const Lanes& in, Lanes& out);
+  // An Add: either input may be unchanged (nullptr).
+  void run_add(int node, const Lanes* a, const Lanes* b, Lanes& out);
   int32_t* position_block(int64_t position, int64_t channels);
   // Output `channel` (position-major index pm) requantized in every lane from Δacc d.
   void requantize_lanes(const qnn::QNode& n, const Mac& m, int64_t pm, int64_t channel,
@@ -84,19 +88,23 @@ class ByteBatch {
   const qnn::QModel& model_;
   Isa isa_;
   const fault::FaultPropagator* sim_ = nullptr;
-  std::vector<std::vector<int>> chains_;  // per value: its cone's nodes in order, or empty
+  std::vector<std::vector<int>> cones_;   // per value: its cone's nodes in order, or empty
+  std::vector<int> last_reader_;          // per value: the last node reading it, or −1
   std::vector<Lanes> changes_;            // per value
-  std::vector<std::optional<Mac>> macs_;  // per node (Conv/Dense on some chain)
-  std::vector<fault::PoolTables> pools_;  // per node (pooling nodes on some chain)
-  std::vector<int32_t> blocks_;           // Conv Δacc per listed position: [channel][lane], 0
-                                          // between calls
-  std::vector<int32_t> dense_deltas_;     // Dense Δacc: [output][lane]
-  std::vector<int32_t> block_of_;         // per position of the node being run: its block
-  std::vector<int32_t> moved_;            // channels of a block that change in some lane
-  std::vector<uint32_t> mark_;            // per output element or position: epoch when listed
-  std::vector<int32_t> listed_;           // positions (or outputs) listed by the node being run
-  std::vector<const uint8_t*> rows_;      // Dense: the changed inputs' lane rows
-  std::vector<int32_t> inputs_;           // Dense: the changed inputs
+  std::vector<const Lanes*> current_;     // per value of the running call: its changes, or null
+  std::vector<int> live_;                 // values with changes still to be read
+  std::vector<std::optional<Mac>> macs_;  // per node (Conv/Dense on some cone)
+  std::vector<fault::PoolTables> pools_;  // per node (pooling nodes on some cone)
+  std::vector<std::optional<qnn::AddTerms>> adds_;  // per node (Add nodes on some cone)
+  std::vector<int32_t> blocks_;        // Conv Δacc per listed position: [channel][lane], 0
+                                       // between calls
+  std::vector<int32_t> dense_deltas_;  // Dense Δacc: [output][lane]
+  std::vector<int32_t> block_of_;      // per position of the node being run: its block
+  std::vector<int32_t> moved_;         // channels of a block that change in some lane
+  std::vector<uint32_t> mark_;         // per output element or position: epoch when listed
+  std::vector<int32_t> listed_;        // positions (or outputs) listed by the node being run
+  std::vector<const uint8_t*> rows_;   // Dense: the changed inputs' lane rows
+  std::vector<int32_t> inputs_;        // Dense: the changed inputs
   uint32_t epoch_ = 0;
   int lanes_ = 0;  // lanes in use: the bytes and at least one golden lane, a multiple of 16
   int64_t work_ = 0;
