@@ -14,6 +14,8 @@ namespace hardy::analysis {
 
 using qnn::OpKind;
 
+static_assert(detail::kLaneStride == ByteBatch::kMaxLanes, "a lane row is one Lanes row");
+
 namespace {
 
 // The operators a batch follows.
@@ -110,8 +112,6 @@ ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
     widest = std::max(widest, n);
     changes_[v].slot.assign(n, -1);
   }
-  blocks_.assign(widest * kMaxLanes, 0);
-  dense_deltas_.assign(widest * kMaxLanes, 0);
   block_of_.assign(widest, 0);
   moved_.assign(widest, 0);
   mark_.assign(widest, 0);
@@ -128,6 +128,7 @@ void ByteBatch::add_mac(int node) {
   }
   if (!m.geo.dense()) return;
   const int64_t outputs = n.weight.shape[0], in = n.weight.shape[1];
+  dense_deltas_.resize(std::max(dense_deltas_.size(), static_cast<size_t>(outputs) * kMaxLanes));
   m.out_pitch = (outputs + 63) / 64 * 64;
   m.weights_t.assign(static_cast<size_t>((in + 1) * m.out_pitch), 0);
   for (int64_t o = 0; o < outputs; ++o) {
@@ -157,6 +158,7 @@ ByteBatch::Mac& ByteBatch::ready_mac(int node) {
   m.geo.slack(m.acc.data(), sim_->golden_value(n.output).data(), m.slack_lo.data(),
               m.slack_hi.data());
   m.ready = true;
+  work_ += m.geo.outputs() * n.reduction_size() / 16;  // once per image, in the batch needing it
   return m;
 }
 
@@ -166,7 +168,13 @@ uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t
   lanes_ = static_cast<int>((bytes.size() + 16) / 16 * 16);
   work_ = 8;
   const int blocks = lanes_ / 16;
-  for (int node : cone) current_[static_cast<size_t>(model_.node(node).output)] = nullptr;
+  // Every value the cone reads or writes starts golden (an Add may read a value upstream of
+  // `value`, which an earlier call may have changed).
+  for (int node : cone) {
+    const qnn::QNode& n = model_.node(node);
+    for (int v : n.inputs) current_[static_cast<size_t>(v)] = nullptr;
+    current_[static_cast<size_t>(n.output)] = nullptr;
+  }
   Lanes& first = changes_[static_cast<size_t>(value)];
   first.reset();
   uint8_t* row = first.add(static_cast<int32_t>(element));
@@ -239,6 +247,9 @@ int32_t* ByteBatch::position_block(int64_t position, int64_t channels) {
     mark_[p] = epoch_;
     block_of_[p] = static_cast<int32_t>(listed_.size());
     listed_.push_back(static_cast<int32_t>(position));
+    // Blocks grow with the positions listed (zero, as between calls).
+    const size_t needed = listed_.size() * static_cast<size_t>(channels) * kMaxLanes;
+    if (blocks_.size() < needed) blocks_.resize(std::max(needed, 2 * blocks_.size()), 0);
   }
   return blocks_.data() +
          static_cast<size_t>(block_of_[p]) * static_cast<size_t>(channels) * kMaxLanes;
@@ -250,14 +261,17 @@ void ByteBatch::requantize_lanes(const qnn::QNode& n, const Mac& m, int64_t pm, 
   const int32_t acc = m.acc[static_cast<size_t>(pm)];
   if (!m.plain) {
     for (int k = 0; k < lanes_; ++k) {
-      y[k] = qnn::requantize(acc + d[k], n.multiplier[static_cast<size_t>(channel)], zp, n.out_min,
+      const auto sum = static_cast<int32_t>(std::clamp<int64_t>(
+          int64_t{acc} + d[k], std::numeric_limits<int32_t>::min(),
+          std::numeric_limits<int32_t>::max()));  // saturated like requantize_lanes
+      y[k] = qnn::requantize(sum, n.multiplier[static_cast<size_t>(channel)], zp, n.out_min,
                              n.out_max);
     }
     return;
   }
   fault::requantize_lanes(acc, d, m.mult[static_cast<size_t>(channel)],
                           m.rshift[static_cast<size_t>(channel)], zp, n.out_min, n.out_max, y,
-                          lanes_);
+                          lanes_, isa_);
 }
 
 void ByteBatch::run_mac(int node, const Lanes& in, Lanes& out) {

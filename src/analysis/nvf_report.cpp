@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 constexpr char kCheckpointMagic[8] = {'H', 'A', 'R', 'D', 'Y', 'N', 'V', 'F'};
-constexpr uint32_t kCheckpointVersion = 1;
+constexpr uint32_t kCheckpointVersion = 2;  // 2: batch counts
 
 double rate(int64_t critical, int64_t faults) {
   return faults > 0 ? static_cast<double>(critical) / static_cast<double>(faults) : 0.0;

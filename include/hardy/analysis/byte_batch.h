@@ -101,11 +101,11 @@ class ByteBatch {
   std::vector<int32_t> dense_deltas_;  // Dense Δacc: [output][lane]
   std::vector<int32_t> block_of_;      // per position of the node being run: its block
   std::vector<int32_t> moved_;         // channels of a block that change in some lane
-  std::vector<uint32_t> mark_;         // per output element or position: epoch when listed
+  std::vector<uint64_t> mark_;         // per output element or position: epoch when listed
   std::vector<int32_t> listed_;        // positions (or outputs) listed by the node being run
   std::vector<const uint8_t*> rows_;   // Dense: the changed inputs' lane rows
   std::vector<int32_t> inputs_;        // Dense: the changed inputs
-  uint32_t epoch_ = 0;
+  uint64_t epoch_ = 0;                 // 64 bits: never wraps
   int lanes_ = 0;  // lanes in use: the bytes and at least one golden lane, a multiple of 16
   int64_t work_ = 0;
 };
