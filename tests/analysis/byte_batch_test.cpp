@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hardy/core/fixed_point.h"
@@ -196,15 +197,18 @@ TEST(ByteBatch, EachLaneIsItsOwnSimulation) {
 }
 
 TEST(ByteBatch, ExactWithUnusualQuantization) {
-  const auto& z = qnn::testing::zoo_model("lenet5_fmnist");
-  for (uint64_t seed = 1; seed <= 2; ++seed) {
-    int64_t left_shifts = 0;
-    const qnn::QModel model = testing::mutated(z.model, seed, left_shifts);
-    EXPECT_GT(left_shifts, 0);
-    int64_t compared = 0;
-    expect_batches_equal_simulation(model, z.test, 2, 37, "lenet5 mutation " + std::to_string(seed),
-                                    compared);
-    EXPECT_GT(compared, 0);
+  for (const auto& [name, stride] :
+       {std::pair{"lenet5_fmnist", 37}, {"import/pad_residual", 997}}) {
+    const auto& z = qnn::testing::zoo_model(name);
+    for (uint64_t seed = 1; seed <= 2; ++seed) {
+      int64_t left_shifts = 0;
+      const qnn::QModel model = testing::mutated(z.model, seed, left_shifts);
+      EXPECT_GT(left_shifts, 0);
+      int64_t compared = 0;
+      const std::string what = std::string(name) + " mutation " + std::to_string(seed);
+      expect_batches_equal_simulation(model, z.test, 2, stride, what, compared);
+      EXPECT_GT(compared, 0) << what;
+    }
   }
 }
 
