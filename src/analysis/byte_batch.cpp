@@ -55,6 +55,7 @@ void ByteBatch::Lanes::reset() {
 
 ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
     : model_(exec.model()),
+      plan_(exec.plan()),
       isa_(isa),
       cones_(model_.values.size()),
       changes_(model_.values.size()),
@@ -62,35 +63,23 @@ ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
       macs_(model_.nodes.size()),
       pools_(model_.nodes.size()),
       adds_(model_.nodes.size()) {
-  const auto readers = model_.readers();
+  // Values are tracked by their storage (a Flatten copy is its source; it never runs).
   size_t widest = 0;
   last_reader_.assign(model_.values.size(), -1);
   for (size_t v = 0; v < model_.values.size(); ++v) {
-    for (int r : readers[v]) last_reader_[v] = std::max(last_reader_[v], r);
+    for (int r : plan_.readers(static_cast<int>(v))) last_reader_[v] = std::max(last_reader_[v], r);
   }
-  const bool output_unread = readers[static_cast<size_t>(model_.output)].empty();
+  const int output = plan_.storage(model_.output);
   for (size_t v = 0; v < model_.values.size(); ++v) {
-    if (static_cast<int>(v) == model_.output || !output_unread) continue;
-    // Every node downstream of v, in topological (index) order.
-    std::vector<uint8_t> reached(model_.nodes.size(), 0);
-    std::vector<int> todo = {static_cast<int>(v)};
-    std::vector<int> cone;
-    bool followed = true;
-    while (!todo.empty() && followed) {
-      const int at = todo.back();
-      todo.pop_back();
-      for (int r : readers[static_cast<size_t>(at)]) {
-        if (reached[static_cast<size_t>(r)]) continue;
-        reached[static_cast<size_t>(r)] = 1;
-        const qnn::QNode& n = model_.node(r);
-        followed = followed && followed_op(n.op) &&
-                   (n.op == OpKind::kAdd ? n.inputs.size() == 2 : n.inputs.size() == 1);
-        cone.push_back(r);
-        todo.push_back(n.output);
-      }
-    }
-    std::sort(cone.begin(), cone.end());
-    if (!followed || cone.empty() || model_.node(cone.back()).output != model_.output) continue;
+    const std::vector<int>& cone = plan_.cone(static_cast<int>(v));
+    if (plan_.storage(static_cast<int>(v)) == output || !plan_.readers(output).empty() ||
+        cone.empty() || plan_.storage(model_.node(cone.back()).output) != output)
+      continue;
+    const bool followed = std::all_of(cone.begin(), cone.end(), [&](int node) {
+      const qnn::QNode& n = model_.node(node);
+      return followed_op(n.op) && n.inputs.size() == (n.op == OpKind::kAdd ? size_t{2} : size_t{1});
+    });
+    if (!followed) continue;
     cones_[v] = cone;
     for (int node : cone) {
       const qnn::QNode& n = model_.node(node);
@@ -172,22 +161,24 @@ uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t
   // `value`, which an earlier call may have changed).
   for (int node : cone) {
     const qnn::QNode& n = model_.node(node);
-    for (int v : n.inputs) current_[static_cast<size_t>(v)] = nullptr;
+    for (int v : n.inputs) current_[static_cast<size_t>(plan_.storage(v))] = nullptr;
     current_[static_cast<size_t>(n.output)] = nullptr;
   }
-  Lanes& first = changes_[static_cast<size_t>(value)];
+  const int start = plan_.storage(value);
+  Lanes& first = changes_[static_cast<size_t>(start)];
   first.reset();
   uint8_t* row = first.add(static_cast<int32_t>(element));
   const uint8_t g = sim_->golden_byte(value, element);
   std::fill(row, row + kMaxLanes, g);
   std::copy(bytes.begin(), bytes.end(), row);
-  current_[static_cast<size_t>(value)] = &first;
+  current_[static_cast<size_t>(start)] = &first;
   // Values with changes that a node not yet run reads (or the output): none left, all masked.
-  live_.assign(1, value);
+  live_.assign(1, start);
   for (int node : cone) {
     const qnn::QNode& n = model_.node(node);
-    const Lanes* in = current_[static_cast<size_t>(n.inputs[0])];
-    const Lanes* in2 = n.inputs.size() > 1 ? current_[static_cast<size_t>(n.inputs[1])] : nullptr;
+    const Lanes* in = current_[static_cast<size_t>(plan_.storage(n.inputs[0]))];
+    const Lanes* in2 =
+        n.inputs.size() > 1 ? current_[static_cast<size_t>(plan_.storage(n.inputs[1]))] : nullptr;
     if (in == nullptr && in2 == nullptr) continue;  // its inputs are golden: so is its output
     Lanes& out = changes_[static_cast<size_t>(n.output)];
     out.reset();
@@ -221,11 +212,11 @@ uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t
       live_.push_back(n.output);
     }
     std::erase_if(live_, [&](int v) {
-      return v != model_.output && last_reader_[static_cast<size_t>(v)] <= node;
+      return v != plan_.storage(model_.output) && last_reader_[static_cast<size_t>(v)] <= node;
     });
     if (live_.empty()) return 0;
   }
-  const Lanes* logits_lanes = current_[static_cast<size_t>(model_.output)];
+  const Lanes* logits_lanes = current_[static_cast<size_t>(plan_.storage(model_.output))];
   if (logits_lanes == nullptr) return 0;
   // The logits: each lane's top-1 against golden.
   const auto golden = sim_->golden_output();

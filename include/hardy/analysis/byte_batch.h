@@ -86,12 +86,13 @@ class ByteBatch {
                         const int32_t* d, uint8_t* y) const;
 
   const qnn::QModel& model_;
+  const qnn::ExecutionPlan& plan_;
   Isa isa_;
   const fault::FaultPropagator* sim_ = nullptr;
-  std::vector<std::vector<int>> cones_;   // per value: its cone's nodes in order, or empty
-  std::vector<int> last_reader_;          // per value: the last node reading it, or −1
-  std::vector<Lanes> changes_;            // per value
-  std::vector<const Lanes*> current_;     // per value of the running call: its changes, or null
+  std::vector<std::vector<int>> cones_;   // per value: its cone (the plan's), or empty
+  std::vector<int> last_reader_;          // per value: the last running node reading it, or −1
+  std::vector<Lanes> changes_;            // per storage value
+  std::vector<const Lanes*> current_;     // per storage value, in the running call: its changes
   std::vector<int> live_;                 // values with changes still to be read
   std::vector<std::optional<Mac>> macs_;  // per node (Conv/Dense on some cone)
   std::vector<fault::PoolTables> pools_;  // per node (pooling nodes on some cone)
