@@ -434,23 +434,36 @@ void ByteBatch::run_global_pool(int node, const Lanes& in, Lanes& out) {
     }
   }
   std::sort(listed_.begin(), listed_.end());
-  for (int32_t c : listed_) {
-    work_ += hw * (lanes_ / 16 + 1);
+  // Each listed channel's sum per lane: the golden sum, plus each changed input's Δ.
+  sums_.resize(std::max(sums_.size(), listed_.size() * kMaxLanes));
+  for (size_t i = 0; i < listed_.size(); ++i) {
+    const int32_t c = listed_[i];
+    block_of_[static_cast<size_t>(c)] = static_cast<int32_t>(i);
     int32_t golden_sum = 0;
-    for (int64_t i = 0; i < hw; ++i) golden_sum += golden_in[c * hw + i];
+    for (int64_t j = 0; j < hw; ++j) golden_sum += golden_in[c * hw + j];
+    std::fill_n(sums_.data() + i * kMaxLanes, lanes_, golden_sum);
+  }
+  for (size_t s = 0; s < in.elements.size(); ++s) {
+    const int32_t e = in.elements[s];
+    int32_t* sum =
+        sums_.data() + static_cast<size_t>(block_of_[static_cast<size_t>(e / hw)]) * kMaxLanes;
+    const uint8_t* x = in.bytes.data() + s * kMaxLanes;
+    const int32_t g = golden_in[e];
+    for (int k = 0; k < lanes_; ++k) sum[k] += int32_t{x[k]} - g;
+  }
+  work_ += (static_cast<int64_t>(listed_.size()) * hw + static_cast<int64_t>(in.elements.size())) *
+           (lanes_ / 16 + 1);
+  const auto half = static_cast<int32_t>(hw / 2), count = static_cast<int32_t>(hw);
+  for (size_t i = 0; i < listed_.size(); ++i) {
+    const int32_t c = listed_[i];
+    const int32_t* sum = sums_.data() + i * kMaxLanes;
     uint8_t y[kMaxLanes];
-    bool changed = false;
+    int changed = 0;
     for (int k = 0; k < lanes_; ++k) {
-      int32_t sum = golden_sum;
-      for (int64_t i = 0; i < hw; ++i) {
-        const int32_t s = in.slot[static_cast<size_t>(c * hw + i)];
-        if (s >= 0)
-          sum += int32_t{in.bytes[static_cast<size_t>(s) * kMaxLanes + k]} - golden_in[c * hw + i];
-      }
-      y[k] = static_cast<uint8_t>((sum + static_cast<int32_t>(hw / 2)) / static_cast<int32_t>(hw));
-      changed = changed || y[k] != golden_out[c];
+      y[k] = static_cast<uint8_t>((sum[k] + half) / count);
+      changed |= y[k] ^ golden_out[c];
     }
-    if (changed) std::copy_n(y, lanes_, out.add(c));
+    if (changed != 0) std::copy_n(y, lanes_, out.add(c));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <utility>
 
 #include "hardy/core/isa.h"
 #include "hardy/qnn/reference_kernels.h"
@@ -97,8 +98,10 @@ IntervalBounds::IntervalBounds(const qnn::Int8Executor& exec, bool margins)
     if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
       pool_tables_[i] =
           fault::pool_tables(n, model_.value(n.inputs[0]).shape, model_.value(n.output).shape);
-      pool_done_[i].assign(static_cast<size_t>(model_.value(n.output).shape.elements()), 0);
     }
+    if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool ||
+        n.op == OpKind::kGlobalAveragePool)
+      pool_done_[i].assign(static_cast<size_t>(model_.value(n.output).shape.elements()), 0);
     if (!is_mac(n)) continue;
     mac_index_[i] = static_cast<int>(macs_.size());
     MacBounds m(fault::MacGeometry(model_, static_cast<int>(i)));
@@ -435,6 +438,16 @@ void IntervalBounds::propagate_elementwise(int node) {
       moved += (lo != golden_.arena[at]) | (hi != golden_.arena[at]);
     }
     for (size_t i = 0; i < moved; ++i) changed_.add(n.output, pooled_[i]);
+    return;
+  }
+  if (n.op == OpKind::kGlobalAveragePool) {
+    // Many inputs feed one output, which costs a whole channel to bound: once per pass.
+    std::vector<uint64_t>& done = pool_done_[static_cast<size_t>(node)];
+    for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
+      const int64_t o = qnn::element_output_index(n, lo_io_[static_cast<size_t>(node)], 0, e);
+      if (std::exchange(done[static_cast<size_t>(o)], changed_.epoch()) != changed_.epoch())
+        bound(o);
+    }
     return;
   }
   for (size_t k = 0; k < n.inputs.size(); ++k) {

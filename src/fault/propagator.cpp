@@ -6,6 +6,7 @@
 #include <bit>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "hardy/core/error.h"
 #include "hardy/qnn/reference_kernels.h"
@@ -57,8 +58,11 @@ FaultPropagator::FaultPropagator(const qnn::Int8Executor& exec)
     dense_threshold_[i] = std::max<int64_t>(1, threshold);
   }
   pool_tables_.resize(nn);
+  pooled_channels_.resize(nn);
   for (size_t i = 0; i < nn; ++i) {
     const QNode& n = model_.nodes[i];
+    if (n.op == OpKind::kGlobalAveragePool)
+      pooled_channels_[i].assign(static_cast<size_t>(model_.value(n.output).shape.elements()), 0);
     if (n.op == OpKind::kMaxPool || n.op == OpKind::kAveragePool) {
       pool_tables_[i] =
           pool_tables(n, model_.value(n.inputs[0]).shape, model_.value(n.output).shape);
@@ -208,6 +212,16 @@ void FaultPropagator::recompute_elementwise(int node) {
     for (size_t k = 0; k < 2; ++k) {
       for (int32_t e : changed_.of(plan_.storage(n.inputs[k])))
         update(e, (*add)(io.x[0][e], io.x[1][e]));
+    }
+    return;
+  }
+  if (n.op == OpKind::kGlobalAveragePool) {
+    // Many inputs feed one output, which costs a whole channel to recompute: once per fault.
+    std::vector<uint64_t>& done = pooled_channels_[static_cast<size_t>(node)];
+    for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
+      const int64_t o = qnn::element_output_index(n, io, 0, e);
+      if (std::exchange(done[static_cast<size_t>(o)], changed_.epoch()) != changed_.epoch())
+        update(o, qnn::element_reference(n, io, o));
     }
     return;
   }

@@ -100,6 +100,7 @@ class ByteBatch {
   std::vector<int32_t> blocks_;        // Conv Δacc per listed position: [channel][lane], 0
                                        // between calls
   std::vector<int32_t> dense_deltas_;  // Dense Δacc: [output][lane]
+  std::vector<int32_t> sums_;          // global pool: per listed channel, its lanes' sums
   std::vector<int32_t> block_of_;      // per position of the node being run: its block
   std::vector<int32_t> moved_;         // channels of a block that change in some lane
   std::vector<uint64_t> mark_;         // per output element or position: epoch when listed

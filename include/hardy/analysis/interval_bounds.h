@@ -101,8 +101,9 @@ class IntervalBounds {
   std::vector<std::optional<qnn::IntervalDense>> dense_;  // per node, where it applies
   std::vector<fault::PoolTables> pool_tables_;
   std::vector<std::optional<qnn::AddTerms>> add_terms_;  // per Add node
-  std::vector<std::vector<uint64_t>> pool_done_;         // per pool node and output: epoch bounded
-  std::vector<int32_t> pooled_;                          // a pool's outputs to bound in a pass
+  std::vector<std::vector<uint64_t>>
+      pool_done_;                        // per (global) pool node and output: epoch bounded
+  std::vector<int32_t> pooled_;          // a pool's outputs to bound in a pass
   int margin_node_ = -1;                 // the logits' Dense node, if its margins can be bounded
   std::vector<double> margin_scale_;     // per class: its real requantization multiplier
   std::vector<double> margin_rounding_;  // per class: how far its rounding can move it

@@ -119,6 +119,7 @@ class FaultPropagator {
   std::vector<int> mac_index_;            // per node: index into macs_ or −1
   std::vector<int64_t> dense_threshold_;  // per node: changed inputs from which to run whole
   std::vector<PoolTables> pool_tables_;   // per pooling node
+  std::vector<std::vector<uint64_t>> pooled_channels_;   // per global pool and output: epoch done
   std::vector<std::optional<qnn::AddTerms>> add_terms_;  // per Add node
   std::vector<MacLayer> macs_;
   std::vector<int32_t> scratch_;
