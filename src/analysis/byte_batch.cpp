@@ -473,14 +473,12 @@ void ByteBatch::run_add(int node, const Lanes* a, const Lanes* b, Lanes& out) {
   const uint8_t* golden_a = sim_->golden_value(n.inputs[0]).data();
   const uint8_t* golden_b = sim_->golden_value(n.inputs[1]).data();
   const uint8_t* golden_out = sim_->golden_value(n.output).data();
-  // The lanes of element e of an input: its changed bytes, or its golden byte in every lane.
-  const auto lanes_of = [&](const Lanes* in, const uint8_t* golden, int32_t e, uint8_t* x) {
+  const QuantizedMultiplier mult = terms.multiplier();
+  const bool plain = plain_scaling(mult);
+  // The lane row of element e of an input, or nullptr where it holds its golden byte.
+  const auto row_of = [](const Lanes* in, int32_t e) -> const uint8_t* {
     const int32_t s = in != nullptr ? in->slot[static_cast<size_t>(e)] : -1;
-    if (s >= 0) {
-      std::copy_n(in->bytes.data() + static_cast<size_t>(s) * kMaxLanes, lanes_, x);
-    } else {
-      std::fill_n(x, lanes_, golden[e]);
-    }
+    return s >= 0 ? in->bytes.data() + static_cast<size_t>(s) * kMaxLanes : nullptr;
   };
   ++epoch_;
   for (const Lanes* in : {a, b}) {
@@ -488,14 +486,28 @@ void ByteBatch::run_add(int node, const Lanes* a, const Lanes* b, Lanes& out) {
     for (int32_t e : in->elements) {
       if (mark_[static_cast<size_t>(e)] == epoch_) continue;
       mark_[static_cast<size_t>(e)] = epoch_;
-      uint8_t xa[kMaxLanes], xb[kMaxLanes], y[kMaxLanes];
-      lanes_of(a, golden_a, e, xa);
-      lanes_of(b, golden_b, e, xb);
-      int changed = 0;
-      for (int k = 0; k < lanes_; ++k) {
-        y[k] = terms(xa[k], xb[k]);
-        changed |= y[k] ^ golden_out[e];
+      const uint8_t* xa = row_of(a, e);
+      const uint8_t* xb = row_of(b, e);
+      // Each lane's sum of the two terms, then one requantization per lane.
+      int32_t sum[kMaxLanes];
+      if (xa != nullptr && xb != nullptr) {
+        for (int k = 0; k < lanes_; ++k) sum[k] = terms.term(0, xa[k]) + terms.term(1, xb[k]);
+      } else {
+        const uint8_t* x = xa != nullptr ? xa : xb;
+        const size_t changed_input = xa != nullptr ? 0 : 1;
+        const int32_t other =
+            xa != nullptr ? terms.term(1, golden_b[e]) : terms.term(0, golden_a[e]);
+        for (int k = 0; k < lanes_; ++k) sum[k] = terms.term(changed_input, x[k]) + other;
       }
+      uint8_t y[kMaxLanes];
+      if (plain) {
+        fault::requantize_lanes(0, sum, mult.multiplier, -mult.shift, terms.zero_point(),
+                                terms.lo(), terms.hi(), y, lanes_, isa_);
+      } else {
+        for (int k = 0; k < lanes_; ++k) y[k] = terms.output(sum[k]);
+      }
+      int changed = 0;
+      for (int k = 0; k < lanes_; ++k) changed |= y[k] ^ golden_out[e];
       if (changed != 0) std::copy_n(y, lanes_, out.add(e));
     }
     work_ += static_cast<int64_t>(in->elements.size()) * (lanes_ / 16) * 4;

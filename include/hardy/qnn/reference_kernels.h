@@ -54,9 +54,14 @@ inline int32_t add_term(const QNode& node, size_t k, uint8_t q, int32_t zero_poi
 class AddTerms {
  public:
   AddTerms(const QNode& node, const QValue& a, const QValue& b, const QValue& out);
-  uint8_t operator()(uint8_t a, uint8_t b) const {
-    return requantize(terms_[0][a] + terms_[1][b], multiplier_, zero_point_, lo_, hi_);
-  }
+  uint8_t operator()(uint8_t a, uint8_t b) const { return output(term(0, a) + term(1, b)); }
+  /// Input k's term of byte q; the output byte is output(term(0, a) + term(1, b)).
+  int32_t term(size_t k, uint8_t q) const { return terms_[k][q]; }
+  uint8_t output(int32_t sum) const { return requantize(sum, multiplier_, zero_point_, lo_, hi_); }
+  QuantizedMultiplier multiplier() const { return multiplier_; }
+  int32_t zero_point() const { return zero_point_; }
+  uint8_t lo() const { return lo_; }
+  uint8_t hi() const { return hi_; }
 
  private:
   std::array<std::array<int32_t, 256>, 2> terms_{};
