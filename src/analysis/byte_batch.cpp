@@ -115,8 +115,10 @@ void ByteBatch::add_mac(int node) {
     m.mult.push_back(q.multiplier);
     m.rshift.push_back(-q.shift);
   }
-  if (!m.geo.dense()) return;
-  const int64_t outputs = n.weight.shape[0], in = n.weight.shape[1];
+  if (m.geo.groups() != 1) return;  // a grouped Conv scatters its changed inputs
+  // Dense or ungrouped Conv: the weights transposed, one row per reduction index (the changed
+  // inputs' sums are taken as a Dense's, per output position).
+  const int64_t outputs = m.geo.channels(), in = n.reduction_size();
   dense_deltas_.resize(std::max(dense_deltas_.size(), static_cast<size_t>(outputs) * kMaxLanes));
   m.out_pitch = (outputs + 63) / 64 * 64;
   m.weights_t.assign(static_cast<size_t>((in + 1) * m.out_pitch), 0);
@@ -294,28 +296,22 @@ void ByteBatch::run_mac(int node, const Lanes& in, Lanes& out) {
     });
     return;
   }
-  if (m.geo.dense()) {
-    // Every output's sums over the changed inputs, each lane on its own bytes, less the golden
-    // lane's: Δacc.
-    rows_.clear();
-    inputs_.clear();
-    for (size_t s = 0; s < in.elements.size(); ++s) {
-      rows_.push_back(in.bytes.data() + s * kMaxLanes);
-      inputs_.push_back(in.elements[s]);
+  if (!m.weights_t.empty()) {
+    // Every output's sums over the changed inputs feeding it, each lane on its own bytes, less
+    // the golden lane's: Δacc. A Conv's inputs are first grouped by the output position they feed.
+    if (m.geo.dense()) {
+      rows_.clear();
+      inputs_.clear();
+      for (size_t s = 0; s < in.elements.size(); ++s) {
+        rows_.push_back(in.bytes.data() + s * kMaxLanes);
+        inputs_.push_back(in.elements[s]);
+      }
+      settle_position(n, m, 0, 0, static_cast<int64_t>(rows_.size()), out);
+      return;
     }
-    int32_t* block = dense_deltas_.data();  // overwritten, unlike the Conv blocks (kept zero)
-    const int moved = detail::dense_lane_deltas(
-        {rows_.data(), inputs_.data(), static_cast<int64_t>(rows_.size()), m.weights_t.data(),
-         n.weight.shape[1], channels, m.out_pitch, lanes_, block, m.slack_lo.data(),
-         m.slack_hi.data(), moved_.data()},
-        isa_);
-    work_ += (static_cast<int64_t>(rows_.size()) + 3) / 4 * (channels + m.out_pitch / 4) *
-                 (lanes_ / 16) +
-             4 * moved * (lanes_ / 16);
-    for (int i = 0; i < moved; ++i) {
-      const int64_t c = moved_[static_cast<size_t>(i)];
-      requantize_lanes(n, m, c, c, block + c * kMaxLanes, out.add(static_cast<int32_t>(c)));
-    }
+    group_by_position(m, in);
+    for (size_t b = 0; b < listed_.size(); ++b)
+      settle_position(n, m, listed_[b], starts_[b], starts_[b + 1] - starts_[b], out);
     return;
   }
   // A Conv: each changed input's Δx scattered over the outputs it feeds, per lane.
@@ -344,6 +340,54 @@ void ByteBatch::run_mac(int node, const Lanes& in, Lanes& out) {
                        out.add(static_cast<int32_t>(c * positions + p)));
     }
     for (int64_t c = 0; c < channels; ++c) std::fill_n(block + c * kMaxLanes, lanes_, 0);
+  }
+}
+
+void ByteBatch::group_by_position(const Mac& m, const Lanes& in) {
+  ++epoch_;
+  listed_.clear();
+  taps_.clear();
+  // Each (changed input, tap) with the block of its position; then counted, placed in order.
+  for (size_t s = 0; s < in.elements.size(); ++s) {
+    m.geo.for_each_tap_row(in.elements[s], [&](int64_t p, int64_t row, int64_t, int64_t) {
+      const auto pi = static_cast<size_t>(p);
+      if (mark_[pi] != epoch_) {
+        mark_[pi] = epoch_;
+        block_of_[pi] = static_cast<int32_t>(listed_.size());
+        listed_.push_back(static_cast<int32_t>(p));
+      }
+      taps_.push_back({block_of_[pi], static_cast<int32_t>(s), static_cast<int32_t>(row)});
+    });
+  }
+  starts_.assign(listed_.size() + 1, 0);
+  for (const Tap& t : taps_) ++starts_[static_cast<size_t>(t.block) + 1];
+  for (size_t b = 0; b < listed_.size(); ++b) starts_[b + 1] += starts_[b];
+  rows_.resize(taps_.size());
+  inputs_.resize(taps_.size());
+  fill_.assign(starts_.begin(), starts_.end() - 1);
+  for (const Tap& t : taps_) {
+    const auto at = static_cast<size_t>(fill_[static_cast<size_t>(t.block)]++);
+    rows_[at] = in.bytes.data() + static_cast<size_t>(t.input) * kMaxLanes;
+    inputs_[at] = t.row;
+  }
+  work_ += static_cast<int64_t>(taps_.size()) * 2;
+}
+
+void ByteBatch::settle_position(const qnn::QNode& n, const Mac& m, int64_t p, int64_t first,
+                                int64_t count, Lanes& out) {
+  const int64_t channels = m.geo.channels();
+  int32_t* block = dense_deltas_.data();  // overwritten, unlike the Conv blocks (kept zero)
+  const int moved = detail::dense_lane_deltas(
+      {rows_.data() + first, inputs_.data() + first, count, m.weights_t.data(), n.reduction_size(),
+       channels, m.out_pitch, lanes_, block, m.slack_lo.data() + p * channels,
+       m.slack_hi.data() + p * channels, moved_.data()},
+      isa_);
+  work_ += (count + 3) / 4 * (channels + m.out_pitch / 4) * (lanes_ / 16) +
+           4 * moved * (lanes_ / 16) + channels;
+  for (int i = 0; i < moved; ++i) {
+    const int64_t c = moved_[static_cast<size_t>(i)];
+    requantize_lanes(n, m, p * channels + c, c, block + c * kMaxLanes,
+                     out.add(static_cast<int32_t>(c * m.geo.positions() + p)));
   }
 }
 

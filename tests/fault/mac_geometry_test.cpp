@@ -73,7 +73,8 @@ TEST(MacKernels, RequantizeLanesIsRequantizeSumsWithOneAccumulator) {
   RngStream rng(9, 1, 0);
   for (int round = 0; round < 300; ++round) {
     const int64_t n = 1 + static_cast<int64_t>(rng.uniform_below(64));
-    const QuantizedMultiplier q = quantize_multiplier(0.0001 + rng.uniform_below(1000) / 1001.0);
+    const QuantizedMultiplier q =
+        quantize_multiplier(0.0001 + static_cast<double>(rng.uniform_below(1000)) / 1001.0);
     const auto acc = static_cast<int32_t>(rng.uniform_below(2'000'001)) - 1'000'000;
     std::vector<int32_t> delta, accs(static_cast<size_t>(n), acc),
         mult(static_cast<size_t>(n), q.multiplier), rshift(static_cast<size_t>(n), -q.shift);

@@ -64,7 +64,8 @@ class ByteBatch {
     fault::MacGeometry geo;
     bool plain = false;                 // every multiplier a plain scaling (vector requantization)
     std::vector<int32_t> mult, rshift;  // per output channel
-    std::vector<int8_t> weights_t;      // Dense: [in + 1][out_pitch], row `in` zero
+    // Dense or ungrouped Conv: [reduction + 1][out_pitch], row `reduction` zero (else empty)
+    std::vector<int8_t> weights_t;
     int64_t out_pitch = 0;
     std::vector<int32_t> acc, slack_lo, slack_hi;
     bool ready = false;
@@ -81,6 +82,13 @@ class ByteBatch {
   // An Add: either input may be unchanged (nullptr).
   void run_add(int node, const Lanes* a, const Lanes* b, Lanes& out);
   int32_t* position_block(int64_t position, int64_t channels);
+  // A Conv with weights_t: its (changed input, tap) pairs grouped by output position (listed_),
+  // position b's in rows_/inputs_[starts_[b], starts_[b + 1]).
+  void group_by_position(const Mac& m, const Lanes& in);
+  // The outputs at position p (0 for a Dense) from the changed inputs rows_/inputs_[first, +count):
+  // the Δacc of each lane, and those that change in some lane requantized into `out`.
+  void settle_position(const qnn::QNode& n, const Mac& m, int64_t p, int64_t first, int64_t count,
+                       Lanes& out);
   // Output `channel` (position-major index pm) requantized in every lane from Δacc d.
   void requantize_lanes(const qnn::QNode& n, const Mac& m, int64_t pm, int64_t channel,
                         const int32_t* d, uint8_t* y) const;
@@ -105,9 +113,14 @@ class ByteBatch {
   std::vector<int32_t> moved_;         // channels of a block that change in some lane
   std::vector<uint64_t> mark_;         // per output element or position: epoch when listed
   std::vector<int32_t> listed_;        // positions (or outputs) listed by the node being run
-  std::vector<const uint8_t*> rows_;   // Dense: the changed inputs' lane rows
-  std::vector<int32_t> inputs_;        // Dense: the changed inputs
-  uint64_t epoch_ = 0;                 // 64 bits: never wraps
+  std::vector<const uint8_t*> rows_;   // changed inputs' lane rows (a Conv's by position)
+  std::vector<int32_t> inputs_;        // their rows of weights_t
+  struct Tap {
+    int32_t block, input, row;  // listed position, lane row in the input's Lanes, weights_t row
+  };
+  std::vector<Tap> taps_;
+  std::vector<int64_t> starts_, fill_;  // per listed position: its first tap in rows_/inputs_
+  uint64_t epoch_ = 0;                  // 64 bits: never wraps
   int lanes_ = 0;  // lanes in use: the bytes and at least one golden lane, a multiple of 16
   int64_t work_ = 0;
 };

@@ -78,13 +78,14 @@ class MacGeometry {
   int64_t positions() const { return positions_; }
   int64_t outputs() const { return channels_ * positions_; }
 
-  /// Calls f(position, weights, first channel, count) for every output position that input
-  /// element `element` feeds: the outputs there are channels [first, first + count) and their
-  /// weights for this input are weights[0 .. count).
+  /// Calls f(position, row, first channel, count) for every output position that input element
+  /// `element` feeds: the outputs there are channels [first, first + count), and their weights for
+  /// this input are the row'th group of count in the transposed weights, [row][channel in group]
+  /// (for a Dense or an ungrouped Conv, row is the input's index in the node's reduction).
   template <class F>
-  void for_each_tap(int64_t element, F&& f) const {
+  void for_each_tap_row(int64_t element, F&& f) const {
     if (dense_) {
-      f(int64_t{0}, weights_t_.data() + element * channels_, int64_t{0}, channels_);
+      f(int64_t{0}, element, int64_t{0}, channels_);
       return;
     }
     const int64_t c = element / (in_h_ * in_w_), iy = element / in_w_ % in_h_, ix = element % in_w_;
@@ -101,11 +102,21 @@ class MacGeometry {
         const int64_t ox = tx / stride_w_;
         if (ox >= out_w_) continue;
         // Tap k = (c − g·icg)·KH·KW + ky·KW + kx of group g.
-        const int64_t k = g * reduction_ + (c - g * icg_) * taps + ky * kw_ + kx;
-        f(oy * out_w_ + ox, weights_t_.data() + k * ocg_, g * ocg_, ocg_);
+        f(oy * out_w_ + ox, g * reduction_ + (c - g * icg_) * taps + ky * kw_ + kx, g * ocg_, ocg_);
       }
     }
   }
+  /// Calls f(position, weights, first channel, count) for every output position that input
+  /// element `element` feeds: the outputs there are channels [first, first + count) and their
+  /// weights for this input are weights[0 .. count).
+  template <class F>
+  void for_each_tap(int64_t element, F&& f) const {
+    for_each_tap_row(element, [&](int64_t p, int64_t row, int64_t first, int64_t count) {
+      f(p, weights_t_.data() + row * ocg_, first, count);
+    });
+  }
+  /// Convolution groups (1 for a Dense).
+  int64_t groups() const { return channels_ / ocg_; }
 
   /// The golden accumulators, position-major, from the node's input bytes x (zero point zx): the
   /// kernel's integer sum in another order (exact).
