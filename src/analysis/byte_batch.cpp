@@ -115,16 +115,22 @@ void ByteBatch::add_mac(int node) {
     m.mult.push_back(q.multiplier);
     m.rshift.push_back(-q.shift);
   }
-  if (m.geo.groups() != 1) return;  // a grouped Conv scatters its changed inputs
-  // Dense or ungrouped Conv: the weights transposed, one row per reduction index (the changed
-  // inputs' sums are taken as a Dense's, per output position).
-  const int64_t outputs = m.geo.channels(), in = n.reduction_size();
-  dense_deltas_.resize(std::max(dense_deltas_.size(), static_cast<size_t>(outputs) * kMaxLanes));
-  m.out_pitch = (outputs + 63) / 64 * 64;
-  m.weights_t.assign(static_cast<size_t>((in + 1) * m.out_pitch), 0);
-  for (int64_t o = 0; o < outputs; ++o) {
-    for (int64_t i = 0; i < in; ++i)
-      m.weights_t[static_cast<size_t>(i * m.out_pitch + o)] = n.weight[o * in + i];
+  // Each changed input's Δacc is summed per output position (and group) like a Dense's, from the
+  // weights transposed: one row per (group, reduction index), the group's channels. Groups of
+  // fewer than kGatheredGroup channels (depthwise) scatter the changed inputs instead.
+  const int64_t groups = m.geo.groups(), group_channels = m.geo.channels() / groups;
+  if (group_channels < kGatheredGroup) return;
+  const int64_t reduction = n.reduction_size();
+  dense_deltas_.resize(
+      std::max(dense_deltas_.size(), static_cast<size_t>(group_channels) * kMaxLanes));
+  m.out_pitch = (group_channels + 63) / 64 * 64;
+  m.weights_t.assign(static_cast<size_t>((groups * reduction + 1) * m.out_pitch), 0);
+  for (int64_t c = 0; c < m.geo.channels(); ++c) {
+    const int64_t g = c / group_channels;
+    for (int64_t i = 0; i < reduction; ++i) {
+      m.weights_t[static_cast<size_t>((g * reduction + i) * m.out_pitch + c - g * group_channels)] =
+          n.weight[c * reduction + i];
+    }
   }
 }
 
@@ -298,7 +304,8 @@ void ByteBatch::run_mac(int node, const Lanes& in, Lanes& out) {
   }
   if (!m.weights_t.empty()) {
     // Every output's sums over the changed inputs feeding it, each lane on its own bytes, less
-    // the golden lane's: Δacc. A Conv's inputs are first grouped by the output position they feed.
+    // the golden lane's: Δacc. A Conv's inputs are first grouped by the output position (and
+    // group) they feed.
     if (m.geo.dense()) {
       rows_.clear();
       inputs_.clear();
@@ -306,12 +313,15 @@ void ByteBatch::run_mac(int node, const Lanes& in, Lanes& out) {
         rows_.push_back(in.bytes.data() + s * kMaxLanes);
         inputs_.push_back(in.elements[s]);
       }
-      settle_position(n, m, 0, 0, static_cast<int64_t>(rows_.size()), out);
+      settle_position(n, m, 0, 0, 0, static_cast<int64_t>(rows_.size()), out);
       return;
     }
     group_by_position(m, in);
-    for (size_t b = 0; b < listed_.size(); ++b)
-      settle_position(n, m, listed_[b], starts_[b], starts_[b + 1] - starts_[b], out);
+    const int64_t groups = m.geo.groups();
+    for (size_t b = 0; b < listed_.size(); ++b) {
+      settle_position(n, m, listed_[b] / groups, listed_[b] % groups, starts_[b],
+                      starts_[b + 1] - starts_[b], out);
+    }
     return;
   }
   // A Conv: each changed input's Δx scattered over the outputs it feeds, per lane.
@@ -347,16 +357,18 @@ void ByteBatch::group_by_position(const Mac& m, const Lanes& in) {
   ++epoch_;
   listed_.clear();
   taps_.clear();
-  // Each (changed input, tap) with the block of its position; then counted, placed in order.
+  const int64_t groups = m.geo.groups(), group_channels = m.geo.channels() / groups;
+  // Each (changed input, tap) with the block of its position and group; then counted and placed
+  // block by block.
   for (size_t s = 0; s < in.elements.size(); ++s) {
-    m.geo.for_each_tap_row(in.elements[s], [&](int64_t p, int64_t row, int64_t, int64_t) {
-      const auto pi = static_cast<size_t>(p);
-      if (mark_[pi] != epoch_) {
-        mark_[pi] = epoch_;
-        block_of_[pi] = static_cast<int32_t>(listed_.size());
-        listed_.push_back(static_cast<int32_t>(p));
+    m.geo.for_each_tap_row(in.elements[s], [&](int64_t p, int64_t row, int64_t first, int64_t) {
+      const auto key = static_cast<size_t>(p * groups + first / group_channels);
+      if (mark_[key] != epoch_) {
+        mark_[key] = epoch_;
+        block_of_[key] = static_cast<int32_t>(listed_.size());
+        listed_.push_back(static_cast<int32_t>(key));
       }
-      taps_.push_back({block_of_[pi], static_cast<int32_t>(s), static_cast<int32_t>(row)});
+      taps_.push_back({block_of_[key], static_cast<int32_t>(s), static_cast<int32_t>(row)});
     });
   }
   starts_.assign(listed_.size() + 1, 0);
@@ -373,20 +385,21 @@ void ByteBatch::group_by_position(const Mac& m, const Lanes& in) {
   work_ += static_cast<int64_t>(taps_.size()) * 2;
 }
 
-void ByteBatch::settle_position(const qnn::QNode& n, const Mac& m, int64_t p, int64_t first,
-                                int64_t count, Lanes& out) {
-  const int64_t channels = m.geo.channels();
+void ByteBatch::settle_position(const qnn::QNode& n, const Mac& m, int64_t p, int64_t g,
+                                int64_t first, int64_t count, Lanes& out) {
+  const int64_t channels = m.geo.channels(), group_channels = channels / m.geo.groups();
+  const int64_t base = p * channels + g * group_channels;  // the group's first output here
   int32_t* block = dense_deltas_.data();  // overwritten, unlike the Conv blocks (kept zero)
   const int moved = detail::dense_lane_deltas(
-      {rows_.data() + first, inputs_.data() + first, count, m.weights_t.data(), n.reduction_size(),
-       channels, m.out_pitch, lanes_, block, m.slack_lo.data() + p * channels,
-       m.slack_hi.data() + p * channels, moved_.data()},
+      {rows_.data() + first, inputs_.data() + first, count, m.weights_t.data(),
+       m.geo.groups() * n.reduction_size(), group_channels, m.out_pitch, lanes_, block,
+       m.slack_lo.data() + base, m.slack_hi.data() + base, moved_.data()},
       isa_);
-  work_ += (count + 3) / 4 * (channels + m.out_pitch / 4) * (lanes_ / 16) +
-           4 * moved * (lanes_ / 16) + channels;
+  work_ += (count + 3) / 4 * (group_channels + m.out_pitch / 4) * (lanes_ / 16) +
+           4 * moved * (lanes_ / 16) + group_channels;
   for (int i = 0; i < moved; ++i) {
-    const int64_t c = moved_[static_cast<size_t>(i)];
-    requantize_lanes(n, m, p * channels + c, c, block + c * kMaxLanes,
+    const int64_t j = moved_[static_cast<size_t>(i)], c = g * group_channels + j;
+    requantize_lanes(n, m, base + j, c, block + j * kMaxLanes,
                      out.add(static_cast<int32_t>(c * m.geo.positions() + p)));
   }
 }

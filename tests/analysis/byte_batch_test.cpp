@@ -64,8 +64,9 @@ void expect_batches_equal_simulation(const qnn::QModel& model, const data::Datas
 }
 
 // Small random models with what the zoo lacks: padded and overlapping pools, count_include_pad,
-// a grouped Conv fed by several changed inputs, a global pool over few cells, a Flatten and a Clip
-// that clamp, standalone Relu, a residual Add, left-shift multipliers.
+// grouped Convs (groups of 2 and of 8 channels) fed by several changed inputs, a global pool over
+// few cells, a Flatten and a Clip that clamp, standalone Relu, a residual Add, left-shift
+// multipliers.
 class ModelBuilder {
  public:
   explicit ModelBuilder(uint64_t seed) : rng_(seed, 3, 0) {}
@@ -224,7 +225,8 @@ TEST(ByteBatch, ExactOnPaddedPoolsGroupsResidualsAndClamps) {
     const int sum = b.add(e, m);                                   // residual
     const int p = b.pool(OpKind::kAveragePool, sum, 3, 1, 1, 1, true);
     const int g = b.conv(p, 16, 2, 2, 0, 1, 1, 10, 240);
-    const int f = b.clamp(OpKind::kFlatten, b.global_pool(g), 3, 250);
+    const int h = b.conv(g, 16, 3, 1, 1, 1, 2);  // groups of 8: summed per position and group
+    const int f = b.clamp(OpKind::kFlatten, b.global_pool(h), 3, 250);
     const int out = b.dense(b.clamp(OpKind::kClip, b.dense(f, 70), 20, 230), 10);
     const qnn::QModel model = b.finish(out);
     const data::Dataset images = random_images(model, 2);

@@ -64,13 +64,16 @@ class ByteBatch {
     fault::MacGeometry geo;
     bool plain = false;                 // every multiplier a plain scaling (vector requantization)
     std::vector<int32_t> mult, rshift;  // per output channel
-    // Dense or ungrouped Conv: [reduction + 1][out_pitch], row `reduction` zero (else empty)
+    // [groups · reduction + 1][out_pitch]: row g · reduction + i holds group g's weights of
+    // reduction index i, the last row zero; empty for groups of fewer than kGatheredGroup channels
     std::vector<int8_t> weights_t;
     int64_t out_pitch = 0;
     std::vector<int32_t> acc, slack_lo, slack_hi;
     bool ready = false;
   };
 
+  // Groups of at least this many channels sum their changed inputs per output position.
+  static constexpr int64_t kGatheredGroup = 8;
   void add_mac(int node);
   Mac& ready_mac(int node);
   // Δacc of the node's outputs per lane into blocks_ (one block of channels × kMaxLanes per
@@ -82,13 +85,15 @@ class ByteBatch {
   // An Add: either input may be unchanged (nullptr).
   void run_add(int node, const Lanes* a, const Lanes* b, Lanes& out);
   int32_t* position_block(int64_t position, int64_t channels);
-  // A Conv with weights_t: its (changed input, tap) pairs grouped by output position (listed_),
-  // position b's in rows_/inputs_[starts_[b], starts_[b + 1]).
+  // A Conv with weights_t: its (changed input, tap) pairs grouped by output position and group,
+  // listed_[b] = position · groups + group, block b's pairs in rows_/inputs_[starts_[b],
+  // starts_[b + 1]).
   void group_by_position(const Mac& m, const Lanes& in);
-  // The outputs at position p (0 for a Dense) from the changed inputs rows_/inputs_[first, +count):
-  // the Δacc of each lane, and those that change in some lane requantized into `out`.
-  void settle_position(const qnn::QNode& n, const Mac& m, int64_t p, int64_t first, int64_t count,
-                       Lanes& out);
+  // The outputs of group g at position p (both 0 for a Dense) from the changed inputs
+  // rows_/inputs_[first, first + count): each lane's Δacc, and the outputs that change in some
+  // lane requantized into `out`.
+  void settle_position(const qnn::QNode& n, const Mac& m, int64_t p, int64_t g, int64_t first,
+                       int64_t count, Lanes& out);
   // Output `channel` (position-major index pm) requantized in every lane from Δacc d.
   void requantize_lanes(const qnn::QNode& n, const Mac& m, int64_t pm, int64_t channel,
                         const int32_t* d, uint8_t* y) const;
