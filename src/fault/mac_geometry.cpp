@@ -306,6 +306,10 @@ MacGeometry::MacGeometry(const qnn::QModel& model, int node) : node_(node) {
     stride_w_ = w.stride_w;
     pad_top_ = w.pad_top;
     pad_left_ = w.pad_left;
+    in_hw_div_ = Divisor(static_cast<uint32_t>(in_h_ * in_w_));
+    in_w_div_ = Divisor(static_cast<uint32_t>(in_w_));
+    stride_h_div_ = Divisor(static_cast<uint32_t>(stride_h_));
+    stride_w_div_ = Divisor(static_cast<uint32_t>(stride_w_));
   }
   weights_t_.assign(static_cast<size_t>(channels_ * reduction_), 0);
   for (int64_t c = 0; c < channels_; ++c) {
