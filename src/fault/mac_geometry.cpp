@@ -295,6 +295,7 @@ MacGeometry::MacGeometry(const qnn::QModel& model, int node) : node_(node) {
   ocg_ = channels_ / groups;
   if (!dense_) {
     icg_ = is[0] / groups;
+    icg_div_ = Divisor(static_cast<uint32_t>(icg_));
     in_h_ = is[1];
     in_w_ = is[2];
     out_h_ = os[1];

@@ -93,7 +93,7 @@ class MacGeometry {
     const auto el = static_cast<uint32_t>(element);
     const uint32_t c = in_hw_div_.quotient(el), at = el - c * in_hw_div_.divisor();
     const uint32_t iy = in_w_div_.quotient(at), ix = at - iy * in_w_div_.divisor();
-    const int64_t g = icg_ == 1 ? c : c / icg_;
+    const int64_t g = icg_div_.quotient(c);
     const int64_t taps = int64_t{kh_} * kw_;
     for (int64_t ky = 0; ky < kh_; ++ky) {
       const int64_t ty = iy + pad_top_ - ky;
@@ -136,7 +136,7 @@ class MacGeometry {
   int64_t channels_ = 0, positions_ = 0, reduction_ = 0, ocg_ = 0, icg_ = 0;
   int64_t in_h_ = 1, in_w_ = 1, out_h_ = 1, out_w_ = 1;
   int kh_ = 1, kw_ = 1, stride_h_ = 1, stride_w_ = 1, pad_top_ = 0, pad_left_ = 0;
-  Divisor in_hw_div_, in_w_div_, stride_h_div_, stride_w_div_;
+  Divisor in_hw_div_, in_w_div_, stride_h_div_, stride_w_div_, icg_div_;
   std::vector<int32_t> weights_t_;  // [(g · K + k) · ocg + channel in group]
   // acc ∈ [range_lo, range_hi][c · 256 + b] ⇔ channel c stores byte b.
   std::vector<int32_t> range_lo_, range_hi_;
