@@ -116,10 +116,10 @@ void ByteBatch::add_mac(int node) {
     m.rshift.push_back(-q.shift);
   }
   // Each changed input's Δacc is summed per output position (and group) like a Dense's, from the
-  // weights transposed: one row per (group, reduction index), the group's channels. Groups of
-  // fewer than kGatheredGroup channels (depthwise) scatter the changed inputs instead.
+  // weights transposed: one row per (group, reduction index), the group's channels. A Conv's
+  // groups of fewer than kGatheredGroup channels (depthwise) scatter the changed inputs instead.
   const int64_t groups = m.geo.groups(), group_channels = m.geo.channels() / groups;
-  if (group_channels < kGatheredGroup) return;
+  if (!m.geo.dense() && group_channels < kGatheredGroup) return;
   const int64_t reduction = n.reduction_size();
   dense_deltas_.resize(
       std::max(dense_deltas_.size(), static_cast<size_t>(group_channels) * kMaxLanes));

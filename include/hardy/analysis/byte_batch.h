@@ -65,7 +65,8 @@ class ByteBatch {
     bool plain = false;                 // every multiplier a plain scaling (vector requantization)
     std::vector<int32_t> mult, rshift;  // per output channel
     // [groups · reduction + 1][out_pitch]: row g · reduction + i holds group g's weights of
-    // reduction index i, the last row zero; empty for groups of fewer than kGatheredGroup channels
+    // reduction index i, the last row zero; empty for a Conv's groups of fewer than
+    // kGatheredGroup channels
     std::vector<int8_t> weights_t;
     int64_t out_pitch = 0;
     std::vector<int32_t> acc, slack_lo, slack_hi;
