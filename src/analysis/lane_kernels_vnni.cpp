@@ -32,17 +32,36 @@ HARDY_VNNI inline void interleave4(__m512i r0, __m512i r1, __m512i r2, __m512i r
 
 // Every output's lane deltas from its sums over the quads: output o's weights of quad q are dword q
 // · out_pitch + o of wd, the lanes' bytes dwords 64·q + 16·b .. + 15 of xq for lane block b.
+// Each block sums its quads in Chains independent accumulators (Blocks · Chains = 4), so that
+// vpdpbusd's latency is hidden with few lanes too; integer sums, so the order does not matter.
 template <int Blocks>
 HARDY_VNNI int output_deltas(const DenseLaneDeltas& a, const int32_t* xq, const int32_t* wd,
                              int64_t quads) {
+  constexpr int Chains = 4 / Blocks;
   int moved = 0;
   for (int64_t o = 0; o < a.outputs; ++o) {
-    __m512i acc[Blocks];
-    for (int b = 0; b < Blocks; ++b) acc[b] = _mm512_setzero_si512();
-    for (int64_t q = 0; q < quads; ++q) {
+    __m512i acc[Blocks], part[Blocks][Chains];
+    for (int b = 0; b < Blocks; ++b) {
+      for (int c = 0; c < Chains; ++c) part[b][c] = _mm512_setzero_si512();
+    }
+    int64_t q = 0;
+    for (; q + Chains <= quads; q += Chains) {
+      for (int c = 0; c < Chains; ++c) {
+        const __m512i w = _mm512_set1_epi32(wd[(q + c) * a.out_pitch + o]);
+        for (int b = 0; b < Blocks; ++b) {
+          part[b][c] =
+              _mm512_dpbusd_epi32(part[b][c], _mm512_loadu_si512(xq + (q + c) * 64 + b * 16), w);
+        }
+      }
+    }
+    for (; q < quads; ++q) {
       const __m512i w = _mm512_set1_epi32(wd[q * a.out_pitch + o]);
       for (int b = 0; b < Blocks; ++b)
-        acc[b] = _mm512_dpbusd_epi32(acc[b], _mm512_loadu_si512(xq + q * 64 + b * 16), w);
+        part[b][0] = _mm512_dpbusd_epi32(part[b][0], _mm512_loadu_si512(xq + q * 64 + b * 16), w);
+    }
+    for (int b = 0; b < Blocks; ++b) {
+      acc[b] = part[b][0];
+      for (int c = 1; c < Chains; ++c) acc[b] = _mm512_add_epi32(acc[b], part[b][c]);
     }
     // Lane lanes − 1 (the last of the last block) holds the golden bytes' sum.
     const __m512i golden = _mm512_permutexvar_epi32(_mm512_set1_epi32(15), acc[Blocks - 1]);
