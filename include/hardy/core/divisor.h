@@ -13,7 +13,7 @@ namespace hardy {
 class Divisor {
  public:
   Divisor() = default;
-  explicit Divisor(uint32_t d) : d_(d), c_(d == 1 ? 0 : UINT64_MAX / d + 1) { HARDY_CHECK(d >= 1); }
+  explicit Divisor(uint32_t d) : d_(d), c_(reciprocal(d)) {}
 
   uint32_t divisor() const { return d_; }
   uint32_t quotient(uint32_t n) const {
@@ -24,6 +24,12 @@ class Divisor {
   }
 
  private:
+  // ⌈2⁶⁴ / d⌉ (checked before dividing: a zero divisor is a caller's bug).
+  static uint64_t reciprocal(uint32_t d) {
+    HARDY_CHECK(d >= 1);
+    return d == 1 ? 0 : UINT64_MAX / d + 1;
+  }
+
   uint32_t d_ = 1;
   uint64_t c_ = 0;
 };
