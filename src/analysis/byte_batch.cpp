@@ -30,6 +30,9 @@ bool followed_op(OpKind op) {
     case OpKind::kRelu:
     case OpKind::kClip:
     case OpKind::kFlatten:
+    case OpKind::kConcat:
+    case OpKind::kMinimum:
+    case OpKind::kMaximum:
       return true;
     default:
       return false;
@@ -62,7 +65,8 @@ ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
       current_(model_.values.size(), nullptr),
       macs_(model_.nodes.size()),
       pools_(model_.nodes.size()),
-      adds_(model_.nodes.size()) {
+      adds_(model_.nodes.size()),
+      concats_(model_.nodes.size()) {
   // Values are tracked by their storage (a Flatten copy is its source; it never runs).
   size_t widest = 0;
   last_reader_.assign(model_.values.size(), -1);
@@ -75,10 +79,9 @@ ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
     if (plan_.storage(static_cast<int>(v)) == output || !plan_.readers(output).empty() ||
         cone.empty() || plan_.storage(model_.node(cone.back()).output) != output)
       continue;
-    const bool followed = std::all_of(cone.begin(), cone.end(), [&](int node) {
-      const qnn::QNode& n = model_.node(node);
-      return followed_op(n.op) && n.inputs.size() == (n.op == OpKind::kAdd ? size_t{2} : size_t{1});
-    });
+    // (QModel::validate checked every node's number of inputs.)
+    const bool followed = std::all_of(cone.begin(), cone.end(),
+                                      [&](int node) { return followed_op(model_.node(node).op); });
     if (!followed) continue;
     cones_[v] = cone;
     for (int node : cone) {
@@ -94,6 +97,8 @@ ByteBatch::ByteBatch(const qnn::Int8Executor& exec, Isa isa)
         adds_[static_cast<size_t>(node)].emplace(n, model_.value(n.inputs[0]),
                                                  model_.value(n.inputs[1]), model_.value(n.output));
       }
+      if (n.op == OpKind::kConcat && concats_[static_cast<size_t>(node)].offset.empty())
+        add_concat(node);
     }
   }
   for (size_t v = 0; v < model_.values.size(); ++v) {
@@ -131,6 +136,20 @@ void ByteBatch::add_mac(int node) {
       m.weights_t[static_cast<size_t>((g * reduction + i) * m.out_pitch + c - g * group_channels)] =
           n.weight[c * reduction + i];
     }
+  }
+}
+
+void ByteBatch::add_concat(int node) {
+  const qnn::QNode& n = model_.node(node);
+  Concat& c = concats_[static_cast<size_t>(node)];
+  int64_t offset = 0;
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    const qnn::QValue& in = model_.value(n.inputs[k]);
+    c.offset.push_back(offset);
+    offset += in.shape.elements();
+    for (int q = 0; q < 256; ++q)
+      c.bytes.push_back(
+          qnn::concat_byte(n, in, model_.value(n.output), k, static_cast<uint8_t>(q)));
   }
 }
 
@@ -184,10 +203,11 @@ uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t
   live_.assign(1, start);
   for (int node : cone) {
     const qnn::QNode& n = model_.node(node);
-    const Lanes* in = current_[static_cast<size_t>(plan_.storage(n.inputs[0]))];
-    const Lanes* in2 =
-        n.inputs.size() > 1 ? current_[static_cast<size_t>(plan_.storage(n.inputs[1]))] : nullptr;
-    if (in == nullptr && in2 == nullptr) continue;  // its inputs are golden: so is its output
+    ins_.clear();
+    for (int v : n.inputs) ins_.push_back(current_[static_cast<size_t>(plan_.storage(v))]);
+    if (std::all_of(ins_.begin(), ins_.end(), [](const Lanes* l) { return l == nullptr; }))
+      continue;  // its inputs are golden: so is its output
+    const Lanes* in = ins_[0];
     Lanes& out = changes_[static_cast<size_t>(n.output)];
     out.reset();
     switch (n.op) {
@@ -203,7 +223,14 @@ uint64_t ByteBatch::critical(int value, int64_t element, std::span<const uint8_t
         run_global_pool(node, *in, out);
         break;
       case OpKind::kAdd:
-        run_add(node, in, in2, out);
+        run_add(node, ins_[0], ins_[1], out);
+        break;
+      case OpKind::kConcat:
+        run_concat(node, out);
+        break;
+      case OpKind::kMinimum:
+      case OpKind::kMaximum:
+        run_extremum(node, out);
         break;
       default:
         if (n.out_min == 0 && n.out_max == 255) {  // the same bytes, the same elements
@@ -584,6 +611,63 @@ void ByteBatch::run_clamp(int node, const Lanes& in, Lanes& out) {
       changed = changed || y[k] != golden_out[e];
     }
     if (changed) std::copy_n(y, lanes_, out.add(e));
+  }
+}
+
+void ByteBatch::run_concat(int node, Lanes& out) {
+  const qnn::QNode& n = model_.node(node);
+  const Concat& c = concats_[static_cast<size_t>(node)];
+  const uint8_t* golden_out = sim_->golden_value(n.output).data();
+  // Input k's elements are a block of the output; one value passed twice fills two blocks.
+  for (size_t k = 0; k < ins_.size(); ++k) {
+    if (ins_[k] == nullptr) continue;
+    const uint8_t* table = c.bytes.data() + k * 256;
+    for (size_t s = 0; s < ins_[k]->elements.size(); ++s) {
+      const int64_t o = c.offset[k] + ins_[k]->elements[s];
+      const uint8_t* x = ins_[k]->bytes.data() + s * kMaxLanes;
+      uint8_t y[kMaxLanes];
+      int changed = 0;
+      for (int l = 0; l < lanes_; ++l) {
+        y[l] = table[x[l]];
+        changed |= y[l] ^ golden_out[o];
+      }
+      if (changed != 0) std::copy_n(y, lanes_, out.add(static_cast<int32_t>(o)));
+    }
+    work_ += static_cast<int64_t>(ins_[k]->elements.size()) * (lanes_ / 16);
+  }
+}
+
+void ByteBatch::run_extremum(int node, Lanes& out) {
+  const qnn::QNode& n = model_.node(node);
+  const bool minimum = n.op == OpKind::kMinimum;
+  const uint8_t* golden_out = sim_->golden_value(n.output).data();
+  ++epoch_;
+  for (const Lanes* changed_input : ins_) {
+    if (changed_input == nullptr) continue;
+    for (int32_t e : changed_input->elements) {
+      if (mark_[static_cast<size_t>(e)] == epoch_) continue;
+      mark_[static_cast<size_t>(e)] = epoch_;
+      // Every input's byte at e in every lane: its lane row where it changed, else golden.
+      uint8_t y[kMaxLanes];
+      for (size_t k = 0; k < ins_.size(); ++k) {
+        const int32_t s = ins_[k] != nullptr ? ins_[k]->slot[static_cast<size_t>(e)] : -1;
+        const uint8_t* x =
+            s >= 0 ? ins_[k]->bytes.data() + static_cast<size_t>(s) * kMaxLanes : nullptr;
+        const uint8_t g = sim_->golden_byte(n.inputs[k], e);
+        for (int l = 0; l < lanes_; ++l) {
+          const uint8_t b = x != nullptr ? x[l] : g;
+          y[l] = k == 0 ? b : minimum ? std::min(y[l], b) : std::max(y[l], b);
+        }
+      }
+      int changed = 0;
+      for (int l = 0; l < lanes_; ++l) {
+        y[l] = std::clamp(y[l], n.out_min, n.out_max);
+        changed |= y[l] ^ golden_out[e];
+      }
+      if (changed != 0) std::copy_n(y, lanes_, out.add(e));
+    }
+    work_ += static_cast<int64_t>(changed_input->elements.size()) * (lanes_ / 16) *
+             static_cast<int64_t>(ins_.size());
   }
 }
 

@@ -405,7 +405,9 @@ void IntervalBounds::propagate_elementwise(int node) {
     const int64_t out_width = model_.value(n.output).shape[2];
     std::vector<uint64_t>& pool_done = pool_done_[static_cast<size_t>(node)];
     const fault::PoolTables& tables = pool_tables_[static_cast<size_t>(node)];
-    pooled_.resize(pool_done.size());
+    // One slot more than the outputs: every candidate is written before it is counted, so the
+    // candidates after the last new output still write one past the listed ones.
+    pooled_.resize(pool_done.size() + 1);
     size_t listed = 0;
     for (int32_t e : changed_.of(plan_.storage(n.inputs[0]))) {
       const fault::PoolRect r = tables.reach[static_cast<size_t>(e)];

@@ -71,6 +71,15 @@ int64_t concat_offset(const NodeIo& io, size_t k) {
   return offset;
 }
 
+uint8_t concat_byte(const QNode& node, const QValue& input, const QValue& output, size_t k,
+                    uint8_t q) {
+  const int32_t v = multiply_by_quantized_multiplier(
+      (int32_t{q} - input.quant.zero_point) * (1 << QNode::kAddLeftShift),
+      node.concat_multiplier[k]);
+  return static_cast<uint8_t>(
+      std::clamp<int64_t>(int64_t{v} + output.quant.zero_point, node.out_min, node.out_max));
+}
+
 AddTerms::AddTerms(const QNode& node, const QValue& a, const QValue& b, const QValue& out)
     : multiplier_(node.add_output_multiplier),
       zero_point_(out.quant.zero_point),
@@ -150,11 +159,7 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index) {
       return std::clamp(io.x[0][index], node.out_min, node.out_max);
     case OpKind::kConcat: {
       const auto [k, e] = concat_source(io, index);
-      const int32_t v = multiply_by_quantized_multiplier(
-          (int32_t{io.x[k][e]} - io.in[k]->quant.zero_point) * (1 << QNode::kAddLeftShift),
-          node.concat_multiplier[k]);
-      return static_cast<uint8_t>(
-          std::clamp<int64_t>(int64_t{v} + io.out->quant.zero_point, node.out_min, node.out_max));
+      return concat_byte(node, *io.in[k], *io.out, k, io.x[k][e]);
     }
     case OpKind::kMinimum: {
       uint8_t m = io.x[0][index];

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <ostream>
 #include <string>
+#include <utility>
 
+#include "built_model.h"
 #include "hardy/core/error.h"
 #include "hardy/fault/campaign.h"
 #include "mutated_model.h"
@@ -204,6 +206,22 @@ TEST(Nvf, ExactOnModelsWithUnusualQuantization) {
       live += expect_nvf_equals_injection(model, z.test, o, what) > 0 ? 1 : 0;
     }
     EXPECT_GE(live, 2) << t.model;
+  }
+}
+
+// Built models (built_model.h): every operator the analysis follows, and pools so small that a
+// wide perturbation reaches every output (a bound pass once wrote past its list there).
+TEST(Nvf, ExactOnBuiltModels) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    for (const auto& [name, model] :
+         {std::pair{"every operator", testing::every_operator_model(seed)},
+          std::pair{"small pools", testing::small_pools_model(seed)}}) {
+      const data::Dataset images = testing::random_images(model, 3);
+      NvfOptions o;
+      o.images = 3;
+      const std::string what = std::string(name) + " " + std::to_string(seed);
+      EXPECT_GT(expect_nvf_equals_injection(model, images, o, what), 0) << what;
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 // Exact outcomes of many faulty bytes of one neuron at once. When every node of a neuron's
-// downstream cone is a Conv, Dense, pooling, clamp, Flatten or Add node, its bytes are followed
-// together, one lane per byte, with the reference kernels' integer arithmetic: a Conv/Dense
-// output's lanes get golden accumulator + Σ w·Δx, a pool's the window with each lane's bytes, an
-// Add's each lane's two bytes, and at the logits each lane's top-1 is compared with golden. One
+// downstream cone is a Conv, Dense, pooling, clamp, Flatten, Add, Concat, Minimum or Maximum node,
+// its bytes are followed together, one lane per byte, with the reference kernels' integer
+// arithmetic: a Conv/Dense output's lanes get golden accumulator + Σ w·Δx, a pool's the window
+// with each lane's bytes, an Add's each lane's two bytes, a Concat's its input's byte mapped
+// (one table per input), a Minimum's / Maximum's every input's byte, and at the logits each lane's
+// top-1 is compared with golden. One
 // batch replaces up to kMaxLanes simulations and shares their per-element bookkeeping
 // (docs/nvf.md).
 #pragma once
@@ -83,6 +85,10 @@ class ByteBatch {
   void run_pool(int node, const Lanes& in, Lanes& out);
   void run_global_pool(int node, const Lanes& in, Lanes& out);
   void run_clamp(int node, const Lanes& in, Lanes& out);
+  // Concat, Minimum, Maximum: their inputs' changes are ins_ (nullptr: golden).
+  void run_concat(int node, Lanes& out);
+  void run_extremum(int node, Lanes& out);
+  void add_concat(int node);
   // An Add: either input may be unchanged (nullptr).
   void run_add(int node, const Lanes* a, const Lanes* b, Lanes& out);
   int32_t* position_block(int64_t position, int64_t channels);
@@ -111,6 +117,13 @@ class ByteBatch {
   std::vector<std::optional<Mac>> macs_;  // per node (Conv/Dense on some cone)
   std::vector<fault::PoolTables> pools_;  // per node (pooling nodes on some cone)
   std::vector<std::optional<qnn::AddTerms>> adds_;  // per node (Add nodes on some cone)
+  // A Concat node: input k's byte q becomes bytes[256·k + q] at output element offset[k] + e.
+  struct Concat {
+    std::vector<uint8_t> bytes;
+    std::vector<int64_t> offset;
+  };
+  std::vector<Concat> concats_;                     // per node (Concat nodes on some cone)
+  std::vector<const Lanes*> ins_;                   // per input of the node being run
   std::vector<int32_t> blocks_;        // Conv Δacc per listed position: [channel][lane], 0
                                        // between calls
   std::vector<int32_t> dense_deltas_;  // Dense Δacc: [output][lane]

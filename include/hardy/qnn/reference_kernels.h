@@ -116,6 +116,9 @@ uint8_t element_reference(const QNode& node, const NodeIo& io, int64_t index);
 
 /// Concat: the input holding output element `index`, and that element's index in it.
 std::pair<size_t, int64_t> concat_source(const NodeIo& io, int64_t index);
+/// Concat: the output byte of input k's byte q (the rule above; one byte in, one byte out).
+uint8_t concat_byte(const QNode& node, const QValue& input, const QValue& output, size_t k,
+                    uint8_t q);
 /// Concat: index in the output of element 0 of input k (input k's element e is output
 /// element concat_offset(io, k) + e).
 int64_t concat_offset(const NodeIo& io, size_t k);
