@@ -5,12 +5,14 @@
 # stuck-at-0, stuck-at-1) count the same critical faults on every neuron.
 #
 # usage: scripts/fuzz_nvf.sh [--count N] [--first-seed S] [--images I] [--threads T] [--work DIR]
-# Needs Debian's python3-torch (scripts/setup.sh --zoo) and a built hardy (scripts/build.sh).
+#                            [--hardy BINARY]
+# Needs Debian's python3-torch and python3-onnx (scripts/setup.sh --zoo; without them: exit 77, the
+# code ctest reads as skipped) and a built hardy (scripts/build.sh; default build/hardy).
 # Finished models are skipped when the same --work is given again (resumable); prints one line per
 # model and, last, how many agreed; exits 2 at the first disagreement or failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-count=10 first=1 images=2 threads=2 work=""
+count=10 first=1 images=2 threads=2 work="" hardy="$root/build/hardy"
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count=$2; shift 2 ;;
@@ -18,9 +20,18 @@ while [ $# -gt 0 ]; do
     --images) images=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
+    --hardy) hardy=$2; shift 2 ;;
     *) echo "error: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+if ! /usr/bin/python3 -c "import torch, onnx" 2> /dev/null; then
+  echo "error: /usr/bin/python3 lacks torch or onnx (scripts/setup.sh --zoo installs them)" >&2
+  exit 77
+fi
+if [ ! -x "$hardy" ]; then
+  echo "error: no hardy binary at $hardy (scripts/build.sh, or --hardy)" >&2
+  exit 2
+fi
 if [ -z "$work" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
@@ -32,7 +43,7 @@ agreed=0
 for ((seed = first; seed < first + count; ++seed)); do
   model="$work/random_$seed.onnx"
   if [ ! -f "$work/random_$seed.done" ]; then
-    if ! python3 "$root/bench/compare_nvf_injection.py" --model "$model" --images "$images" \
+    if ! python3 "$root/bench/compare_nvf_injection.py" --hardy "$hardy" --model "$model" --images "$images" \
         --threads "$threads" --work "$work/cmp_$seed" > "$work/random_$seed.log" 2>&1; then
       echo "error: random_$seed ($(tr '\n' ';' < "$work/random_$seed.txt")): $(tail -3 "$work/random_$seed.log")" >&2
       exit 2
