@@ -122,8 +122,8 @@ class ByteBatch {
     std::vector<uint8_t> bytes;
     std::vector<int64_t> offset;
   };
-  std::vector<Concat> concats_;                     // per node (Concat nodes on some cone)
-  std::vector<const Lanes*> ins_;                   // per input of the node being run
+  std::vector<Concat> concats_;        // per node (Concat nodes on some cone)
+  std::vector<const Lanes*> ins_;      // per input of the node being run
   std::vector<int32_t> blocks_;        // Conv Δacc per listed position: [channel][lane], 0
                                        // between calls
   std::vector<int32_t> dense_deltas_;  // Dense Δacc: [output][lane]
