@@ -8,8 +8,10 @@
 #                            [--hardy BINARY]
 # Needs Debian's python3-torch and python3-onnx (scripts/setup.sh --zoo; without them: exit 77, the
 # code ctest reads as skipped) and a built hardy (scripts/build.sh; default build/hardy).
-# Finished models are skipped when the same --work is given again (resumable); prints one line per
-# model and, last, how many agreed; exits 2 at the first disagreement or failure.
+# Each model is drawn and compared in turn; finished ones are skipped when the same --work is given
+# again (resumable). Prints one line per model (critical counts, the comparison's last line) and,
+# last, how many agreed; exits 2 at the first disagreement or failure. The architectures drawn are
+# in DIR/random_<seed>.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 count=10 first=1 images=2 threads=2 work="" hardy="$root/build/hardy"
@@ -37,12 +39,12 @@ if [ -z "$work" ]; then
   trap 'rm -rf "$work"' EXIT
 fi
 mkdir -p "$work"
-/usr/bin/python3 "$root/scripts/random_models.py" --out "$work" --count "$count" \
-  --first-seed "$first" 2> "$work/export.log" | sed 's/^/model /'
 agreed=0
 for ((seed = first; seed < first + count; ++seed)); do
   model="$work/random_$seed.onnx"
   if [ ! -f "$work/random_$seed.done" ]; then
+    /usr/bin/python3 "$root/scripts/random_models.py" --out "$work" --count 1 --first-seed "$seed" \
+      > /dev/null 2>> "$work/export.log"
     if ! python3 "$root/bench/compare_nvf_injection.py" --hardy "$hardy" --model "$model" --images "$images" \
         --threads "$threads" --work "$work/cmp_$seed" > "$work/random_$seed.log" 2>&1; then
       echo "error: random_$seed ($(tr '\n' ';' < "$work/random_$seed.txt")): $(tail -3 "$work/random_$seed.log")" >&2
@@ -50,8 +52,8 @@ for ((seed = first; seed < first + count; ++seed)); do
     fi
     touch "$work/random_$seed.done"
   fi
-  echo "random_$seed: $(grep -c . "$work/random_$seed.txt") lines of architecture," \
-    "$(grep '^nvf' "$work/random_$seed.log" | sed 's/ *(bytes.*//')"
+  echo "random_$seed: $(grep '^nvf' "$work/random_$seed.log" | sed 's/ *(bytes.*//')" \
+    "($(tail -1 "$work/random_$seed.log"))"
   agreed=$((agreed + 1))
 done
 echo "agreed: $agreed of $count random models"

@@ -153,10 +153,11 @@ class RandomNet(nn.Module):
             for _ in range(rng.randint(2, 4)):
                 if x.shape[2] < 4:
                     break
+                lines = len(self.describe)
                 b = Block(rng, x.shape[1], x.shape[2], self.describe)
                 y = b(x)
-                if y.shape[2] < 2:
-                    self.describe.pop()
+                if y.shape[2] < 2:  # too small for a head: the block is dropped
+                    del self.describe[lines:]
                     break
                 blocks.append(b)
                 x = y

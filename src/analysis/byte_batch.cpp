@@ -647,17 +647,20 @@ void ByteBatch::run_extremum(int node, Lanes& out) {
     for (int32_t e : changed_input->elements) {
       if (mark_[static_cast<size_t>(e)] == epoch_) continue;
       mark_[static_cast<size_t>(e)] = epoch_;
-      // Every input's byte at e in every lane: its lane row where it changed, else golden.
+      // Each lane's extreme over the inputs: an input's lane row where it changed, else its
+      // golden byte in every lane.
       uint8_t y[kMaxLanes];
+      std::fill_n(y, lanes_, minimum ? uint8_t{255} : uint8_t{0});
       for (size_t k = 0; k < ins_.size(); ++k) {
         const int32_t s = ins_[k] != nullptr ? ins_[k]->slot[static_cast<size_t>(e)] : -1;
-        const uint8_t* x =
-            s >= 0 ? ins_[k]->bytes.data() + static_cast<size_t>(s) * kMaxLanes : nullptr;
-        const uint8_t g = sim_->golden_byte(n.inputs[k], e);
-        for (int l = 0; l < lanes_; ++l) {
-          const uint8_t b = x != nullptr ? x[l] : g;
-          y[l] = k == 0 ? b : minimum ? std::min(y[l], b) : std::max(y[l], b);
+        if (s < 0) {
+          const uint8_t g = sim_->golden_byte(n.inputs[k], e);
+          for (int l = 0; l < lanes_; ++l) y[l] = minimum ? std::min(y[l], g) : std::max(y[l], g);
+          continue;
         }
+        const uint8_t* x = ins_[k]->bytes.data() + static_cast<size_t>(s) * kMaxLanes;
+        for (int l = 0; l < lanes_; ++l)
+          y[l] = minimum ? std::min(y[l], x[l]) : std::max(y[l], x[l]);
       }
       int changed = 0;
       for (int l = 0; l < lanes_; ++l) {

@@ -4,9 +4,8 @@
 // arithmetic: a Conv/Dense output's lanes get golden accumulator + Σ w·Δx, a pool's the window
 // with each lane's bytes, an Add's each lane's two bytes, a Concat's its input's byte mapped
 // (one table per input), a Minimum's / Maximum's every input's byte, and at the logits each lane's
-// top-1 is compared with golden. One
-// batch replaces up to kMaxLanes simulations and shares their per-element bookkeeping
-// (docs/nvf.md).
+// top-1 is compared with golden. One batch replaces up to kMaxLanes simulations and shares their
+// per-element bookkeeping (docs/nvf.md).
 #pragma once
 
 #include <cstdint>
