@@ -4,10 +4,11 @@
 Each model is drawn from a seed: a stem convolution, then two to four random blocks (plain,
 strided, dilated, grouped or depthwise convolutions with or without BatchNorm; ReLU, ReLU6 or no
 activation; max and average pooling with padding, ceil_mode and counted padding; explicit F.pad;
-residual Adds; channel Concats), then a head (GlobalAveragePool or Flatten, one or two Linear
-layers, sometimes a Softmax), with 2 to 10 classes. Half are trained for a few hundred steps on
-Fashion-MNIST (realistic top-1 margins), the others for an eighth of that (small margins: the
-hard cases of a top-1 comparison).
+residual Adds; channel Concats; from seed 200 on also element-wise minima and maxima of two
+branches), then a head (GlobalAveragePool or Flatten, one or two Linear layers, sometimes a
+Softmax), with 2 to 10 classes. Half are trained for a few hundred steps on Fashion-MNIST
+(realistic top-1 margins), the others for an eighth of that (small margins: the hard cases of a
+top-1 comparison). Seeds below 200 draw the same models as before the Min/Max blocks.
 
 The models are not meant to be accurate; they exercise the importer, the int8 rules and every
 propagation path on architectures nobody tuned hardy for. `scripts/fuzz_nvf.sh` runs the NVF
@@ -89,10 +90,10 @@ class ConvUnit(nn.Module):
 class Block(nn.Module):
     """One random block; `shape(c, size)` gives its output channels and size."""
 
-    def __init__(self, rng, c_in, size, describe):
+    def __init__(self, rng, c_in, size, describe, extremum):
         super().__init__()
         self.c_in = c_in
-        choices = ["conv", "conv", "pool", "residual", "concat"]
+        choices = ["conv", "conv", "pool", "residual", "concat"] + (["extremum"] if extremum else [])
         self.kind = rng.choice(choices)
         c_out = rng.choice([4, 6, 8, 12])
         if self.kind == "conv":
@@ -115,6 +116,12 @@ class Block(nn.Module):
             self.b = ConvUnit(rng, c_in, c_in, size, describe, same=True)
             self.after = rng.choice(["relu", "none"])
             describe.append(f"}} + shortcut, act={self.after}")
+        elif self.kind == "extremum":
+            self.max = rng.random() < 0.5
+            describe.append(f"{'maximum' if self.max else 'minimum'} {{")
+            self.a = ConvUnit(rng, c_in, c_out, size, describe, same=True)
+            self.b = ConvUnit(rng, c_in, c_out, size, describe, same=True)
+            describe.append("}")
         else:
             describe.append("concat {")
             self.a = ConvUnit(rng, c_in, rng.choice([4, 6]), size, describe, same=True)
@@ -133,6 +140,8 @@ class Block(nn.Module):
                                 count_include_pad=self.count_pad)
         if self.kind == "residual":
             return act(self.after, x + self.b(self.a(x)))
+        if self.kind == "extremum":
+            return (torch.maximum if self.max else torch.minimum)(self.a(x), self.b(x))
         return torch.cat([self.a(x), self.b(x)], 1)
 
 
@@ -154,7 +163,7 @@ class RandomNet(nn.Module):
                 if x.shape[2] < 4:
                     break
                 lines = len(self.describe)
-                b = Block(rng, x.shape[1], x.shape[2], self.describe)
+                b = Block(rng, x.shape[1], x.shape[2], self.describe, extremum=seed >= 200)
                 y = b(x)
                 if y.shape[2] < 2:  # too small for a head: the block is dropped
                     del self.describe[lines:]

@@ -48,8 +48,9 @@ OpArity op_arity(OpKind op) {
       return {2, false};
     case OpKind::kMinimum:
     case OpKind::kMaximum:
-    case OpKind::kConcat:
       return {2, true};
+    case OpKind::kConcat:  // one input: a rescaling to the output's quantization (int8 models)
+      return {1, true};
     default:
       return {1, false};
   }

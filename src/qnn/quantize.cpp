@@ -141,6 +141,45 @@ void set_activation_clamp(Activation act, float lo, float hi, const QuantParams&
   if (std::isfinite(hi)) q.out_max = std::min<uint8_t>(q.out_max, out.quantize(hi));
 }
 
+// Input scale s rescaled to the output's: (q − zp) << kAddLeftShift times this is q_out − zp_out.
+QuantizedMultiplier rescale_multiplier(const QuantParams& in, const QuantParams& out) {
+  return quantize_multiplier(in.scale /
+                             (static_cast<double>(1 << QNode::kAddLeftShift) * out.scale));
+}
+
+bool same_quantization(const QuantParams& a, const QuantParams& b) {
+  return a.scale == b.scale && a.zero_point == b.zero_point;
+}
+
+// A minimum of raw integers is the minimum of the reals only on one common scale. When a
+// Minimum/Maximum's inputs share one, its output keeps it (the rule is exact); otherwise the
+// output keeps its own calibrated range and each input on another scale is first rescaled to it
+// by a one-input Concat "<node>/rescale<k>" (an int8 accelerator's requantizer). Rescaling is
+// monotone and so is its clamp, so the extremum of the rescaled bytes is the rescaled extremum.
+void rescale_extremum_inputs(QModel& m, QNode& q) {
+  const int out = q.output;
+  bool shared = true;
+  for (int v : q.inputs)
+    shared = shared && same_quantization(m.value(v).quant, m.value(q.inputs[0]).quant);
+  if (shared) {
+    m.values[static_cast<size_t>(out)].quant = m.value(q.inputs[0]).quant;
+    return;
+  }
+  for (size_t k = 0; k < q.inputs.size(); ++k) {
+    const int v = q.inputs[k];
+    if (same_quantization(m.value(v).quant, m.value(out).quant)) continue;
+    QNode r;
+    r.op = OpKind::kConcat;
+    r.name = q.name + "/rescale" + std::to_string(k);
+    r.inputs = {v};
+    r.output = static_cast<int>(m.values.size());
+    r.concat_multiplier = {rescale_multiplier(m.value(v).quant, m.value(out).quant)};
+    m.values.push_back({r.name, m.value(v).shape, m.value(out).quant});
+    q.inputs[k] = r.output;
+    m.nodes.push_back(std::move(r));
+  }
+}
+
 }  // namespace
 
 uint8_t QuantParams::quantize(float real) const {
@@ -216,24 +255,14 @@ QModel quantize(const Graph& graph, const data::Dataset& calibration,
                                "' (Slice): int8 models hold copied channels as Correction nodes");
       case OpKind::kMinimum:
       case OpKind::kMaximum:
-        // A minimum of raw integers is the minimum of the reals only on one common scale.
-        for (int v : n.inputs) {
-          const QuantParams& p = m.values[static_cast<size_t>(v)].quant;
-          if (p.scale != in.scale || p.zero_point != in.zero_point) {
-            throw UnsupportedError(graph.source + ": node '" + n.name + "' (" + op_name(n.op) +
-                                   "): inputs with different quantization");
-          }
-        }
-        out = in;
+        rescale_extremum_inputs(m, q);  // may grow m.values: `in` and `out` are stale after it
         break;
       case OpKind::kCorrection:  // built only on int8 models (QNode holds its tables)
         HARDY_CHECK(false);
     }
     if (n.op == OpKind::kConcat) {
       for (int v : n.inputs) {
-        const double s = m.values[static_cast<size_t>(v)].quant.scale;
-        q.concat_multiplier.push_back(
-            quantize_multiplier(s / (static_cast<double>(1 << QNode::kAddLeftShift) * out.scale)));
+        q.concat_multiplier.push_back(rescale_multiplier(m.value(v).quant, out));
       }
     }
     m.nodes.push_back(std::move(q));
