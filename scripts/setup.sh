@@ -34,6 +34,7 @@ fi
 
 scripts/fetch_mnist.sh
 if [ ! -d tests/node_modules/onnxruntime-node ]; then
-  (cd tests && npm install --ignore-scripts --no-audit --no-fund --silent onnxruntime-node)
+  # The version range is tests/package.json's; --no-save keeps that tracked file as it is.
+  (cd tests && npm install --no-save --ignore-scripts --no-audit --no-fund --silent)
 fi
 echo "setup: ok"
