@@ -13,11 +13,13 @@ on 200 images) can be spread over several sittings. The seconds of a resumed run
 last sitting only, so the ratio is printed only when every run finished in one go.
 
 With --record FILE an agreeing comparison appends one JSON line to FILE (model fingerprint, image
-range, fault models, faults and critical faults per model, seconds, the git commit it was recorded
-at). Per-neuron counts are sums over images, so comparisons of disjoint image ranges that each
-agree neuron by neuron add up to one that agrees on their union: `--totals FILE` checks the
-recorded ranges of each model and fault model for overlaps and prints the images covered and the
-summed counts. That is how a comparison too long for one sitting (the ResNet's double flips on 200
+range, fault models, faults and critical faults per model, seconds, whether they are whole, the git
+commit it was recorded at). `seconds_whole` is false when a run was resumed: its seconds are then
+its last sitting's only (records written before the field existed say nothing either way).
+Per-neuron counts are sums over images, so comparisons of disjoint image ranges that each agree
+neuron by neuron add up to one that agrees on their union: `--totals FILE` checks the recorded
+ranges of each model and fault model for overlaps and prints the images covered and the summed
+counts. That is how a comparison too long for one sitting (the ResNet's double flips on 200
 images) is done in parts.
 """
 import argparse
@@ -117,7 +119,7 @@ def compare(a, kinds, common, tmp):
           f"{j['simulated']:,} simulated)")
     print("critical counts equal for every fault model and neuron")
     if a.record:
-        record(a, kinds, j, seconds)
+        record(a, kinds, j, seconds, whole)
     print(f"injection {seconds:.1f} s, analysis {j['seconds']:.1f} s")
     if whole:
         print(f"ratio: {seconds / j['seconds']:.2f}")
@@ -125,7 +127,7 @@ def compare(a, kinds, common, tmp):
         print("(a run was resumed: its seconds are its last sitting's, so no ratio)")
 
 
-def record(a, kinds, nvf, injection_seconds):
+def record(a, kinds, nvf, injection_seconds, whole):
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
     line = {"model": os.path.basename(a.model),
@@ -135,7 +137,7 @@ def record(a, kinds, nvf, injection_seconds):
             "critical": {k: nvf["critical"][k] for k in kinds},
             "largest_difference": 0, "injection_seconds": round(injection_seconds, 1),
             "analysis_seconds": round(nvf["seconds"], 1), "threads": a.threads,
-            "recorded_at_commit": commit}
+            "seconds_whole": whole, "recorded_at_commit": commit}
     with open(a.record, "a") as f:
         f.write(json.dumps(line) + "\n")
 
